@@ -1,0 +1,1 @@
+"""Alliances Tracker: the application package (services, UI helpers, command line)."""

@@ -1,0 +1,159 @@
+"""Command line: ``python -m dashboard run | migrate | seed --demo | create-user | …``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import subprocess
+import sys
+
+from dashboard.config import PROJECT_ROOT, get_settings
+from dashboard.errors import AppError
+from dashboard.i18n import t
+
+
+def _engine():
+    from dashboard.db import make_engine
+
+    return make_engine()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Serve the app (Streamlit with the project's config and login routes)."""
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "dashboard" / "server.py"),
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        args.address,
+    ]
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
+    return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from dashboard.db import migrate
+
+    engine = _engine()
+    migrate(engine)
+    print(t("Base de données à jour ({url}).", url=engine.url.render_as_string(hide_password=True)))
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from dashboard.db import check_schema
+    from dashboard.seed import seed_demo
+
+    if not args.demo:
+        print(t("Précisez --demo pour charger la cohorte de démonstration."), file=sys.stderr)
+        return 2
+    engine = _engine()
+    check_schema(engine)
+    report = seed_demo(engine)
+    if report.already_present:
+        print(t("La cohorte de démonstration est déjà chargée : rien n'a été modifié."))
+    else:
+        details = ", ".join(f"{name} : {count}" for name, count in report.counts.items())
+        print(t("Cohorte de démonstration chargée ({details}).", details=details))
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from sqlmodel import Session, select
+
+    from dashboard.auth import create_user
+    from dashboard.db import check_schema
+    from models import Cohort, Network
+
+    engine = _engine()
+    check_schema(engine)
+    network_id = None
+    if args.network:
+        with Session(engine) as session:
+            stmt = select(Network).where(Network.code == args.network)
+            if args.cohort:
+                stmt = stmt.join(Cohort).where(Cohort.code == args.cohort)
+            found = session.exec(stmt).all()
+        if len(found) != 1:
+            print(
+                t(
+                    "Réseau « {code} » introuvable ou ambigu (précisez --cohort).",
+                    code=args.network,
+                ),
+                file=sys.stderr,
+            )
+            return 2
+        network_id = found[0].id
+    password = args.password or os.environ.get("NEW_USER_PASSWORD")
+    if not password:
+        password = getpass.getpass(t("Mot de passe : "))
+    user_id = create_user(
+        engine,
+        username=args.username,
+        full_name=args.full_name or args.username,
+        role=args.role,
+        password=password,
+        email=args.email,
+        network_id=network_id,
+        must_change_password=args.must_change_password,
+    )
+    print(t("Compte créé : {username} (n° {id}).", username=args.username, id=user_id))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description=t("Alliances Tracker"))
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help=t("Lancer l'application"))
+    run.add_argument("--port", type=int, default=8501)
+    run.add_argument("--address", default="localhost")
+    run.set_defaults(func=cmd_run)
+
+    sub.add_parser("migrate", help=t("Mettre la base de données à jour")).set_defaults(
+        func=cmd_migrate
+    )
+
+    seed = sub.add_parser("seed", help=t("Charger des données"))
+    seed.add_argument("--demo", action="store_true", help=t("la cohorte de démonstration"))
+    seed.set_defaults(func=cmd_seed)
+
+    cu = sub.add_parser("create-user", help=t("Créer un compte"))
+    cu.add_argument("username")
+    cu.add_argument("--role", required=True, choices=["lead", "steering", "ministry", "admin"])
+    cu.add_argument("--full-name", dest="full_name")
+    cu.add_argument("--email")
+    cu.add_argument("--network", help=t("code du réseau (référent·e réseau)"))
+    cu.add_argument("--cohort", help=t("code de la cohorte du réseau"))
+    cu.add_argument("--password", help=t("sinon demandé, ou lu dans NEW_USER_PASSWORD"))
+    cu.add_argument("--must-change-password", action="store_true")
+    cu.set_defaults(func=cmd_create_user)
+
+    for extra in ("dashboard.cli_export", "dashboard.cli_bench"):
+        try:
+            module = __import__(extra, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != extra:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    get_settings()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AppError as error:
+        print(error.message, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""THE entry point: page config, database check, login, role-based navigation.
+
+Pages are declared with absolute paths from ``dashboard.ui.navigation``; no ``pages/`` folder
+sits beside this script, so Streamlit's legacy router cannot serve a page without this check.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run dashboard/app.py` puts dashboard/ on sys.path, not the project root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import auth  # noqa: E402
+from dashboard.db import check_schema  # noqa: E402
+from dashboard.errors import DatabaseUnavailable  # noqa: E402
+from dashboard.i18n import label, t  # noqa: E402
+from dashboard.ui import TOKEN_KEY, get_engine, resolve_actor, session_token  # noqa: E402
+from dashboard.ui.navigation import pages_for, spec_for  # noqa: E402
+
+st.set_page_config(page_title="Alliances Tracker", page_icon=":material/handshake:", layout="wide")
+
+if not st.session_state.get("_at_schema_ok"):
+    try:
+        check_schema(get_engine())
+    except DatabaseUnavailable as error:
+        st.title(t("Alliances Tracker"))
+        st.error(error.message)
+        st.stop()
+    st.session_state["_at_schema_ok"] = True
+
+actor = resolve_actor()
+
+if actor is None:
+    st.title(t("Alliances Tracker"))
+    if st.session_state.pop("_at_logged_out", False):
+        st.success(t("Vous êtes déconnecté·e. Votre session est fermée sur le serveur."))
+    else:
+        st.warning(t("Vous n'êtes pas connecté·e, ou votre session a expiré."))
+    st.markdown(t("[Se connecter](/auth/login)"))
+    st.stop()
+
+
+def _logout() -> None:
+    auth.logout(get_engine(), session_token())
+    st.session_state.pop(TOKEN_KEY, None)
+    st.session_state["_at_logged_out"] = True
+
+
+with st.sidebar:
+    st.markdown(f"**{t('Alliances Tracker')}**")
+    st.text(actor.full_name)
+    st.caption(label(actor.role))
+    st.button(t("Se déconnecter"), on_click=_logout, key="logout_button", icon=":material/logout:")
+
+if actor.must_change_password:
+    specs = [spec_for("pages/account.py")]
+else:
+    specs = pages_for(actor.role)
+
+sections: dict[str, list] = {}
+for spec in specs:
+    sections.setdefault(t(spec.section), []).append(
+        st.Page(
+            str(spec.path),
+            title=t(spec.title),
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=spec.default or actor.must_change_password,
+        )
+    )
+st.navigation(sections).run()

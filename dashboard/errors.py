@@ -1,0 +1,40 @@
+"""Errors services raise; each carries a French message a page can show as it is."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """Base class: ``str(error)`` is a French sentence for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class PermissionDenied(AppError):
+    """The acting user may not do this (role, network scope, closed cohort)."""
+
+
+class ValidationFailed(AppError):
+    """Input refused; ``errors`` lists one French message per problem (row, field, reason)."""
+
+    def __init__(self, errors: list[str] | str):
+        errors = [errors] if isinstance(errors, str) else list(errors)
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+class ConflictError(AppError):
+    """Someone else saved the same row since the user read it; nothing was overwritten."""
+
+    def __init__(self, message: str, *, details: list[dict] | None = None):
+        super().__init__(message)
+        self.details = details or []
+
+
+class NotFound(AppError):
+    """The thing asked for does not exist (or is outside what the user may see)."""
+
+
+class DatabaseUnavailable(AppError):
+    """The database cannot be reached, the URL is wrong, or the schema is not migrated."""

@@ -1,0 +1,134 @@
+"""The only Streamlit code outside ``pages/``: the cached engine, the current user,
+``page_setup()`` / ``require_role()`` and small shared widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from dashboard import auth
+from dashboard.config import get_settings
+from dashboard.db import make_engine
+from dashboard.errors import AppError, ConflictError, ValidationFailed
+from dashboard.i18n import label, t
+from dashboard.permissions import Actor
+from models.enums import Role
+
+# Session-state keys that no widget writes (widget keys never start with "_at_").
+TOKEN_KEY = "_at_auth_token"
+ACTOR_KEY = "_at_actor"
+
+
+@st.cache_resource(show_spinner=False)
+def _cached_engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def get_engine() -> Engine:
+    """The process's one engine (built by the Streamlit-free ``make_engine``)."""
+    return _cached_engine(get_settings().database_url)
+
+
+def session_token() -> str | None:
+    """The login session id: set at login in this browser tab, or read from the HttpOnly
+    cookie the login route set (survives a page refresh)."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token:
+        return token
+    try:
+        return st.context.cookies.get(auth.SESSION_COOKIE)
+    except Exception:  # noqa: BLE001  (no browser context, e.g. bare script run)
+        return None
+
+
+def resolve_actor() -> Actor | None:
+    """Look the session up in the database on every rerun (revocation applies at once)."""
+    actor = auth.resolve_session(get_engine(), session_token())
+    if actor is None:
+        st.session_state.pop(ACTOR_KEY, None)
+    else:
+        st.session_state[ACTOR_KEY] = actor
+    return actor
+
+
+def current_actor() -> Actor | None:
+    """The actor resolved by the entry point for this rerun."""
+    return st.session_state.get(ACTOR_KEY)
+
+
+def require_role(*roles: Role) -> Actor:
+    """Second lock after the navigation: stop the page unless the user has one of ``roles``."""
+    actor = current_actor()
+    if actor is None:
+        st.error(t("Votre session a expiré. Rechargez la page pour vous reconnecter."))
+        st.stop()
+    if roles and actor.role not in roles:
+        st.error(
+            t("Cette page n'est pas accessible avec votre rôle ({role}).", role=label(actor.role))
+        )
+        st.stop()
+    return actor
+
+
+def page_setup(title: str, *roles: Role, caption: str | None = None) -> Actor:
+    """Start every page: check the role, then show the French title."""
+    actor = require_role(*roles)
+    st.title(t(title))
+    if caption:
+        st.caption(t(caption))
+    return actor
+
+
+def show_error(error: Exception) -> None:
+    """Show a service error in French: every validation message, or the conflict."""
+    if isinstance(error, ValidationFailed):
+        st.error(
+            t("Rien n'a été enregistré :") + "\n\n" + "\n".join(f"- {m}" for m in error.errors)
+        )
+    elif isinstance(error, ConflictError):
+        st.warning(error.message)
+    elif isinstance(error, AppError):
+        st.error(error.message)
+    else:
+        raise error
+
+
+def text_block(value: str | None) -> None:
+    """User-written text shown as text, never as markdown or HTML."""
+    st.text(value or "")
+
+
+def select_from(
+    label_text: str, options: dict, *, key: str, index: int = 0, help: str | None = None
+):
+    """A selectbox over ``{value: French label}``; returns the chosen value."""
+    keys = list(options)
+    if not keys:
+        return None
+    return st.selectbox(
+        t(label_text),
+        keys,
+        index=min(index, len(keys) - 1),
+        format_func=lambda k: options[k],
+        key=key,
+        help=help,
+    )
+
+
+def roles_text(roles: Iterable[Role]) -> str:
+    return ", ".join(label(r) for r in roles)
+
+
+def link_to(file: str, text: str, *, icon: str | None = None, container=None) -> None:
+    """A link to another page of the app, shown only when the current user may open it."""
+    from dashboard.ui.navigation import pages_for
+
+    actor = current_actor()
+    if actor is None:
+        return
+    for spec in pages_for(actor.role):
+        if spec.file == file:
+            (container or st).page_link(str(spec.path), label=t(text), icon=icon or spec.icon)
+            return

@@ -1,0 +1,188 @@
+"""Every page of the app, with the roles that may open it. ``dashboard/app.py`` builds the
+role-based navigation from this table; each page also calls ``require_role`` itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard.config import PROJECT_ROOT
+from models.enums import Role
+
+LEAD, STEERING, MINISTRY, ADMIN = Role.lead, Role.steering, Role.ministry, Role.admin
+EVERYONE = (LEAD, STEERING, MINISTRY, ADMIN)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str  # relative to the project root
+    title: str  # French, translated at render time
+    icon: str
+    roles: tuple[Role, ...]
+    section: str
+    url_path: str
+    default: bool = False
+
+    @property
+    def path(self):
+        return PROJECT_ROOT / self.file
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/home.py", "Accueil", ":material/home:", EVERYONE, "Cohorte", "accueil", True),
+    PageSpec(
+        "pages/cohort_dashboard.py",
+        "Tableau de bord",
+        ":material/monitoring:",
+        EVERYONE,
+        "Cohorte",
+        "tableau-de-bord",
+    ),
+    PageSpec(
+        "pages/network_detail.py",
+        "Fiche réseau",
+        ":material/hub:",
+        EVERYONE,
+        "Cohorte",
+        "fiche-reseau",
+    ),
+    PageSpec(
+        "pages/snapshots.py",
+        "Comparer les sessions",
+        ":material/compare_arrows:",
+        EVERYONE,
+        "Cohorte",
+        "comparer",
+    ),
+    PageSpec(
+        "pages/lessons_board.py",
+        "Enseignements de la cohorte",
+        ":material/lightbulb:",
+        EVERYONE,
+        "Cohorte",
+        "enseignements-cohorte",
+    ),
+    PageSpec(
+        "pages/lead_before_session.py",
+        "Avant la prochaine session",
+        ":material/checklist:",
+        (LEAD, ADMIN),
+        "Ma feuille de route",
+        "avant-session",
+    ),
+    PageSpec(
+        "pages/lead_objectives.py",
+        "Objectifs",
+        ":material/flag:",
+        (LEAD, ADMIN),
+        "Ma feuille de route",
+        "objectifs",
+    ),
+    PageSpec(
+        "pages/lead_alliances.py",
+        "Alliances",
+        ":material/handshake:",
+        (LEAD, ADMIN),
+        "Ma feuille de route",
+        "alliances",
+    ),
+    PageSpec(
+        "pages/lead_milestones.py",
+        "Jalons",
+        ":material/event:",
+        (LEAD, ADMIN),
+        "Ma feuille de route",
+        "jalons",
+    ),
+    PageSpec(
+        "pages/lead_indicators.py",
+        "Indicateurs",
+        ":material/query_stats:",
+        (LEAD, ADMIN),
+        "Ma feuille de route",
+        "indicateurs",
+    ),
+    PageSpec(
+        "pages/lead_maturity.py",
+        "Maturité",
+        ":material/radar:",
+        (LEAD, ADMIN),
+        "Ma feuille de route",
+        "maturite",
+    ),
+    PageSpec(
+        "pages/lead_lessons.py",
+        "Enseignements",
+        ":material/school:",
+        (LEAD, ADMIN),
+        "Ma feuille de route",
+        "enseignements",
+    ),
+    PageSpec(
+        "pages/history.py",
+        "Historique",
+        ":material/history:",
+        (LEAD, STEERING, ADMIN),
+        "Ma feuille de route",
+        "historique",
+    ),
+    PageSpec(
+        "pages/exports.py",
+        "Exports",
+        ":material/download:",
+        (MINISTRY, ADMIN),
+        "Données",
+        "exports",
+    ),
+    PageSpec(
+        "pages/admin_validation.py",
+        "File de validation",
+        ":material/fact_check:",
+        (ADMIN,),
+        "Administration",
+        "validation",
+    ),
+    PageSpec(
+        "pages/admin_users.py",
+        "Personnes",
+        ":material/group:",
+        (ADMIN,),
+        "Administration",
+        "personnes",
+    ),
+    PageSpec(
+        "pages/admin_cohorts.py",
+        "Cohortes et sessions",
+        ":material/calendar_month:",
+        (ADMIN,),
+        "Administration",
+        "cohortes",
+    ),
+    PageSpec(
+        "pages/admin_indicators.py",
+        "Indicateurs et cibles",
+        ":material/tune:",
+        (ADMIN,),
+        "Administration",
+        "catalogue",
+    ),
+    PageSpec(
+        "pages/account.py",
+        "Mon compte",
+        ":material/person:",
+        EVERYONE,
+        "Compte",
+        "mon-compte",
+    ),
+)
+
+
+def pages_for(role: Role) -> list[PageSpec]:
+    """The pages ``role`` may open, in menu order (only those whose file exists)."""
+    return [p for p in PAGES if role in p.roles and p.path.exists()]
+
+
+def spec_for(file: str) -> PageSpec:
+    for p in PAGES:
+        if p.file == file:
+            return p
+    raise KeyError(file)

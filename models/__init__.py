@@ -1,0 +1,31 @@
+"""SQLModel tables and enums: the product's vocabulary."""
+
+from models.audit import ChangeLog, Snapshot
+from models.cohort import Cohort, Network, ProgrammeSession
+from models.indicators import Indicator, IndicatorTarget, IndicatorValue
+from models.maturity import MaturityAssessment, MaturityScore
+from models.roadmap import Alliance, AllianceStageChange, Lesson, Milestone, Objective, Partner
+from models.users import AuthSession, LoginAttempt, OneTimeSecret, User
+
+__all__ = [
+    "Alliance",
+    "AllianceStageChange",
+    "AuthSession",
+    "ChangeLog",
+    "Cohort",
+    "Indicator",
+    "IndicatorTarget",
+    "IndicatorValue",
+    "Lesson",
+    "LoginAttempt",
+    "MaturityAssessment",
+    "MaturityScore",
+    "Milestone",
+    "Network",
+    "Objective",
+    "OneTimeSecret",
+    "Partner",
+    "ProgrammeSession",
+    "Snapshot",
+    "User",
+]

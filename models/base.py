@@ -1,0 +1,26 @@
+"""Helpers shared by the table modules: version columns, code checks, UTC timestamps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, Integer
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamp (stored the same way on SQLite and PostgreSQL)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def version_column() -> Column:
+    """A fresh ``version`` column, used both as the field and as ``version_id_col``."""
+    return Column("version", Integer, nullable=False, server_default="1")
+
+
+def check_codes(column: str, enum_cls: type[StrEnum], name: str, *, nullable: bool = False):
+    allowed = ", ".join(f"'{m.value}'" for m in enum_cls)
+    expr = f"{column} IN ({allowed})"
+    if nullable:
+        expr = f"{column} IS NULL OR {expr}"
+    return CheckConstraint(expr, name=name)

@@ -1,0 +1,284 @@
+"""Stable ASCII codes of the domain vocabulary, with their French labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    lead = "lead"
+    steering = "steering"
+    ministry = "ministry"
+    admin = "admin"
+
+
+class CohortStatus(StrEnum):
+    draft = "draft"
+    active = "active"
+    closed = "closed"
+
+
+class SessionKind(StrEnum):
+    collective = "collective"
+    webinar = "webinar"
+    steering = "steering"
+
+
+class Phase(StrEnum):
+    understand = "understand"
+    implement = "implement"
+    deepen = "deepen"
+    perspective = "perspective"
+
+
+class Motivation(StrEnum):
+    resource_diversification = "resource_diversification"
+    public_policy_coconstruction = "public_policy_coconstruction"
+    peer_scaling = "peer_scaling"
+    other = "other"
+
+
+class PartnerFamily(StrEnum):
+    peer = "peer"
+    public = "public"
+    company = "company"
+    foundation = "foundation"
+    academic = "academic"
+
+
+class CompanyPartnershipType(StrEnum):
+    philanthropy = "philanthropy"
+    responsible_practices = "responsible_practices"
+    economic_cooperation = "economic_cooperation"
+    societal_innovation = "societal_innovation"
+
+
+class RelationLogic(StrEnum):
+    exchange = "exchange"
+    alliance = "alliance"
+
+
+class AllianceStage(StrEnum):
+    identified = "identified"
+    contacted = "contacted"
+    scoping = "scoping"
+    preparing = "preparing"
+    signed = "signed"
+    running = "running"
+    evaluating = "evaluating"
+    renewed = "renewed"
+    suspended = "suspended"
+    abandoned = "abandoned"
+
+
+# Stages in pipeline order (terminal stages last); "signed or later" means an agreement exists.
+STAGE_ORDER = [s.value for s in AllianceStage]
+SIGNED_STAGES = {"signed", "running", "evaluating", "renewed"}
+PIPELINE_STAGES = {"preparing"}  # past scoping, not yet signed
+TERMINAL_STAGES = {"suspended", "abandoned"}
+
+
+class MilestoneStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    postponed = "postponed"
+    cancelled = "cancelled"
+
+
+class Unit(StrEnum):
+    count = "count"
+    percent = "percent"
+    eur = "eur"
+    hours = "hours"
+    persons = "persons"
+    score = "score"
+
+
+class Direction(StrEnum):
+    higher_is_better = "higher_is_better"
+    lower_is_better = "lower_is_better"
+
+
+class Accumulation(StrEnum):
+    cumulative = "cumulative"  # running total since the start: the latest value is the total
+    per_period = "per_period"  # a flow per month: totals add the months up
+    level = "level"  # a state at a date: the latest value stands, never added up
+
+
+class ImpactAxis(StrEnum):
+    performance = "performance"
+    innovation = "innovation"
+    trust = "trust"
+
+
+class Lever(StrEnum):
+    people = "people"
+    money = "money"
+    alliances = "alliances"
+
+
+class ValueStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    validated = "validated"
+
+
+class Assessor(StrEnum):
+    self = "self"
+    facilitator = "facilitator"
+
+
+class MaturityAxis(StrEnum):
+    vision = "vision"
+    ecosystem = "ecosystem"
+    diversity = "diversity"
+    governance = "governance"
+    member_mobilisation = "member_mobilisation"
+    evaluation = "evaluation"
+    economic_model = "economic_model"
+
+
+class LessonCategory(StrEnum):
+    obstacle = "obstacle"
+    lever = "lever"
+    method = "method"
+    posture = "posture"
+    tool = "tool"
+    governance = "governance"
+    economic_model = "economic_model"
+
+
+class CapitalisationStatus(StrEnum):
+    observed = "observed"
+    modelled = "modelled"
+    capitalised = "capitalised"
+    published = "published"
+
+
+class Visibility(StrEnum):
+    network = "network"
+    cohort = "cohort"
+    public = "public"
+
+
+class ChangeAction(StrEnum):
+    create = "create"
+    update = "update"
+    delete = "delete"
+
+
+MATURITY_LEVELS = {
+    1: "Découverte",
+    2: "Expérimentation",
+    3: "Structuration",
+    4: "Alliance stratégique",
+}
+
+LABELS: dict[type, dict[str, str]] = {
+    Role: {
+        "lead": "Référent·e réseau",
+        "steering": "Comité de pilotage",
+        "ministry": "Agent du ministère",
+        "admin": "Équipe d'animation",
+    },
+    CohortStatus: {"draft": "En préparation", "active": "En cours", "closed": "Clôturée"},
+    SessionKind: {
+        "collective": "Session collective",
+        "webinar": "Webinaire",
+        "steering": "Comité de pilotage",
+    },
+    Phase: {
+        "understand": "Comprendre",
+        "implement": "Mettre en œuvre",
+        "deepen": "Approfondir",
+        "perspective": "Mettre en perspective",
+    },
+    Motivation: {
+        "resource_diversification": "Diversification des ressources",
+        "public_policy_coconstruction": "Co-construction des politiques publiques",
+        "peer_scaling": "Démultiplication entre pairs",
+        "other": "Autre",
+    },
+    PartnerFamily: {
+        "peer": "Pair associatif",
+        "public": "Acteur public",
+        "company": "Entreprise",
+        "foundation": "Fondation",
+        "academic": "Monde académique",
+    },
+    CompanyPartnershipType: {
+        "philanthropy": "Mécénat",
+        "responsible_practices": "Pratiques responsables",
+        "economic_cooperation": "Coopération économique",
+        "societal_innovation": "Innovation sociétale",
+    },
+    RelationLogic: {"exchange": "Contrat-échange", "alliance": "Contrat-alliance"},
+    AllianceStage: {
+        "identified": "Identifiée",
+        "contacted": "Contactée",
+        "scoping": "Cadrage",
+        "preparing": "En préparation",
+        "signed": "Contractualisée",
+        "running": "Mise en œuvre",
+        "evaluating": "En évaluation",
+        "renewed": "Renouvelée",
+        "suspended": "Suspendue",
+        "abandoned": "Abandonnée",
+    },
+    MilestoneStatus: {
+        "planned": "Prévu",
+        "in_progress": "En cours",
+        "done": "Réalisé",
+        "postponed": "Reporté",
+        "cancelled": "Annulé",
+    },
+    Unit: {
+        "count": "Nombre",
+        "percent": "Pourcentage",
+        "eur": "Euros",
+        "hours": "Heures",
+        "persons": "Personnes",
+        "score": "Score",
+    },
+    Direction: {"higher_is_better": "Plus haut = mieux", "lower_is_better": "Plus bas = mieux"},
+    Accumulation: {
+        "cumulative": "Cumul depuis le début",
+        "per_period": "Flux mensuel",
+        "level": "Niveau à date",
+    },
+    ImpactAxis: {"performance": "Performance", "innovation": "Innovation", "trust": "Confiance"},
+    Lever: {"people": "Hommes", "money": "Argent", "alliances": "Alliances"},
+    ValueStatus: {"draft": "Brouillon", "submitted": "Soumise", "validated": "Validée"},
+    Assessor: {"self": "Auto-diagnostic", "facilitator": "Regard de l'équipe d'animation"},
+    MaturityAxis: {
+        "vision": "Vision",
+        "ecosystem": "Connaissance de l'écosystème",
+        "diversity": "Diversité des partenariats",
+        "governance": "Gouvernance",
+        "member_mobilisation": "Mobilisation des membres",
+        "evaluation": "Évaluation",
+        "economic_model": "Modèle socio-économique",
+    },
+    LessonCategory: {
+        "obstacle": "Freins",
+        "lever": "Leviers",
+        "method": "Méthode",
+        "posture": "Posture",
+        "tool": "Outil",
+        "governance": "Gouvernance",
+        "economic_model": "Modèle économique",
+    },
+    CapitalisationStatus: {
+        "observed": "Observé",
+        "modelled": "Modélisé",
+        "capitalised": "Capitalisé",
+        "published": "Publié",
+    },
+    Visibility: {"network": "Réseau", "cohort": "Cohorte", "public": "Public"},
+    ChangeAction: {"create": "Création", "update": "Modification", "delete": "Suppression"},
+}
+
+
+def codes(enum_cls: type[StrEnum]) -> list[str]:
+    return [m.value for m in enum_cls]
