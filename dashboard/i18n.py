@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal, format_percent
 
 LOCALE = "fr_FR"
+PARIS = ZoneInfo("Europe/Paris")
 _CATALOGUES: dict[str, dict[str, str]] = {"fr": {}, "en": {}}
 _current_language = "fr"
 
@@ -45,7 +47,7 @@ def fmt_percent(ratio: float | None, decimals: int = 0, *, empty: str = "—") -
     """``0.425`` → ``42 %`` (French spacing before the sign)."""
     if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
         return empty
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "\u00a0%"
     return format_percent(ratio, format=pattern, locale=LOCALE)
 
 
@@ -59,10 +61,12 @@ def fmt_date(value: dt.date | dt.datetime | None, *, empty: str = "—") -> str:
 
 
 def fmt_datetime(value: dt.datetime | None, *, empty: str = "—") -> str:
-    """``2026-11-26 14:05`` → ``26/11/2026 14:05``."""
+    """``2026-11-26 13:05 UTC`` → ``26/11/2026 14:05`` (shown in Paris time)."""
     if value is None:
         return empty
-    return _babel_datetime(value, format="dd/MM/yyyy HH:mm", locale=LOCALE)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return _babel_datetime(value, format="dd/MM/yyyy HH:mm", tzinfo=PARIS, locale=LOCALE)
 
 
 def fmt_month(value: dt.date | None, *, empty: str = "—") -> str:
@@ -81,10 +85,10 @@ def fmt_month_long(value: dt.date | None, *, empty: str = "—") -> str:
 
 UNIT_SUFFIX = {
     "count": "",
-    "percent": " %",
-    "eur": " €",
-    "hours": " h",
-    "persons": " pers.",
+    "percent": "\u00a0%",
+    "eur": "\u00a0€",
+    "hours": "\u00a0h",
+    "persons": "\u00a0pers.",
     "score": "",
 }
 

@@ -9,8 +9,8 @@ from sqlalchemy import CheckConstraint, Column, Integer
 
 
 def utcnow() -> dt.datetime:
-    """Naive UTC timestamp (stored the same way on SQLite and PostgreSQL)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Timezone-aware UTC timestamp (SQLModel stores aware datetimes and returns them in UTC)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def version_column() -> Column:

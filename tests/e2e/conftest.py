@@ -1,0 +1,117 @@
+"""The real app in a real browser: ``python -m dashboard run`` on a free port over a fresh
+demo database, driven by Playwright in Debian's Chromium (browsers cannot be downloaded here).
+
+Without /usr/bin/chromium these tests are skipped locally; with ``REQUIRE_BROWSER=1`` (CI) a
+missing browser or a server that does not start is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dashboard.db import make_engine, migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/e2e" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        if REQUIRED:
+            pytest.fail(
+                f"REQUIRE_BROWSER=1 mais {CHROMIUM} est introuvable (apt-get install chromium)."
+            )
+        pytest.skip(f"{CHROMIUM} introuvable : tests navigateur non exécutés.")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1400, "height": 900}}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """Base URL of a running app over its own demo database."""
+    from dashboard.seed import seed_demo
+
+    db = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
+    url = f"sqlite:///{db}"
+    engine = make_engine(url)
+    migrate(engine)
+    seed_demo(engine)
+    engine.dispose()
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=url, APP_ENV="test", PYTHONPATH=str(ROOT))
+    log = open(tmp_path_factory.mktemp("e2e_log") / "server.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "run", "--port", str(port), "--address", "127.0.0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.seek(0)
+            pytest.fail("Le serveur de l'application n'a pas démarré :\n" + log.read()[-4000:])
+        time.sleep(0.5)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def login(page, base: str, username: str, password: str) -> None:
+    page.goto(base + "/")
+    page.wait_for_url("**/auth/login**")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
