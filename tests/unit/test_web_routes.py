@@ -1,0 +1,133 @@
+"""The login routes and the redirect middleware, over HTTP (Starlette's test client)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from dashboard import auth, web
+from dashboard.config import get_settings
+from tests.factories import PASSWORD, make_cohort, make_network, make_user
+
+
+@pytest.fixture
+def client(engine, engine_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", engine_url)
+    get_settings.cache_clear()
+    web._engine.cache_clear()
+    net = make_network(engine, make_cohort(engine))
+    make_user(engine, "lead", network_id=net, username="claire")
+
+    async def page(_request):
+        return PlainTextResponse("page de l'application")
+
+    app = Starlette(
+        routes=[*web.ROUTES, Route("/{path:path}", page)],
+        middleware=[Middleware(web.LoginRedirectMiddleware)],
+    )
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+    web._engine.cache_clear()
+    get_settings.cache_clear()
+
+
+def _csrf(client, next_path="/"):
+    r = client.get("/auth/login", params={"next": next_path})
+    assert r.status_code == 200
+    token = re.search(r'name="csrf" value="([^"]+)"', r.text).group(1)
+    assert client.cookies.get(web.CSRF_COOKIE) == token
+    return token
+
+
+def test_login_form_is_french_and_carries_a_csrf_token(client):
+    r = client.get("/auth/login")
+    assert '<html lang="fr">' in r.text and "Se connecter" in r.text and "Mot de passe" in r.text
+    assert "httponly" in r.headers["set-cookie"].lower()
+    assert "samesite=strict" in r.headers["set-cookie"].lower()
+
+
+def test_login_sets_an_httponly_session_cookie_and_redirects(client, engine):
+    token = _csrf(client, "/tableau-de-bord")
+    r = client.post(
+        "/auth/login",
+        data={
+            "csrf": token,
+            "username": "claire",
+            "password": PASSWORD,
+            "next": "/tableau-de-bord",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/tableau-de-bord"
+    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith(auth.SESSION_COOKIE)][0]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    value = cookie.split(";")[0].split("=", 1)[1]
+    assert auth.resolve_session(engine, value).username == "claire"
+
+
+def test_missing_or_wrong_csrf_is_refused_without_checking_the_password(client, engine):
+    _csrf(client)
+    r = client.post(
+        "/auth/login", data={"csrf": "autre", "username": "claire", "password": PASSWORD}
+    )
+    assert r.status_code == 400 and "Le formulaire a expiré" in r.text
+    client.cookies.clear()
+    r = client.post("/auth/login", data={"csrf": "x", "username": "claire", "password": PASSWORD})
+    assert r.status_code == 400
+    assert auth.SESSION_COOKIE not in r.headers.get("set-cookie", "")
+
+
+def test_wrong_password_shows_the_generic_message_and_keeps_the_username(client):
+    token = _csrf(client)
+    r = client.post("/auth/login", data={"csrf": token, "username": "claire", "password": "non"})
+    assert r.status_code == 401
+    assert "Identifiant ou mot de passe incorrect." in r.text and 'value="claire"' in r.text
+
+
+def test_next_cannot_leave_the_site(client):
+    token = _csrf(client)
+    r = client.post(
+        "/auth/login",
+        data={
+            "csrf": token,
+            "username": "claire",
+            "password": PASSWORD,
+            "next": "//evil.example/x",
+        },
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/"
+
+
+def test_user_input_is_escaped_in_the_form(client):
+    token = _csrf(client)
+    r = client.post(
+        "/auth/login", data={"csrf": token, "username": '"><script>x</script>', "password": "non"}
+    )
+    assert "<script>x</script>" not in r.text and "&lt;script&gt;" in r.text
+
+
+def test_anonymous_page_load_goes_to_login_with_next(client):
+    r = client.get("/exports?cohorte=AI", headers={"accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/auth/login?next=/exports%3Fcohorte%3DAI"
+
+
+def test_streamlit_internals_and_valid_sessions_pass(client, engine):
+    assert (
+        client.get("/_stcore/health", headers={"accept": "text/html"}).text
+        == "page de l'application"
+    )
+    token = auth.login(engine, "claire", PASSWORD).token
+    client.cookies.set(auth.SESSION_COOKIE, token)
+    r = client.get("/exports", headers={"accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 200
+    auth.logout(engine, token)
+    r = client.get("/exports", headers={"accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 303
