@@ -28,6 +28,7 @@ class Cohort(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)
 
 
 class Network(SQLModel, table=True):
@@ -54,6 +55,7 @@ class Network(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)
 
 
 class ProgrammeSession(SQLModel, table=True):
@@ -79,3 +81,4 @@ class ProgrammeSession(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)

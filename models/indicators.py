@@ -40,6 +40,7 @@ class Indicator(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)
 
 
 class IndicatorTarget(SQLModel, table=True):
@@ -64,6 +65,7 @@ class IndicatorTarget(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)
 
 
 class IndicatorValue(SQLModel, table=True):
@@ -90,3 +92,4 @@ class IndicatorValue(SQLModel, table=True):
     validated_at: dt.datetime | None = None
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)

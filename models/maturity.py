@@ -27,6 +27,7 @@ class MaturityAssessment(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)
 
 
 class MaturityScore(SQLModel, table=True):

@@ -36,6 +36,7 @@ class Objective(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)
 
 
 class Partner(SQLModel, table=True):
@@ -48,6 +49,7 @@ class Partner(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)
 
 
 class Alliance(SQLModel, table=True):
@@ -79,6 +81,7 @@ class Alliance(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)
 
 
 class AllianceStageChange(SQLModel, table=True):
@@ -121,6 +124,7 @@ class Milestone(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)
 
 
 class Lesson(SQLModel, table=True):
@@ -146,3 +150,4 @@ class Lesson(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # keep it out of pydantic private attributes (deep-copied on every instance)

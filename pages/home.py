@@ -34,7 +34,7 @@ upcoming = cohorts.next_session(sessions, today)
 def _headline_metrics(figures: dict) -> None:
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric(
-        t("Alliances contractualisées"),
+        t("Alliances signées"),
         fmt_number(figures["alliances_signed"]),
         help=t(
             "Sur {n} alliances en cours ou passées (hors abandons).",

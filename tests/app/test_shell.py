@@ -59,7 +59,7 @@ def test_home_shows_the_demo_cohorts_real_figures(login_as):
     figures = cohorts.headline(engine, actor, cohort_id, as_of=dt.date.today())
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Réseaux accompagnés"] == "12"
-    assert metrics["Alliances contractualisées"] == fmt_number(figures["alliances_signed"])
+    assert metrics["Alliances signées"] == fmt_number(figures["alliances_signed"])
     assert metrics["Jalons en retard"] == fmt_number(figures["milestones_late"])
     assert metrics["Valeurs à valider"] == fmt_number(figures["values_awaiting_validation"])
     assert any("Alliances innovantes" in s.value for s in at.subheader)
