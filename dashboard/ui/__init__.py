@@ -38,9 +38,10 @@ def session_token() -> str | None:
     if token:
         return token
     try:
-        return st.context.cookies.get(auth.SESSION_COOKIE)
+        value = st.context.cookies.get(auth.SESSION_COOKIE)
     except Exception:  # noqa: BLE001  (no browser context, e.g. bare script run)
         return None
+    return value if isinstance(value, str) and value else None
 
 
 def resolve_actor() -> Actor | None:
@@ -121,8 +122,16 @@ def roles_text(roles: Iterable[Role]) -> str:
     return ", ".join(label(r) for r in roles)
 
 
-def link_to(file: str, text: str, *, icon: str | None = None, container=None) -> None:
-    """A link to another page of the app, shown only when the current user may open it."""
+def link_to(
+    file: str,
+    text: str,
+    *,
+    icon: str | None = None,
+    container=None,
+    query_params: dict[str, str] | None = None,
+) -> None:
+    """A link to another page of the app, shown only when the current user may open it
+    (``query_params`` preselect a choice on the target page, e.g. ``{"mois": "2026-03"}``)."""
     from dashboard.ui.navigation import pages_for
 
     actor = current_actor()
@@ -130,5 +139,7 @@ def link_to(file: str, text: str, *, icon: str | None = None, container=None) ->
         return
     for spec in pages_for(actor.role):
         if spec.file == file:
-            (container or st).page_link(str(spec.path), label=t(text), icon=icon or spec.icon)
+            (container or st).page_link(
+                str(spec.path), label=t(text), icon=icon or spec.icon, query_params=query_params
+            )
             return

@@ -31,7 +31,7 @@ def test_wrong_password_shows_the_french_message(page, live_server):
 
 def test_deep_link_without_session_goes_to_login_then_back(page, live_server):
     page.goto(live_server + "/exports")
-    page.wait_for_url(re.compile(r".*/auth/login\?next=%2Fexports"))
+    page.wait_for_url(re.compile(r".*/auth/login\?next=/exports$"))
     page.fill("#username", "ministere")
     page.fill("#password", "demo-ministere-2026")
     page.click("button[type=submit]")
