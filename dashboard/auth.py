@@ -12,14 +12,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dashboard.config import get_settings
 from dashboard.db import session_scope
 from dashboard.errors import ValidationFailed
 from dashboard.i18n import t
 from dashboard.permissions import Actor
-from models import AuthSession, LoginAttempt, Network, User
+from models import AuthSession, LoginAttempt, Network, OneTimeSecret, User
 from models.base import utcnow
 from models.enums import Role
 
@@ -30,6 +30,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("mot-de-passe-factice-pour-temps-constant")
 TOUCH_EVERY = dt.timedelta(seconds=60)
 MIN_PASSWORD_LENGTH = 12
+ONE_TIME_SECRET_TTL = dt.timedelta(hours=24)
 
 
 def hash_password(password: str) -> str:
@@ -93,11 +94,13 @@ LOCKED = (
 def login(
     engine: Engine, username: str, password: str, *, user_agent: str | None = None
 ) -> LoginResult:
-    """Verify a password and open a server-side session.
+    """Verify a password (or a one-time secret) and open a server-side session.
 
-    Unknown user, wrong password and inactive account give the same French message after one
-    argon2 verification each. After ``login_max_failures`` failures within the window the
-    account is locked for the rest of the window, without verifying anything.
+    Unknown user, wrong password, expired or already used one-time secret and inactive account
+    give the same French message after one argon2 verification each. A valid one-time secret
+    (invitation or reset, see :func:`issue_one_time_secret`) is spent, and the user must then
+    choose a password before anything else. After ``login_max_failures`` failures within the
+    window the account is locked for the rest of the window, without verifying anything.
     """
     settings = get_settings()
     name = normalise_username(username)
@@ -118,10 +121,19 @@ def login(
         user = session.exec(select(User).where(User.username == name)).first()
         verified = _verify(user.password_hash if user else None, password)
         ok = bool(user and verified and user.active and user.password_hash)
+        one_time = None
+        if not ok and user is not None and user.active:
+            one_time = _usable_secret(session, user.id, password, now)
+            ok = one_time is not None
         session.add(LoginAttempt(username=name, attempted_at=now, success=ok))
         if not ok:
             return LoginResult(False, t(GENERIC_FAILURE))
-        if _hasher.check_needs_rehash(user.password_hash):
+        if one_time is not None:
+            # Usable once; the account has no password until the user chooses one.
+            one_time.used_at = now
+            user.password_hash = None
+            user.must_change_password = True
+        elif _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         user.last_login_at = now
         token = secrets.token_urlsafe(32)
@@ -232,14 +244,94 @@ def create_user(
         return user.id
 
 
-def change_password(engine: Engine, actor: Actor, current: str, new: str) -> None:
-    """The user changes their own password (required after a one-time secret)."""
-    check_password_strength(new)
+def requires_current_password(engine: Engine, actor: Actor) -> bool:
+    """False only right after a one-time-secret login: the account has no password yet."""
     with session_scope(engine) as session:
         user = session.get(User, actor.id)
-        if user is None or not _verify(user.password_hash, current):
+        return not (user is not None and user.must_change_password and not user.password_hash)
+
+
+def change_password(engine: Engine, actor: Actor, current: str | None, new: str) -> None:
+    """The user changes their own password (required after a one-time secret).
+
+    The current password is checked whenever the account has one; after a one-time-secret
+    login it has none, and ``current`` is ignored. A wrong current password counts as a failed
+    login attempt, so this form cannot be used to get around login throttling.
+    """
+    check_password_strength(new)
+    settings = get_settings()
+    now = utcnow()
+    with session_scope(engine) as session:
+        user = session.get(User, actor.id)
+        if user is None or not user.active:
             raise ValidationFailed(t("Le mot de passe actuel est incorrect."))
-        if current == new:
-            raise ValidationFailed(t("Le nouveau mot de passe doit être différent de l'actuel."))
+        if user.password_hash or not user.must_change_password:
+            window_start = now - dt.timedelta(minutes=settings.login_window_minutes)
+            failures = session.exec(
+                select(func.count())
+                .select_from(LoginAttempt)
+                .where(
+                    LoginAttempt.username == user.username,
+                    LoginAttempt.success.is_(False),
+                    LoginAttempt.attempted_at >= window_start,
+                )
+            ).one()
+            if failures >= settings.login_max_failures:
+                raise ValidationFailed(t(LOCKED))
+            if not _verify(user.password_hash, current or ""):
+                session.add(LoginAttempt(username=user.username, attempted_at=now, success=False))
+                session.commit()
+                raise ValidationFailed(t("Le mot de passe actuel est incorrect."))
+            if current == new:
+                raise ValidationFailed(
+                    t("Le nouveau mot de passe doit être différent de l'actuel.")
+                )
         user.password_hash = hash_password(new)
         user.must_change_password = False
+
+
+def _usable_secret(
+    session: Session, user_id: int, secret: str, now: dt.datetime
+) -> OneTimeSecret | None:
+    """The user's one-time secret matching ``secret``, if neither used nor expired."""
+    if not secret:
+        return None
+    return session.exec(
+        select(OneTimeSecret).where(
+            OneTimeSecret.user_id == user_id,
+            OneTimeSecret.secret_hash == _token_hash(secret),
+            OneTimeSecret.used_at.is_(None),
+            OneTimeSecret.expires_at > now,
+        )
+    ).first()
+
+
+def issue_one_time_secret(
+    session: Session, user_id: int, *, purpose: str, created_by_id: int | None
+) -> tuple[str, dt.datetime]:
+    """A new random secret for ``user_id`` (invitation or reset), inside the caller's unit of
+    work. Only its sha256 is stored; earlier unused secrets of the user stop working.
+    Returns the secret (to show once) and when it expires."""
+    now = utcnow()
+    session.exec(
+        update(OneTimeSecret)
+        .where(
+            OneTimeSecret.user_id == user_id,
+            OneTimeSecret.used_at.is_(None),
+            OneTimeSecret.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    secret = secrets.token_urlsafe(15)
+    expires_at = now + ONE_TIME_SECRET_TTL
+    session.add(
+        OneTimeSecret(
+            user_id=user_id,
+            secret_hash=_token_hash(secret),
+            purpose=purpose,
+            created_at=now,
+            expires_at=expires_at,
+            created_by_id=created_by_id,
+        )
+    )
+    return secret, expires_at

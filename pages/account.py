@@ -22,9 +22,12 @@ st.text(t("Nom : {name}", name=actor.full_name))
 st.text(t("Identifiant : {username}", username=actor.username))
 st.text(t("Rôle : {role}", role=label(actor.role)))
 
+# After a one-time-secret login the account has no password yet: nothing to ask for.
+ask_current = auth.requires_current_password(engine, actor)
+
 st.subheader(t("Changer mon mot de passe"))
 with st.form("change_password", clear_on_submit=True):
-    current = st.text_input(t("Mot de passe actuel"), type="password")
+    current = st.text_input(t("Mot de passe actuel"), type="password") if ask_current else None
     new = st.text_input(t("Nouveau mot de passe"), type="password")
     confirm = st.text_input(t("Confirmer le nouveau mot de passe"), type="password")
     submitted = st.form_submit_button(t("Enregistrer le nouveau mot de passe"))
