@@ -62,7 +62,10 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+        # Room for every Streamlit session thread of one process writing at once.
+        return create_engine(
+            parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=30
+        )
     raise DatabaseUnavailable(
         t("Type de base de données non pris en charge : {name}.", name=parsed.get_backend_name())
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from models.base import check_codes, utcnow
@@ -15,7 +15,11 @@ class ChangeLog(SQLModel, table=True):
     """One row per changed field, written in the same transaction as the change."""
 
     __tablename__ = "change_log"
-    __table_args__ = (check_codes("action", ChangeAction, "ck_change_action"),)
+    __table_args__ = (
+        check_codes("action", ChangeAction, "ck_change_action"),
+        # Conflict messages and histories look rows up by entity.
+        Index("ix_change_log_entity", "entity", "entity_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     changed_at: dt.datetime = Field(default_factory=utcnow, index=True)
     user_id: int | None = Field(default=None, foreign_key="app_user.id")

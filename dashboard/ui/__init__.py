@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import streamlit as st
@@ -82,16 +83,24 @@ def page_setup(title: str, *roles: Role, caption: str | None = None) -> Actor:
     return actor
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def escape_markdown(text: str) -> str:
+    """Messages may quote what users typed (a title, a name): shown literally, never as
+    markdown, links or HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
 def show_error(error: Exception) -> None:
     """Show a service error in French: every validation message, or the conflict."""
     if isinstance(error, ValidationFailed):
-        st.error(
-            t("Rien n'a été enregistré :") + "\n\n" + "\n".join(f"- {m}" for m in error.errors)
-        )
+        lines = "\n".join(f"- {escape_markdown(m)}" for m in error.errors)
+        st.error(t("Rien n'a été enregistré :") + "\n\n" + lines)
     elif isinstance(error, ConflictError):
-        st.warning(error.message)
+        st.warning(escape_markdown(error.message))
     elif isinstance(error, AppError):
-        st.error(error.message)
+        st.error(escape_markdown(error.message))
     else:
         raise error
 
