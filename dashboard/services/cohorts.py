@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import pandas as pd
@@ -115,7 +116,7 @@ def last_session(sessions: pd.DataFrame, as_of: dt.date) -> dict | None:
 
 def cohort_networks(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
     """Networks of the cohort (id, code, name, acronym, sector, region, members, fictional)."""
-    get_cohort(engine, actor, cohort_id)
+    cohort = get_cohort(engine, actor, cohort_id)
     with session_scope(engine) as session:
         rows = session.exec(
             select(
@@ -131,7 +132,7 @@ def cohort_networks(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFram
             .where(Network.cohort_id == cohort_id)
             .order_by(Network.code)
         ).all()
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         rows,
         columns=[
             "id",
@@ -144,6 +145,7 @@ def cohort_networks(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFram
             "is_fictional",
         ],
     )
+    return anonymise(frame, actor, cohort)
 
 
 def headline(
@@ -226,3 +228,46 @@ def network_name(engine: Engine, actor: Actor, network_id: int) -> dict:
         if n is None or (actor.role is Role.lead and n.cohort_id != actor.cohort_id):
             raise NotFound(t("Ce réseau n'existe pas ou ne vous est pas accessible."))
         return {"id": n.id, "code": n.code, "name": n.name, "cohort_id": n.cohort_id}
+
+
+def anonymous_label(index: int) -> str:
+    """0 → "A", 25 → "Z", 26 → "AA"… (letters for anonymised networks)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def anonymise(networks: pd.DataFrame, actor: Actor, cohort: CohortInfo) -> pd.DataFrame:
+    """Hide the other networks' identities from a lead when the cohort asks for it.
+
+    ``networks`` has at least ``id``, ``code`` and ``name``. For a lead of an anonymised cohort,
+    every network but their own becomes "Réseau A", "Réseau B"… (code "A", "B"…), and its
+    identifying columns (acronym, sector, region, members, RNA, SIREN) are blanked. Letters
+    follow a keyed hash of the cohort and network ids: stable across views and processes, and
+    unrelated to the codes' order. A column ``anonymised`` says which rows were replaced.
+    """
+    out = networks.copy()
+    out["anonymised"] = False
+    if actor.role is not Role.lead or not cohort.anonymise_for_leads or out.empty:
+        return out
+    others = out[out["id"] != actor.network_id]
+    order = sorted(
+        others["id"],
+        key=lambda nid: hashlib.sha256(f"{cohort.id}:{int(nid)}".encode()).hexdigest(),
+    )
+    letters = {nid: anonymous_label(i) for i, nid in enumerate(order)}
+    mask = out["id"] != actor.network_id
+    out.loc[mask, "code"] = out.loc[mask, "id"].map(letters)
+    out.loc[mask, "name"] = out.loc[mask, "code"].map(lambda c: t("Réseau {letter}", letter=c))
+    for column in ("acronym", "sector", "region_code", "member_count", "rna", "siren"):
+        if column in out.columns:
+            out[column] = out[column].astype(object)
+            out.loc[mask, column] = None
+    out.loc[mask, "anonymised"] = True
+    # Row order must not give the codes' order away: own network first, then by letter.
+    out["_key"] = out["code"].map(lambda c: (len(c), c))
+    out = out.sort_values(["anonymised", "_key"]).drop(columns="_key")
+    return out.reset_index(drop=True)

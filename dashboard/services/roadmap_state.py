@@ -1,0 +1,426 @@
+"""The state of the networks' roadmaps at a date, read with set-based queries.
+
+Building blocks shared by the cohort dashboard, the network page and the snapshots: the derived
+milestone status (with "late"), alliance stages and relation logic at a date (from the stage
+history and the change log), and maturity first vs latest. Each function issues a fixed number
+of statements, whatever the number of networks, and returns DataFrames. No permission check
+here: the public services that call these do it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import and_, case, false, func, literal, or_, true
+from sqlmodel import Session, select
+
+from models import (
+    Alliance,
+    AllianceStageChange,
+    ChangeLog,
+    MaturityAssessment,
+    MaturityScore,
+    Milestone,
+    Partner,
+    ProgrammeSession,
+)
+from models.enums import SIGNED_STAGES
+
+# Not done and past due: "late", whatever the stored status among these.
+LATE_ELIGIBLE = ("planned", "in_progress", "postponed")
+LATE = "late"
+
+
+def derived_milestone_status(status: str, due_date: dt.date, as_of: dt.date) -> str:
+    """The status shown on the dashboard: the stored one, or "late" when not done and past due
+    (planned, in progress or postponed with a due date before ``as_of``)."""
+    return LATE if status in LATE_ELIGIBLE and due_date < as_of else status
+
+
+def milestone_status_expr(as_of: dt.date):
+    """SQL twin of :func:`derived_milestone_status`."""
+    return case(
+        (and_(Milestone.status.in_(LATE_ELIGIBLE), Milestone.due_date < as_of), literal(LATE)),
+        else_=Milestone.status,
+    )
+
+
+def _due_between(start: dt.date | None, end: dt.date | None):
+    conditions = []
+    if start:
+        conditions.append(Milestone.due_date >= start)
+    if end:
+        conditions.append(Milestone.due_date <= end)
+    return and_(*conditions) if conditions else true()
+
+
+def milestone_counts(
+    session: Session,
+    network_ids: list[int],
+    *,
+    as_of: dt.date,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
+    """Milestones per network × derived status (grouped in SQL): network_id, status, count."""
+    inner = (
+        select(Milestone.network_id, milestone_status_expr(as_of).label("status"))
+        .where(Milestone.network_id.in_(network_ids), _due_between(start, end))
+        .subquery()
+    )
+    rows = session.exec(
+        select(inner.c.network_id, inner.c.status, func.count()).group_by(
+            inner.c.network_id, inner.c.status
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=["network_id", "status", "count"])
+
+
+def milestone_rows(
+    session: Session,
+    network_ids: list[int],
+    *,
+    as_of: dt.date,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
+    """One row per milestone with its derived status and the session it is due for."""
+    status = milestone_status_expr(as_of).label("derived_status")
+    rows = session.exec(
+        select(
+            Milestone.id,
+            Milestone.network_id,
+            Milestone.code,
+            Milestone.title,
+            Milestone.owner,
+            Milestone.due_date,
+            Milestone.done_date,
+            Milestone.status,
+            status,
+            Milestone.progress,
+            ProgrammeSession.code,
+            Milestone.objective_id,
+            Milestone.alliance_id,
+        )
+        .outerjoin(ProgrammeSession, ProgrammeSession.id == Milestone.session_id)
+        .where(Milestone.network_id.in_(network_ids), _due_between(start, end))
+        .order_by(Milestone.network_id, Milestone.due_date, Milestone.id)
+    ).all()
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "network_id",
+            "code",
+            "title",
+            "owner",
+            "due_date",
+            "done_date",
+            "status",
+            "derived_status",
+            "progress",
+            "session_code",
+            "objective_id",
+            "alliance_id",
+        ],
+    )
+    frame["days_late"] = [
+        (as_of - due).days if st == LATE else 0
+        for st, due in zip(frame["derived_status"], frame["due_date"], strict=True)
+    ]
+    return frame
+
+
+def _stage_at(day: dt.date):
+    """Subquery: each alliance's stage at the end of ``day`` (last change on or before it)."""
+    ranked = (
+        select(
+            AllianceStageChange.alliance_id.label("alliance_id"),
+            AllianceStageChange.to_stage.label("stage"),
+            func.row_number()
+            .over(
+                partition_by=AllianceStageChange.alliance_id,
+                order_by=(AllianceStageChange.changed_on.desc(), AllianceStageChange.id.desc()),
+            )
+            .label("rn"),
+        )
+        .where(AllianceStageChange.changed_on <= day)
+        .subquery()
+    )
+    return select(ranked.c.alliance_id, ranked.c.stage).where(ranked.c.rn == 1).subquery()
+
+
+def _with_history():
+    return select(AllianceStageChange.alliance_id).distinct().scalar_subquery()
+
+
+def alliance_stage_column(day: dt.date | None):
+    """(stage column, extra join, extra condition) for the current stage or the stage at
+    ``day``. Alliances without any recorded stage change count from their creation date with
+    their current stage."""
+    if day is None:
+        return Alliance.stage, None, true()
+    at = _stage_at(day)
+    stage = func.coalesce(at.c.stage, Alliance.stage)
+    exists_then = or_(
+        at.c.stage.is_not(None),
+        and_(
+            Alliance.id.not_in(_with_history()),
+            Alliance.created_at
+            < dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC),
+        ),
+    )
+    return stage, at, exists_then
+
+
+def alliance_rows(
+    session: Session,
+    network_ids: list[int],
+    *,
+    day: dt.date | None = None,
+    families: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """One row per alliance (current stage, or stage at ``day``), with its partner's family."""
+    stage, at, exists_then = alliance_stage_column(day)
+    stmt = select(
+        Alliance.id,
+        Alliance.network_id,
+        Alliance.code,
+        Alliance.title,
+        Partner.name,
+        Partner.family,
+        Alliance.company_type,
+        Alliance.relation_logic,
+        stage.label("stage"),
+        Alliance.signed_on,
+        Alliance.expected_value_eur,
+    ).join(Partner, Partner.id == Alliance.partner_id)
+    if at is not None:
+        stmt = stmt.outerjoin(at, at.c.alliance_id == Alliance.id)
+    stmt = stmt.where(Alliance.network_id.in_(network_ids), exists_then)
+    if families:
+        stmt = stmt.where(Partner.family.in_(families))
+    rows = session.exec(stmt.order_by(Alliance.network_id, Alliance.id)).all()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "network_id",
+            "code",
+            "title",
+            "partner_name",
+            "family",
+            "company_type",
+            "relation_logic",
+            "stage",
+            "signed_on",
+            "expected_value_eur",
+        ],
+    )
+
+
+def pipeline_counts(
+    session: Session,
+    network_ids: list[int],
+    *,
+    day: dt.date | None = None,
+    families: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """Alliances per stage × partner family, grouped in SQL: stage, family, count."""
+    inner = _alliances_at(network_ids, day=day, families=families).subquery()
+    rows = session.exec(
+        select(inner.c.stage, inner.c.family, func.count()).group_by(inner.c.stage, inner.c.family)
+    ).all()
+    return pd.DataFrame(rows, columns=["stage", "family", "count"])
+
+
+def _alliances_at(network_ids: list[int], *, day: dt.date | None, families: tuple[str, ...] | None):
+    """Select of the alliances existing at ``day`` (or now): stage, family, type, signed."""
+    stage, at, exists_then = alliance_stage_column(day)
+    signed = case((stage.in_(SIGNED_STAGES), true()), else_=false())
+    stmt = select(
+        Alliance.id.label("id"),
+        stage.label("stage"),
+        Partner.family.label("family"),
+        Alliance.company_type.label("company_type"),
+        signed.label("signed"),
+    ).join(Partner, Partner.id == Alliance.partner_id)
+    if at is not None:
+        stmt = stmt.outerjoin(at, at.c.alliance_id == Alliance.id)
+    stmt = stmt.where(Alliance.network_id.in_(network_ids), exists_then)
+    if families:
+        stmt = stmt.where(Partner.family.in_(families))
+    return stmt
+
+
+def company_type_counts(
+    session: Session,
+    network_ids: list[int],
+    *,
+    day: dt.date | None = None,
+    families: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """Alliances with companies and foundations per partnership type, split signed / not yet
+    (abandoned ones left out): company_type, signed, count."""
+    inner = _alliances_at(network_ids, day=day, families=families).subquery()
+    rows = session.exec(
+        select(inner.c.company_type, inner.c.signed, func.count())
+        .where(inner.c.family.in_(("company", "foundation")), inner.c.stage != "abandoned")
+        .group_by(inner.c.company_type, inner.c.signed)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["company_type", "signed", "count"])
+    frame["signed"] = frame["signed"].astype(bool)
+    return frame
+
+
+def logic_at(session: Session, network_ids: list[int], day: dt.date) -> pd.DataFrame:
+    """Relation logic (exchange / alliance) of the alliances that existed at ``day``, not
+    abandoned nor suspended then: alliance_id, network_id, relation_logic.
+
+    The logic at a date is the value written by the last change-log entry on or before that
+    day; failing that, the value before the first later change; failing that, today's value.
+    """
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    logged = and_(ChangeLog.entity == "alliance", ChangeLog.field == "relation_logic")
+    before = (
+        select(
+            ChangeLog.entity_id.label("aid"),
+            ChangeLog.after.label("logic"),
+            func.row_number()
+            .over(
+                partition_by=ChangeLog.entity_id,
+                order_by=(ChangeLog.changed_at.desc(), ChangeLog.id.desc()),
+            )
+            .label("rn"),
+        )
+        .where(logged, ChangeLog.changed_at < end)
+        .subquery()
+    )
+    after = (
+        select(
+            ChangeLog.entity_id.label("aid"),
+            ChangeLog.before.label("logic"),
+            func.row_number()
+            .over(
+                partition_by=ChangeLog.entity_id,
+                order_by=(ChangeLog.changed_at.asc(), ChangeLog.id.asc()),
+            )
+            .label("rn"),
+        )
+        .where(logged, ChangeLog.changed_at >= end)
+        .subquery()
+    )
+    stage, at, exists_then = alliance_stage_column(day)
+    logic = func.coalesce(before.c.logic, after.c.logic, Alliance.relation_logic)
+    stmt = (
+        select(Alliance.id, Alliance.network_id, Partner.family, logic)
+        .join(Partner, Partner.id == Alliance.partner_id)
+        .outerjoin(at, at.c.alliance_id == Alliance.id)
+        .outerjoin(before, and_(before.c.aid == Alliance.id, before.c.rn == 1))
+        .outerjoin(after, and_(after.c.aid == Alliance.id, after.c.rn == 1))
+        .where(
+            Alliance.network_id.in_(network_ids),
+            exists_then,
+            stage.not_in(("abandoned", "suspended")),
+        )
+    )
+    rows = session.exec(stmt).all()
+    return pd.DataFrame(rows, columns=["alliance_id", "network_id", "family", "relation_logic"])
+
+
+def stage_history(session: Session, network_ids: list[int]) -> pd.DataFrame:
+    """Every recorded stage change of the networks' alliances, in date order."""
+    rows = session.exec(
+        select(
+            AllianceStageChange.alliance_id,
+            Alliance.network_id,
+            AllianceStageChange.from_stage,
+            AllianceStageChange.to_stage,
+            AllianceStageChange.changed_on,
+            AllianceStageChange.comment,
+        )
+        .join(Alliance, Alliance.id == AllianceStageChange.alliance_id)
+        .where(Alliance.network_id.in_(network_ids))
+        .order_by(
+            AllianceStageChange.alliance_id,
+            AllianceStageChange.changed_on,
+            AllianceStageChange.id,
+        )
+    ).all()
+    return pd.DataFrame(
+        rows,
+        columns=["alliance_id", "network_id", "from_stage", "to_stage", "changed_on", "comment"],
+    )
+
+
+def maturity_first_latest(
+    session: Session, network_ids: list[int], *, until: dt.date | None = None
+) -> pd.DataFrame:
+    """Per network × assessor × axis: level at the first and at the latest assessment (up to
+    ``until``), with the sessions' codes. Ranked in SQL with window functions."""
+    date_col = ProgrammeSession.session_date
+    ranked = (
+        select(
+            MaturityAssessment.id.label("aid"),
+            MaturityAssessment.network_id.label("network_id"),
+            MaturityAssessment.assessor.label("assessor"),
+            ProgrammeSession.code.label("session_code"),
+            date_col.label("session_date"),
+            func.row_number()
+            .over(
+                partition_by=(MaturityAssessment.network_id, MaturityAssessment.assessor),
+                order_by=(date_col.asc(), MaturityAssessment.id.asc()),
+            )
+            .label("first_rank"),
+            func.row_number()
+            .over(
+                partition_by=(MaturityAssessment.network_id, MaturityAssessment.assessor),
+                order_by=(date_col.desc(), MaturityAssessment.id.desc()),
+            )
+            .label("last_rank"),
+        )
+        .join(ProgrammeSession, ProgrammeSession.id == MaturityAssessment.session_id)
+        .where(
+            MaturityAssessment.network_id.in_(network_ids),
+            date_col <= until if until else true(),
+        )
+        .subquery()
+    )
+    rows = session.exec(
+        select(
+            ranked.c.network_id,
+            ranked.c.assessor,
+            MaturityScore.axis,
+            ranked.c.session_code,
+            ranked.c.session_date,
+            MaturityScore.level,
+            ranked.c.first_rank,
+            ranked.c.last_rank,
+        )
+        .join(MaturityScore, MaturityScore.assessment_id == ranked.c.aid)
+        .where(or_(ranked.c.first_rank == 1, ranked.c.last_rank == 1))
+    ).all()
+    raw = pd.DataFrame(
+        rows,
+        columns=[
+            "network_id",
+            "assessor",
+            "axis",
+            "session_code",
+            "session_date",
+            "level",
+            "first_rank",
+            "last_rank",
+        ],
+    )
+    keys = ["network_id", "assessor", "axis"]
+    first = raw[raw["first_rank"] == 1][[*keys, "session_code", "level"]].rename(
+        columns={"session_code": "first_session", "level": "first_level"}
+    )
+    last = raw[raw["last_rank"] == 1][[*keys, "session_code", "level"]].rename(
+        columns={"session_code": "latest_session", "level": "latest_level"}
+    )
+    out = first.merge(last, on=keys, how="outer")
+    out["delta"] = out["latest_level"] - out["first_level"]
+    return out.reset_index(drop=True)
