@@ -26,6 +26,7 @@ from dashboard.seed_derived import (  # noqa: E402
 from models import (
     Alliance,
     AllianceStageChange,
+    ChangeLog,
     Cohort,
     Indicator,
     IndicatorTarget,
@@ -176,6 +177,29 @@ def write_cohort(session: Session, d: dict[str, Any]) -> Counter:
             )
             previous = h["stage"]
     bulk(AllianceStageChange, changes)
+    # A step that switches the relation logic is logged as the lead's edit would be, so the
+    # exchange -> alliance shift between two dates can be read back from the change log.
+    logic_changes = []
+    for a in d["alliances"]:
+        row, logic = alliances[a["code"]], a["relation_logic"]
+        for h in a["history"]:
+            if h.get("logic") and h["logic"] != logic:
+                logic_changes.append(
+                    {
+                        "changed_at": at(h["date"], 18),
+                        "user_id": leads.get(row.network_id),
+                        "cohort_id": cohort.id,
+                        "network_id": row.network_id,
+                        "entity": "alliance",
+                        "entity_id": row.id,
+                        "action": "update",
+                        "field": "relation_logic",
+                        "before": logic,
+                        "after": h["logic"],
+                    }
+                )
+                logic = h["logic"]
+    bulk(ChangeLog, logic_changes)
     milestones = [
         {
             **_omit(m, "network", "objective", "alliance", "session"),

@@ -472,3 +472,21 @@ def test_a_conflict_found_while_writing_rolls_everything_back(engine):
         seed_demo(engine)
     assert _count(engine, Cohort) == 0 and _count(engine, Network) == 0
     assert _count(engine, Partner) == 1
+
+
+def test_relation_logic_switches_are_in_the_change_log(demo_engine):
+    """Each « logic: » step of alliances.yaml is logged, so the shift can be read back."""
+    from sqlmodel import Session, select
+
+    from models import Alliance, ChangeLog
+
+    with Session(demo_engine) as s:
+        rows = s.exec(
+            select(ChangeLog.entity_id, ChangeLog.before, ChangeLog.after).where(
+                ChangeLog.entity == "alliance", ChangeLog.field == "relation_logic"
+            )
+        ).all()
+        assert len(rows) == 4
+        for alliance_id, before, after in rows:
+            assert (before, after) == ("exchange", "alliance")
+            assert s.get(Alliance, alliance_id).relation_logic == "alliance"
