@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard.errors import AppError
 from dashboard.i18n import fmt_date, label_of, labels_for, t
-from dashboard.services import admin_cohorts, cohorts
+from dashboard.services import admin_cohorts, admin_forms, admin_networks, admin_sessions, cohorts
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
 from models.enums import CohortStatus, Phase, Role, SessionKind
@@ -178,7 +178,7 @@ with tab_cohort:
                 _done(t("Cohorte rouverte."))
 
 with tab_networks:
-    networks = admin_cohorts.network_rows(engine, actor, cohort.id)
+    networks = admin_networks.network_rows(engine, actor, cohort.id)
     gen = st.session_state.get("_at_networks_gen", 0)
     key = f"networks_{cohort.code}_{gen}"
     st.caption(
@@ -222,12 +222,12 @@ with tab_networks:
         )
         save_networks = st.form_submit_button(t("Enregistrer les réseaux"), disabled=closed)
     if save_networks:
-        rows = admin_cohorts.rows_from_editor(networks, st.session_state.get(key))
+        rows = admin_forms.rows_from_editor(networks, st.session_state.get(key))
         if not rows:
             st.info(t("Aucune modification à enregistrer."))
             st.stop()
         try:
-            saved = admin_cohorts.save_networks(engine, actor, cohort.id, rows)
+            saved = admin_networks.save_networks(engine, actor, cohort.id, rows)
         except AppError as error:
             show_error(error)
         else:
@@ -292,12 +292,12 @@ with tab_sessions:
         )
         save_sessions = st.form_submit_button(t("Enregistrer les sessions"), disabled=closed)
     if save_sessions:
-        rows = admin_cohorts.rows_from_editor(sessions, st.session_state.get(key))
+        rows = admin_forms.rows_from_editor(sessions, st.session_state.get(key))
         if not rows:
             st.info(t("Aucune modification à enregistrer."))
             st.stop()
         try:
-            saved = admin_cohorts.save_sessions(engine, actor, cohort.id, rows)
+            saved = admin_sessions.save_sessions(engine, actor, cohort.id, rows)
         except AppError as error:
             show_error(error)
         else:

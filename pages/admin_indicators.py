@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.errors import AppError
 from dashboard.i18n import fmt_datetime, fmt_value, label_of, labels_for, t
-from dashboard.services import admin_cohorts, catalogue, cohorts
+from dashboard.services import admin_forms, catalogue, cohorts
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
 from models.enums import Accumulation, Direction, ImpactAxis, Lever, Role, Unit
@@ -213,7 +213,7 @@ with tab_targets:
             )
             save_targets = st.form_submit_button(t("Enregistrer les cibles"), type="primary")
         if save_targets:
-            rows = admin_cohorts.rows_from_editor(targets, st.session_state.get(key))
+            rows = admin_forms.rows_from_editor(targets, st.session_state.get(key))
             if not rows:
                 st.info(t("Aucune modification à enregistrer."))
                 st.stop()

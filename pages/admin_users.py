@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.errors import AppError
 from dashboard.i18n import fmt_datetime, label_of, labels_for, t
-from dashboard.services import admin_users, cohorts
+from dashboard.services import admin_user_sessions, admin_users, cohorts
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
 from models.enums import Role
@@ -93,7 +93,7 @@ with st.expander(t("Inviter une personne"), expanded=True, icon=":material/perso
             st.session_state[INVITE_GEN] = gen + 1
             _done(t("Compte « {username} » créé.", username=access.username), access)
 
-users = admin_users.list_users(engine, actor)
+users = admin_user_sessions.list_users(engine, actor)
 st.markdown(f"#### {t('Comptes')}")
 shown = pd.DataFrame(
     {
@@ -180,7 +180,7 @@ except AppError as error:
     show_error(error)
 
 st.markdown(f"##### {t('Sessions ouvertes')}")
-sessions = admin_users.user_sessions(engine, actor, chosen)
+sessions = admin_user_sessions.user_sessions(engine, actor, chosen)
 if sessions.empty:
     st.caption(t("Aucune session ouverte."))
 else:
@@ -197,7 +197,7 @@ else:
     )
     if st.button(t("Fermer toutes ses sessions"), icon=":material/logout:", key="revoke_all"):
         try:
-            n = admin_users.revoke_sessions(engine, actor, chosen)
+            n = admin_user_sessions.revoke_sessions(engine, actor, chosen)
         except AppError as error:
             show_error(error)
         else:

@@ -1,13 +1,14 @@
-"""Historique: what changed in a network, by whom and when — filterable, and "since the last
-session"."""
+"""Historique: what changed in a network, or in the whole cohort (programme team and steering
+committee), by whom and when — filterable, and "since the last session"."""
 
 import streamlit as st
 
 from dashboard.errors import AppError
 from dashboard.i18n import fmt_date, fmt_datetime, fmt_number, t
-from dashboard.services import clock, history
+from dashboard.services import clock, cohorts, history
 from dashboard.ui import get_engine, page_setup, show_error
-from dashboard.ui.network_picker import pick_network
+from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.network_picker import NETWORK_PARAM, pick_network
 from models.enums import Role
 
 actor = page_setup(
@@ -18,21 +19,49 @@ actor = page_setup(
     caption="Qui a modifié quoi, et quand : champ par champ, avec l'ancienne et la nouvelle valeur.",
 )
 engine = get_engine()
-network_id = pick_network(engine, actor)
-if network_id is None:
-    st.stop()
+cohort_id = None
+if actor.role is Role.lead:
+    network_id = pick_network(engine, actor)
+    if network_id is None:
+        st.stop()
+else:
+    cohort = pick_cohort(engine, actor)
+    if cohort is None:
+        st.info(t("Aucune cohorte n'est encore configurée."))
+        st.stop()
+    networks = cohorts.cohort_networks(engine, actor, cohort.id)
+    names = {None: t("Toute la cohorte")}
+    names |= {int(r.id): f"{r.code} — {r.name}" for r in networks.itertuples(index=False)}
+    by_code = {str(r.code): int(r.id) for r in networks.itertuples(index=False)}
+    options = list(names)
+    wanted = by_code.get(st.query_params.get(NETWORK_PARAM, ""))
+    network_id = st.selectbox(
+        t("Réseau"),
+        options,
+        index=options.index(wanted) if wanted in options else 0,
+        format_func=names.get,
+        key=f"history_scope_{cohort.id}",
+    )
+    if network_id is None:
+        cohort_id = cohort.id
+        st.query_params.pop(NETWORK_PARAM, None)
+    else:
+        st.query_params[NETWORK_PARAM] = next(c for c, i in by_code.items() if i == network_id)
 today = clock.today()
 
 # Filters read before the query, drawn after it (their choices come from the history itself).
-keys = {
-    name: f"history_{name}_{network_id}" for name in ("since", "entity", "person", "start", "end")
-}
+scope = f"c{cohort_id}" if cohort_id is not None else network_id
+keys = {name: f"history_{name}_{scope}" for name in ("since", "entity", "person", "start", "end")}
 since = bool(st.session_state.get(keys["since"], False))
+if cohort_id is not None:
+    read, where = history.cohort_history, cohort_id
+else:
+    read, where = history.network_history, network_id
 try:
-    view = history.network_history(
+    view = read(
         engine,
         actor,
-        network_id,
+        where,
         entity=st.session_state.get(keys["entity"]) or None,
         user_id=st.session_state.get(keys["person"]) or None,
         start=None if since else st.session_state.get(keys["start"]),
@@ -67,10 +96,15 @@ if rows.empty:
 st.caption(
     t("{n} modification(s), de la plus récente à la plus ancienne.", n=fmt_number(len(rows)))
 )
+columns = {
+    t("Date"): rows["changed_at"].map(fmt_datetime),
+    t("Par"): rows["user_name"],
+}
+if cohort_id is not None:
+    columns[t("Réseau")] = rows["network"]
 st.dataframe(
-    {
-        t("Date"): rows["changed_at"].map(fmt_datetime),
-        t("Par"): rows["user_name"],
+    columns
+    | {
         t("Objet"): rows["entity_label"],
         t("Élément"): rows["item"],
         t("Action"): rows["action_label"],

@@ -1,6 +1,7 @@
 """Programme administration: people. Invitations with a one-time secret the admin never
 chooses, deactivation, role and network changes, password resets, open sessions.
 
+The accounts' list and open sessions are in :mod:`admin_user_sessions` (re-exported here).
 Secrets and password hashes never reach the change log: it records markers such as
 « mot de passe réinitialisé » instead.
 """
@@ -11,23 +12,43 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-import pandas as pd
 from pydantic import BaseModel, field_validator
-from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from dashboard import auth
 from dashboard.db import session_scope
-from dashboard.errors import ConflictError, NotFound, ValidationFailed
+from dashboard.errors import ConflictError, ValidationFailed
 from dashboard.i18n import t
 from dashboard.permissions import Actor, authorize
 from dashboard.services import audit
-from dashboard.services.admin_cohorts import check
-from models import AuthSession, ChangeLog, Network, OneTimeSecret, User
-from models.base import utcnow
+from dashboard.services.admin_forms import check
+from dashboard.services.admin_user_sessions import (
+    list_users,
+    log_marker,
+    revoke_sessions,
+    scope_ids,
+    user_or_404,
+    user_sessions,
+)
+from models import User
 from models.enums import Role
+
+__all__ = [
+    "USER_LABELS",
+    "OneTimeAccess",
+    "UserInput",
+    "deactivate_user",
+    "invite_user",
+    "list_users",
+    "reactivate_user",
+    "reset_password",
+    "revoke_sessions",
+    "set_active",
+    "update_user",
+    "user_sessions",
+]
 
 USER_LABELS = {
     "username": "Identifiant",
@@ -82,37 +103,6 @@ class OneTimeAccess:
     username: str
     secret: str
     expires_at: dt.datetime
-
-
-def _user_or_404(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(t("Cette personne n'existe pas."))
-    return user
-
-
-def _scope_ids(session: Session, network_id: int | None) -> tuple[int | None, int | None]:
-    """(network_id, cohort_id) under which a user's change-log rows are filed."""
-    if network_id is None:
-        return None, None
-    net = session.get(Network, network_id)
-    return network_id, (net.cohort_id if net else None)
-
-
-def _marker(session: Session, actor: Actor, user: User, field: str, text: str) -> None:
-    network_id, cohort_id = _scope_ids(session, user.network_id)
-    session.add(
-        ChangeLog(
-            user_id=actor.id,
-            cohort_id=cohort_id,
-            network_id=network_id,
-            entity="user",
-            entity_id=user.id,
-            action="update",
-            field=field,
-            after=text,
-        )
-    )
 
 
 def _validated(session: Session, actor: Actor, data: UserInput) -> None:
@@ -204,7 +194,7 @@ def invite_user(
         )
         session.add(user)
         session.flush()
-        network_id, cohort_id = _scope_ids(session, user.network_id)
+        network_id, cohort_id = scope_ids(session, user.network_id)
         audit.log_create(
             session,
             actor,
@@ -217,7 +207,7 @@ def invite_user(
         secret, expires_at = auth.issue_one_time_secret(
             session, user.id, purpose="invite", created_by_id=actor.id
         )
-        _marker(
+        log_marker(
             session, actor, user, "password", t("invitation : mot de passe à usage unique créé")
         )
         return OneTimeAccess(user.id, user.username, secret, expires_at)
@@ -238,7 +228,7 @@ def update_user(
     active admin cannot be demoted."""
     authorize(actor, "update", "user")
     with session_scope(engine) as session:
-        user = _user_or_404(session, user_id)
+        user = user_or_404(session, user_id)
         data = check(
             UserInput,
             {
@@ -253,7 +243,7 @@ def update_user(
         _validated(session, actor, data)
         if data.role is not Role.admin:
             _ensure_other_admin(session, user)
-        network_id, cohort_id = _scope_ids(session, data.network_id or user.network_id)
+        network_id, cohort_id = scope_ids(session, data.network_id or user.network_id)
         audit.update_versioned(
             session,
             actor,
@@ -278,11 +268,11 @@ def set_active(engine: Engine, actor: Actor, user_id: int, *, version: int, acti
     active admin cannot be deactivated. Returns how many sessions were revoked."""
     authorize(actor, "update", "user")
     with session_scope(engine) as session:
-        user = _user_or_404(session, user_id)
+        user = user_or_404(session, user_id)
         _check_version(session, user, version)
         if not active:
             _ensure_other_admin(session, user)
-        network_id, cohort_id = _scope_ids(session, user.network_id)
+        network_id, cohort_id = scope_ids(session, user.network_id)
         audit.update_versioned(
             session,
             actor,
@@ -299,7 +289,7 @@ def set_active(engine: Engine, actor: Actor, user_id: int, *, version: int, acti
             return 0
         closed = auth.revoke_user_sessions(session, user_id)
         if closed:
-            _marker(session, actor, user, "sessions", t("{n} session(s) fermée(s)", n=closed))
+            log_marker(session, actor, user, "sessions", t("{n} session(s) fermée(s)", n=closed))
         return closed
 
 
@@ -317,7 +307,7 @@ def reset_password(engine: Engine, actor: Actor, user_id: int, *, version: int) 
     """Forget the password, revoke every session and issue a new one-time secret (24 h)."""
     authorize(actor, "update", "user")
     with session_scope(engine) as session:
-        user = _user_or_404(session, user_id)
+        user = user_or_404(session, user_id)
         _check_version(session, user, version)
         if not user.active:
             raise ValidationFailed(t("Réactivez d'abord ce compte."))
@@ -328,122 +318,5 @@ def reset_password(engine: Engine, actor: Actor, user_id: int, *, version: int) 
         secret, expires_at = auth.issue_one_time_secret(
             session, user.id, purpose="reset", created_by_id=actor.id
         )
-        _marker(session, actor, user, "password", t("mot de passe réinitialisé"))
+        log_marker(session, actor, user, "password", t("mot de passe réinitialisé"))
         return OneTimeAccess(user.id, user.username, secret, expires_at)
-
-
-def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
-    """Every account with its network, last login, open sessions and pending invitation.
-
-    Columns: id, username, full_name, email, role, network_id, network_code, network_name,
-    cohort_id, active, must_change_password, last_login_at, open_sessions, secret_expires_at,
-    version.
-    """
-    authorize(actor, "read", "user")
-    now = utcnow()
-    with session_scope(engine) as session:
-        open_sessions = (
-            select(AuthSession.user_id, func.count().label("n"))
-            .where(AuthSession.revoked_at.is_(None), AuthSession.expires_at > now)
-            .group_by(AuthSession.user_id)
-            .subquery()
-        )
-        pending = (
-            select(OneTimeSecret.user_id, func.max(OneTimeSecret.expires_at).label("until"))
-            .where(OneTimeSecret.used_at.is_(None), OneTimeSecret.expires_at > now)
-            .group_by(OneTimeSecret.user_id)
-            .subquery()
-        )
-        rows = session.exec(
-            select(
-                User.id,
-                User.username,
-                User.full_name,
-                User.email,
-                User.role,
-                User.network_id,
-                Network.code,
-                Network.name,
-                Network.cohort_id,
-                User.active,
-                User.must_change_password,
-                User.last_login_at,
-                func.coalesce(open_sessions.c.n, 0),
-                pending.c.until,
-                User.version,
-            )
-            .outerjoin(Network, Network.id == User.network_id)
-            .outerjoin(open_sessions, open_sessions.c.user_id == User.id)
-            .outerjoin(pending, pending.c.user_id == User.id)
-            .order_by(User.role, User.username)
-        ).all()
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "username",
-            "full_name",
-            "email",
-            "role",
-            "network_id",
-            "network_code",
-            "network_name",
-            "cohort_id",
-            "active",
-            "must_change_password",
-            "last_login_at",
-            "open_sessions",
-            "secret_expires_at",
-            "version",
-        ],
-    )
-
-
-def user_sessions(engine: Engine, actor: Actor, user_id: int) -> pd.DataFrame:
-    """A user's open sessions: id, created_at, last_seen_at, expires_at, user_agent."""
-    authorize(actor, "read", "user")
-    now = utcnow()
-    with session_scope(engine) as session:
-        _user_or_404(session, user_id)
-        rows = session.exec(
-            select(
-                AuthSession.id,
-                AuthSession.created_at,
-                AuthSession.last_seen_at,
-                AuthSession.expires_at,
-                AuthSession.user_agent,
-            )
-            .where(
-                AuthSession.user_id == user_id,
-                AuthSession.revoked_at.is_(None),
-                AuthSession.expires_at > now,
-            )
-            .order_by(AuthSession.last_seen_at.desc())
-        ).all()
-    return pd.DataFrame(
-        rows, columns=["id", "created_at", "last_seen_at", "expires_at", "user_agent"]
-    )
-
-
-def revoke_sessions(
-    engine: Engine, actor: Actor, user_id: int, *, session_ids: list[int] | None = None
-) -> int:
-    """Close some (``session_ids``) or all open sessions of a user; returns how many."""
-    authorize(actor, "update", "user")
-    with session_scope(engine) as session:
-        user = _user_or_404(session, user_id)
-        if session_ids is None:
-            count = auth.revoke_user_sessions(session, user_id)
-        else:
-            count = session.exec(
-                update(AuthSession)
-                .where(
-                    AuthSession.user_id == user_id,
-                    AuthSession.id.in_([int(i) for i in session_ids]),
-                    AuthSession.revoked_at.is_(None),
-                )
-                .values(revoked_at=utcnow())
-            ).rowcount
-        if count:
-            _marker(session, actor, user, "sessions", t("{n} session(s) fermée(s)", n=count))
-        return count

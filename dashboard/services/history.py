@@ -1,7 +1,10 @@
-"""What changed in a network, by whom and when, read from the append-only change log.
+"""What changed in a network or a whole cohort, by whom and when, read from the append-only
+change log.
 
-A lead reads their own network's history; the steering committee and the programme team any
-network's. "Since the last session" means the change-log rows written from the day of the
+A lead reads their own network's history only; the steering committee and the programme team
+any network's, and the whole cohort's ("Toute la cohorte": also the programme team's changes to
+the cohort, its sessions, targets, snapshots and the indicator catalogue). Changes to accounts
+are people management: only the programme team sees them. "Since the last session" means the change-log rows written from the day of the
 cohort's last session strictly before today (Paris time), so what was updated during the
 session itself counts as new.
 """
@@ -10,20 +13,28 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, and_, func, or_, select
 
 from dashboard.db import session_scope
-from dashboard.errors import NotFound
-from dashboard.i18n import PARIS, fmt_date, fmt_month_long, fmt_number, label, label_of, t
-from dashboard.permissions import Actor, authorize
+from dashboard.errors import NotFound, PermissionDenied
+from dashboard.i18n import PARIS, fmt_month_long, label_of, t
+from dashboard.permissions import Actor, authorize, can
 from dashboard.services import clock
+from dashboard.services.history_labels import (
+    ENTITY_LABELS,
+    FIELD_LABELS,
+    entity_label,
+    field_label,
+    shown_value,
+)
 from models import (
     Alliance,
     ChangeLog,
+    Cohort,
     Indicator,
     IndicatorTarget,
     IndicatorValue,
@@ -34,87 +45,20 @@ from models import (
     Objective,
     Partner,
     ProgrammeSession,
+    Snapshot,
     User,
 )
-from models.enums import (
-    MATURITY_LEVELS,
-    AllianceStage,
-    Assessor,
-    CapitalisationStatus,
-    ChangeAction,
-    CompanyPartnershipType,
-    LessonCategory,
-    MaturityAxis,
-    MilestoneStatus,
-    Motivation,
-    PartnerFamily,
-    RelationLogic,
-    ValueStatus,
-    Visibility,
-)
+from models.enums import Assessor, ChangeAction
 
-ENTITY_LABELS = {
-    "objective": "Objectif",
-    "alliance": "Alliance",
-    "partner": "Partenaire",
-    "milestone": "Jalon",
-    "lesson": "Enseignement",
-    "indicator_value": "Valeur d'indicateur",
-    "indicator_target": "Cible d'indicateur",
-    "maturity_assessment": "Diagnostic de maturité",
-    "network": "Réseau",
-}
-FIELD_LABELS = {
-    "title": "Intitulé",
-    "motivation": "Motivation",
-    "description": "Description",
-    "archived": "Archivé",
-    "name": "Nom",
-    "family": "Famille",
-    "partner_id": "Partenaire",
-    "objective_id": "Objectif",
-    "alliance_id": "Alliance",
-    "session_id": "Session",
-    "company_type": "Type de partenariat entreprise",
-    "relation_logic": "Logique de relation",
-    "stage": "Étape",
-    "stage_changed_on": "Date de l'étape",
-    "signed_on": "Date de contractualisation",
-    "expected_value_eur": "Valeur attendue (€)",
-    "owner": "Responsable",
-    "due_date": "Échéance",
-    "done_date": "Date de réalisation",
-    "status": "Statut",
-    "progress": "Avancement (%)",
-    "evidence_url": "Lien vers une preuve",
-    "comment": "Commentaire",
-    "category": "Catégorie",
-    "statement": "Enseignement",
-    "visibility": "Visibilité",
-    "capitalisation": "Capitalisation",
-    "value": "Valeur",
-    "indicator_id": "Indicateur",
-    "period_start": "Mois",
-    "baseline_value": "Valeur de référence",
-    "baseline_date": "Date de référence",
-    "target_value": "Cible",
-    "target_date": "Échéance de la cible",
-    "assessor": "Regard",
-    "assessed_on": "Date du diagnostic",
-}
-_ENUMS: dict[tuple[str | None, str], type[StrEnum]] = {
-    (None, "stage"): AllianceStage,
-    (None, "motivation"): Motivation,
-    (None, "family"): PartnerFamily,
-    (None, "company_type"): CompanyPartnershipType,
-    (None, "relation_logic"): RelationLogic,
-    (None, "category"): LessonCategory,
-    (None, "visibility"): Visibility,
-    (None, "capitalisation"): CapitalisationStatus,
-    ("milestone", "status"): MilestoneStatus,
-    ("indicator_value", "status"): ValueStatus,
-    (None, "assessor"): Assessor,
-}
+__all__ = [
+    "ENTITY_LABELS",
+    "FIELD_LABELS",
+    "HistoryView",
+    "cohort_history",
+    "field_label",
+    "network_history",
+    "shown_value",
+]
 # Fields holding the id of another row: shown by that row's name.
 _REFERENCES = {
     "objective_id": (Objective, Objective.title),
@@ -122,18 +66,32 @@ _REFERENCES = {
     "partner_id": (Partner, Partner.name),
     "session_id": (ProgrammeSession, ProgrammeSession.code),
     "indicator_id": (Indicator, Indicator.label),
+    "network_id": (Network, Network.code),
+    "cohort_id": (Cohort, Cohort.name),
+    "author_id": (User, User.full_name),
+    "revised_by_id": (User, User.full_name),
+    "updated_by_id": (User, User.full_name),
+    "validated_by_id": (User, User.full_name),
+    "taken_by_id": (User, User.full_name),
 }
-_NUMBERS = {"value", "progress", "expected_value_eur", "baseline_value", "target_value"}
 _TITLES = {
     "objective": (Objective, Objective.title),
     "alliance": (Alliance, Alliance.title),
     "milestone": (Milestone, Milestone.title),
     "lesson": (Lesson, Lesson.statement),
+    "cohort": (Cohort, Cohort.name),
+    "indicator": (Indicator, Indicator.label),
+    "partner": (Partner, Partner.name),
+    "snapshot": (Snapshot, Snapshot.label),
+    "user": (User, User.full_name),
 }
+# Programme-wide lists (no cohort) every reader of the cohort's history may see changes of.
+SHARED_ENTITIES = ("indicator", "partner")
 COLUMNS = [
     "changed_at",
     "user_id",
     "user_name",
+    "network",
     "entity",
     "entity_label",
     "entity_id",
@@ -162,50 +120,6 @@ class HistoryView:
 def _utc_start(day: dt.date) -> dt.datetime:
     """Midnight (Paris) of ``day``, in UTC like the change log's timestamps."""
     return dt.datetime.combine(day, dt.time.min, tzinfo=PARIS).astimezone(dt.UTC)
-
-
-def field_label(field: str | None) -> str:
-    """French name of a logged field (``vision.level`` → ``Vision — niveau``)."""
-    if not field:
-        return ""
-    axis, _, part = field.partition(".")
-    if part and axis in MaturityAxis.__members__:
-        what = t("niveau") if part == "level" else t("justification")
-        return f"{label(MaturityAxis(axis))} — {what}"
-    return t(FIELD_LABELS.get(field, field))
-
-
-def shown_value(
-    entity: str,
-    field: str | None,
-    value: str | None,
-    names: dict[tuple[str, int], str] | None = None,
-) -> str | None:
-    """A stored change-log value as a French reader expects it (labels, names, dates, yes/no).
-    ``names`` maps (field, id) to the name of the row an ``…_id`` field points to."""
-    if value is None or field is None:
-        return value
-    enum_cls = _ENUMS.get((entity, field)) or _ENUMS.get((None, field))
-    if enum_cls is not None:
-        return label_of(enum_cls, value)
-    if field in _REFERENCES and value.isdigit():
-        return (names or {}).get((field, int(value)), f"#{value}")
-    if field.endswith(".level") and value.isdigit() and int(value) in MATURITY_LEVELS:
-        return f"{value} — {t(MATURITY_LEVELS[int(value)])}"
-    if value in ("True", "False"):
-        return t("Oui") if value == "True" else t("Non")
-    if field in _NUMBERS:
-        try:
-            return fmt_number(float(value), 2)
-        except ValueError:
-            return value
-    if len(value) == 10 and (field.endswith(("_date", "_on")) or field == "period_start"):
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-        return fmt_month_long(day) if field == "period_start" else fmt_date(day)
-    return value
 
 
 def _names(session: Session, rows: list) -> dict[tuple[str, int], str]:
@@ -260,11 +174,120 @@ def _titles(session: Session, rows: list) -> dict[tuple[str, int], str]:
             .where(MaturityAssessment.id.in_(ids))
         ):
             out[("maturity_assessment", i)] = f"{code} — {label_of(Assessor, assessor)}"
+    if ids := wanted.get("network"):
+        for i, code, name in session.exec(
+            select(Network.id, Network.code, Network.name).where(Network.id.in_(ids))
+        ):
+            out[("network", i)] = _short(f"{code} — {name}")
+    if ids := wanted.get("session"):
+        for i, code, title in session.exec(
+            select(ProgrammeSession.id, ProgrammeSession.code, ProgrammeSession.title).where(
+                ProgrammeSession.id.in_(ids)
+            )
+        ):
+            out[("session", i)] = _short(f"{code} — {title}")
     # Deleted objects keep the summary written by the delete row.
     for row in rows:
         if row.action == "delete" and (row.entity, row.entity_id) not in out:
             out[(row.entity, row.entity_id)] = row.before or ""
     return out
+
+
+def _last_session(session: Session, cohort_id: int, today: dt.date) -> dict | None:
+    last = session.exec(
+        select(ProgrammeSession.code, ProgrammeSession.session_date)
+        .where(
+            ProgrammeSession.cohort_id == cohort_id,
+            ProgrammeSession.session_date < today,
+        )
+        .order_by(ProgrammeSession.session_date.desc())
+        .limit(1)
+    ).first()
+    return {"code": last[0], "date": last[1]} if last else None
+
+
+def _visible(actor: Actor, where: Any) -> Any:
+    """Accounts' rows (people management) only for those who may read accounts."""
+    if can(actor, "read", "user"):
+        return where
+    return and_(where, ChangeLog.entity != "user")
+
+
+def _read(
+    session: Session,
+    where: Any,
+    *,
+    entity: str | None,
+    user_id: int | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    since: dt.date | None,
+    last_session: dict | None,
+    limit: int,
+) -> HistoryView:
+    """The change-log rows matching ``where`` and the filters, shown in French."""
+    stmt = select(ChangeLog, User.full_name, Network.code).outerjoin(
+        User, User.id == ChangeLog.user_id
+    )
+    stmt = stmt.outerjoin(Network, Network.id == ChangeLog.network_id).where(where)
+    if entity:
+        stmt = stmt.where(ChangeLog.entity == entity)
+    if user_id is not None:
+        stmt = stmt.where(ChangeLog.user_id == user_id)
+    if start is not None:
+        stmt = stmt.where(ChangeLog.changed_at >= _utc_start(start))
+    if end is not None:
+        stmt = stmt.where(ChangeLog.changed_at < _utc_start(end + dt.timedelta(days=1)))
+    if since is not None:
+        stmt = stmt.where(ChangeLog.changed_at >= _utc_start(since))
+    found = session.exec(stmt.order_by(ChangeLog.id.desc()).limit(limit + 1)).all()
+    truncated = len(found) > limit
+    found = found[:limit]
+    logs = [log for log, _, _ in found]
+    titles = _titles(session, logs)
+    names = _names(session, logs)
+    people = dict(
+        session.exec(
+            select(User.id, User.full_name)
+            .where(User.id.in_(select(ChangeLog.user_id).where(where).distinct()))
+            .order_by(User.full_name)
+        ).all()
+    )
+    entities = list(
+        session.exec(
+            select(ChangeLog.entity)
+            .where(where)
+            .group_by(ChangeLog.entity)
+            .order_by(func.min(ChangeLog.id))
+        ).all()
+    )
+    records = [
+        (
+            log.changed_at,
+            log.user_id,
+            name or t("Système"),
+            network or "",
+            log.entity,
+            entity_label(log.entity),
+            log.entity_id,
+            titles.get((log.entity, log.entity_id), f"#{log.entity_id}"),
+            log.action,
+            label_of(ChangeAction, log.action),
+            log.field,
+            field_label(log.field, log.entity),
+            shown_value(log.entity, log.field, log.before, names),
+            shown_value(log.entity, log.field, log.after, names),
+            log.reason,
+        )
+        for log, name, network in found
+    ]
+    return HistoryView(
+        rows=pd.DataFrame(records, columns=COLUMNS),
+        people=people,
+        entities={e: entity_label(e) for e in entities},
+        last_session=last_session,
+        truncated=truncated,
+    )
 
 
 def network_history(
@@ -281,89 +304,76 @@ def network_history(
     limit: int = 1000,
 ) -> HistoryView:
     """The network's change log, newest first, filtered by kind of object, person and period
-    (``start``/``end`` inclusive, Paris days), or since the last session before ``as_of``."""
+    (``start``/``end`` inclusive, Paris days), or since the last session before ``as_of``.
+    Changes to accounts are left out unless the actor may manage accounts."""
     authorize(actor, "read", "change_log", network_id=network_id)
     today = as_of or clock.today()
     with session_scope(engine) as session:
         network = session.get(Network, network_id)
         if network is None:
             raise NotFound(t("Ce réseau n'existe pas."))
-        last = session.exec(
-            select(ProgrammeSession.code, ProgrammeSession.session_date)
-            .where(
-                ProgrammeSession.cohort_id == network.cohort_id,
-                ProgrammeSession.session_date < today,
-            )
-            .order_by(ProgrammeSession.session_date.desc())
-            .limit(1)
-        ).first()
-        last_session = {"code": last[0], "date": last[1]} if last else None
+        last_session = _last_session(session, network.cohort_id, today)
+        return _read(
+            session,
+            _visible(actor, ChangeLog.network_id == network_id),
+            entity=entity,
+            user_id=user_id,
+            start=start,
+            end=end,
+            since=last_session["date"] if since_last_session and last_session else None,
+            last_session=last_session,
+            limit=limit,
+        )
 
-        stmt = (
-            select(ChangeLog, User.full_name)
-            .outerjoin(User, User.id == ChangeLog.user_id)
-            .where(ChangeLog.network_id == network_id)
+
+def cohort_history(
+    engine: Engine,
+    actor: Actor,
+    cohort_id: int,
+    *,
+    entity: str | None = None,
+    user_id: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    since_last_session: bool = False,
+    as_of: dt.date | None = None,
+    limit: int = 1000,
+) -> HistoryView:
+    """The whole cohort's change log ("Toute la cohorte"), newest first, with the same filters
+    as :func:`network_history`; ``rows["network"]`` is the code of the network concerned
+    (blank for cohort-level changes).
+
+    Lists every network's changes and the cohort-level ones (settings, sessions, targets,
+    snapshots), plus changes to the programme-wide lists (indicator catalogue, partners).
+    Changes to accounts (people management) are listed for the programme team only, whatever
+    cohort they belong to; the steering committee never sees them. Leads, who only read their
+    own network's history, are refused.
+    """
+    if not can(actor, "read", "change_log"):
+        if actor is None:
+            authorize(actor, "read", "change_log")
+        raise PermissionDenied(
+            t(
+                "L'historique de toute la cohorte est réservé à l'équipe d'animation et au "
+                "comité de pilotage."
+            )
         )
-        if entity:
-            stmt = stmt.where(ChangeLog.entity == entity)
-        if user_id is not None:
-            stmt = stmt.where(ChangeLog.user_id == user_id)
-        if start is not None:
-            stmt = stmt.where(ChangeLog.changed_at >= _utc_start(start))
-        if end is not None:
-            stmt = stmt.where(ChangeLog.changed_at < _utc_start(end + dt.timedelta(days=1)))
-        if since_last_session and last_session is not None:
-            stmt = stmt.where(ChangeLog.changed_at >= _utc_start(last_session["date"]))
-        found = session.exec(stmt.order_by(ChangeLog.id.desc()).limit(limit + 1)).all()
-        truncated = len(found) > limit
-        found = found[:limit]
-        logs = [log for log, _ in found]
-        titles = _titles(session, logs)
-        names = _names(session, logs)
-        people = dict(
-            session.exec(
-                select(User.id, User.full_name)
-                .where(
-                    User.id.in_(
-                        select(ChangeLog.user_id)
-                        .where(ChangeLog.network_id == network_id)
-                        .distinct()
-                    )
-                )
-                .order_by(User.full_name)
-            ).all()
+    today = as_of or clock.today()
+    with session_scope(engine) as session:
+        if session.get(Cohort, cohort_id) is None:
+            raise NotFound(t("Cette cohorte n'existe pas."))
+        last_session = _last_session(session, cohort_id, today)
+        outside = ChangeLog.cohort_id.is_(None) & ChangeLog.entity.in_(SHARED_ENTITIES)
+        if can(actor, "read", "user"):
+            outside = outside | (ChangeLog.cohort_id.is_(None) & (ChangeLog.entity == "user"))
+        return _read(
+            session,
+            _visible(actor, or_(ChangeLog.cohort_id == cohort_id, outside)),
+            entity=entity,
+            user_id=user_id,
+            start=start,
+            end=end,
+            since=last_session["date"] if since_last_session and last_session else None,
+            last_session=last_session,
+            limit=limit,
         )
-        entities = list(
-            session.exec(
-                select(ChangeLog.entity)
-                .where(ChangeLog.network_id == network_id)
-                .group_by(ChangeLog.entity)
-                .order_by(func.min(ChangeLog.id))
-            ).all()
-        )
-    records = [
-        (
-            log.changed_at,
-            log.user_id,
-            name or t("Système"),
-            log.entity,
-            t(ENTITY_LABELS.get(log.entity, log.entity)),
-            log.entity_id,
-            titles.get((log.entity, log.entity_id), f"#{log.entity_id}"),
-            log.action,
-            label_of(ChangeAction, log.action),
-            log.field,
-            field_label(log.field),
-            shown_value(log.entity, log.field, log.before, names),
-            shown_value(log.entity, log.field, log.after, names),
-            log.reason,
-        )
-        for log, name in found
-    ]
-    return HistoryView(
-        rows=pd.DataFrame(records, columns=COLUMNS),
-        people=people,
-        entities={e: t(ENTITY_LABELS.get(e, e)) for e in entities},
-        last_session=last_session,
-        truncated=truncated,
-    )

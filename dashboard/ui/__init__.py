@@ -83,7 +83,9 @@ def page_setup(title: str, *roles: Role, caption: str | None = None) -> Actor:
     return actor
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+# Enough to neutralise links, emphasis, code, HTML, tables and Streamlit's :color[...] syntax,
+# while ordinary punctuation ("Ligne 3 (« … ») : …") stays readable as it is.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*{}\[\]<>#|~$])")
 
 
 def escape_markdown(text: str) -> str:

@@ -10,9 +10,17 @@ from sqlmodel import func, select
 
 from dashboard.auth import actor_for
 from dashboard.db import session_scope
-from dashboard.services import clock, history, lessons, milestones, roadmap
+from dashboard.services import (
+    admin_cohorts,
+    admin_users,
+    clock,
+    history,
+    lessons,
+    milestones,
+    roadmap,
+)
 from dashboard.ui import get_engine
-from models import AllianceStageChange, ChangeLog, Milestone, Network, User
+from models import AllianceStageChange, ChangeLog, Milestone, Network, ProgrammeSession, User
 from tests.app.conftest import page
 
 TODAY = dt.date(2026, 5, 1)  # inside the demo cohort, after S3
@@ -373,3 +381,53 @@ def test_stale_objective_edit_is_refused_and_the_input_stays(login_as):
     assert any("« Recharger » affiche sa dernière version" in i.value for i in at.info)
     stored = roadmap.list_objectives(get_engine(), admin, net_id)
     assert stored.set_index("id").loc[int(first["id"]), "title"] == "Reformulé par l'animation"
+
+
+def test_admin_reads_the_whole_cohort_history_in_french(login_as):
+    """The programme team's own actions (a session moved, an account deactivated) show in the
+    "Toute la cohorte" view, named in French; the steering committee sees the first only."""
+    net_id, lead_r05, admin = _actors("R05")
+    with session_scope(get_engine()) as s:
+        s4 = s.exec(select(ProgrammeSession).where(ProgrammeSession.code == "S4")).one()
+        s4_id, s4_version, cohort_id = s4.id, s4.version, s4.cohort_id
+        lead_version = s.get(User, lead_r05.id).version
+    admin_cohorts.reschedule_session(
+        get_engine(), admin, s4_id, version=s4_version, session_date=dt.date(2026, 5, 26)
+    )
+    admin_users.deactivate_user(get_engine(), admin, lead_r05.id, version=lead_version)
+    at = login_as("admin")
+    at.switch_page(page("history")).run()
+    assert not at.exception and not at.error
+    picker = next(s for s in at.selectbox if s.label == "Réseau")
+    assert picker.value is None and picker.format_func(picker.value) == "Toute la cohorte"
+    shown = _frame_with(at, "Après")
+    expected = history.cohort_history(get_engine(), admin, cohort_id, as_of=TODAY).rows
+    assert len(shown) == len(expected)
+    assert shown.iloc[0][
+        ["Par", "Réseau", "Objet", "Élément", "Champ", "Avant", "Après"]
+    ].tolist() == [
+        admin.full_name,
+        "R05",
+        "Compte utilisateur",
+        lead_r05.full_name,
+        "Compte actif",
+        "Oui",
+        "Non",
+    ]
+    assert shown.iloc[1][["Réseau", "Objet", "Champ", "Avant", "Après"]].tolist() == [
+        "",
+        "Session",
+        "Date",
+        "19/05/2026",
+        "26/05/2026",
+    ]
+    raw = {"session_date", "active", "due_date", "target_value", "session", "user"}
+    for column in ("Objet", "Champ"):
+        assert not set(shown[column]) & raw
+
+    at = login_as("steering")
+    at.switch_page(page("history")).run()
+    assert not at.exception and not at.error
+    shown = _frame_with(at, "Après")
+    assert shown.iloc[0][["Objet", "Champ", "Après"]].tolist() == ["Session", "Date", "26/05/2026"]
+    assert "Compte utilisateur" not in set(shown["Objet"])

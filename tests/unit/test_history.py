@@ -5,13 +5,34 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlmodel import update
+from sqlmodel import select, update
 
 from dashboard.db import session_scope
 from dashboard.errors import PermissionDenied
-from dashboard.services import audit, history, milestones, roadmap
+from dashboard.i18n import label_of
+from dashboard.services import (
+    admin_cohorts,
+    admin_users,
+    audit,
+    catalogue,
+    history,
+    history_labels,
+    milestones,
+    roadmap,
+)
 from dashboard.services.milestones import AddedMilestone, MilestoneChanges
-from models import ChangeLog, Indicator, IndicatorValue
+from models import (
+    ChangeLog,
+    Cohort,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
+    Network,
+    ProgrammeSession,
+    Snapshot,
+    User,
+)
+from models.enums import SessionKind
 from tests.unit.roadmap_world import AS_OF, make_world
 
 
@@ -213,3 +234,239 @@ def test_field_and_value_labels():
     assert history.shown_value("milestone", "due_date", "2026-03-05") == "05/03/2026"
     assert history.shown_value("alliance", "objective_id", "42") == "#42"
     assert history.shown_value("alliance", "expected_value_eur", "12000") == "12\u202f000"
+
+
+def _version(engine, model, row_id: int) -> int:
+    with session_scope(engine) as s:
+        return s.get(model, row_id).version
+
+
+@pytest.fixture
+def admin_story(engine):
+    """The programme team at work: S3 moved a week later, an indicator added to the catalogue
+    and network A's target on it revised mid-cohort, network B's lead deactivated, the steering
+    member's name corrected, and a session moved in another cohort."""
+    w = make_world(engine)
+    admin_cohorts.reschedule_session(
+        engine,
+        w.admin,
+        w.s3,
+        version=_version(engine, ProgrammeSession, w.s3),
+        session_date=dt.date(2026, 3, 24),
+    )
+    indicator = catalogue.create_indicator(
+        engine,
+        w.admin,
+        code="AGREEMENTS_SIGNED",
+        label="Conventions signées",
+        unit="count",
+        accumulation="cumulative",
+        impact_axis="performance",
+        lever="alliances",
+    )
+    catalogue.set_target(
+        engine, w.admin, w.net_a, indicator, target_value=4, as_of=dt.date(2025, 9, 1)
+    )
+    with session_scope(engine) as s:
+        target = s.exec(select(IndicatorTarget)).one()
+        target_version = target.version
+    catalogue.set_target(
+        engine,
+        w.admin,
+        w.net_a,
+        indicator,
+        version=target_version,
+        target_value=6,
+        reason="Deux conventions de plus en vue",
+        as_of=AS_OF,
+    )
+    admin_users.deactivate_user(
+        engine, w.admin, w.lead_b.id, version=_version(engine, User, w.lead_b.id)
+    )
+    admin_users.reset_password(
+        engine, w.admin, w.lead_a.id, version=_version(engine, User, w.lead_a.id)
+    )
+    admin_users.update_user(
+        engine,
+        w.admin,
+        w.steering.id,
+        version=_version(engine, User, w.steering.id),
+        full_name="Denis Copil-Martin",
+        email=None,
+        role="steering",
+        network_id=None,
+    )
+    admin_cohorts.reschedule_session(
+        engine,
+        w.admin,
+        w.other_session,
+        version=_version(engine, ProgrammeSession, w.other_session),
+        session_date=dt.date(2025, 10, 21),
+    )
+    return w
+
+
+def _one(rows, entity: str, field: str, action: str = "update"):
+    found = rows[(rows["entity"] == entity) & (rows["field"] == field) & (rows["action"] == action)]
+    assert len(found) == 1, (entity, field, action, len(found))
+    return found.iloc[0]
+
+
+def test_admin_sees_the_programme_team_actions_in_the_cohort_history(engine, admin_story):
+    w = admin_story
+    view = history.cohort_history(engine, w.admin, w.cohort, as_of=AS_OF)
+    rows = view.rows
+    moved = _one(rows, "session", "session_date")
+    assert moved[
+        ["entity_label", "item", "field_label", "before", "after", "network"]
+    ].tolist() == [
+        "Session",
+        "S3 — Session S3",
+        "Date",
+        "17/03/2026",
+        "24/03/2026",
+        "",
+    ]
+    assert moved["user_name"] == "Claire Animation"
+    revised = _one(rows, "indicator_target", "target_value")
+    assert revised[
+        ["entity_label", "item", "field_label", "before", "after", "reason"]
+    ].tolist() == [
+        "Cible d'indicateur",
+        "Conventions signées",
+        "Cible",
+        "4",
+        "6",
+        "Deux conventions de plus en vue",
+    ]
+    assert revised["network"] == "NA"
+    initial = _one(rows, "indicator_target", "initial_target_value")
+    assert (initial["field_label"], initial["after"]) == ("Cible initiale", "4")
+    why = _one(rows, "indicator_target", "revision_reason")
+    assert (why["field_label"], why["after"]) == (
+        "Raison de la révision",
+        "Deux conventions de plus en vue",
+    )
+    unit = _one(rows, "indicator", "unit", "create")
+    assert (unit["entity_label"], unit["field_label"], unit["after"]) == (
+        "Indicateur (catalogue)",
+        "Unité",
+        "Nombre",
+    )
+    deactivated = _one(rows, "user", "active")
+    assert deactivated[["entity_label", "item", "field_label", "before", "after"]].tolist() == [
+        "Compte utilisateur",
+        "Bruno Petit",
+        "Compte actif",
+        "Oui",
+        "Non",
+    ]
+    reset = _one(rows, "user", "password")
+    assert (reset["item"], reset["field_label"], reset["after"]) == (
+        "Alice Martin",
+        "Mot de passe",
+        "Mot de passe réinitialisé",
+    )
+    renamed = _one(rows, "user", "full_name")  # a steering account: no cohort of its own
+    assert (renamed["before"], renamed["after"]) == ("Denis Copil", "Denis Copil-Martin")
+    # The other cohort's session stays in its own history.
+    assert not ((rows["entity"] == "session") & (rows["after"] == "21/10/2025")).any()
+    other = history.cohort_history(engine, w.admin, w.other_cohort, as_of=AS_OF).rows
+    assert _one(other, "session", "session_date")["after"] == "21/10/2025"
+    assert view.entities["session"] == "Session" and view.entities["user"] == "Compte utilisateur"
+    assert view.people == {w.admin.id: "Claire Animation"}
+    assert view.last_session == {"code": "S2", "date": dt.date(2025, 12, 9)}
+
+
+def test_no_raw_code_reaches_the_reader(engine, admin_story):
+    w = admin_story
+    roadmap.create_objective(engine, w.lead_a, w.net_a, title="Mobiliser", motivation="other")
+    rows = history.cohort_history(engine, w.admin, w.cohort, as_of=AS_OF).rows
+    assert not rows.empty
+    shown = rows[["entity_label", "field_label", "action_label", "before", "after"]]
+    codes = set(rows["field"]) | set(rows["entity"]) | {"due_date", "target_value"}
+    for column in shown.columns:
+        assert not set(shown[column].dropna()) & codes, column
+    assert all("_" not in text for text in rows["field_label"])
+
+
+def test_steering_sees_the_cohort_but_not_people_management(engine, admin_story):
+    w = admin_story
+    admin_rows = history.cohort_history(engine, w.admin, w.cohort, as_of=AS_OF).rows
+    view = history.cohort_history(engine, w.steering, w.cohort, as_of=AS_OF)
+    rows = view.rows
+    assert "user" not in set(rows["entity"]) and "user" not in view.entities
+    expected = admin_rows[admin_rows["entity"] != "user"]
+    assert rows[["entity", "entity_id", "field", "after"]].values.tolist() == (
+        expected[["entity", "entity_id", "field", "after"]].values.tolist()
+    )
+    assert {"session", "indicator_target", "indicator"} <= set(rows["entity"])
+    # Nor in a network's history: network B's lead was deactivated there.
+    assert "user" not in set(history.network_history(engine, w.steering, w.net_b).rows["entity"])
+    assert "user" in set(history.network_history(engine, w.admin, w.net_b).rows["entity"])
+    only_users = history.cohort_history(engine, w.steering, w.cohort, entity="user").rows
+    assert only_users.empty
+
+
+def test_leads_cannot_read_the_cohort_history(engine, admin_story):
+    w = admin_story
+    with pytest.raises(PermissionDenied, match="toute la cohorte"):
+        history.cohort_history(engine, w.lead_a, w.cohort)
+    with pytest.raises(PermissionDenied):
+        history.cohort_history(engine, None, w.cohort)
+    # Their own network's history keeps working, without people management.
+    own = history.network_history(engine, w.lead_a, w.net_a).rows
+    assert "indicator_target" in set(own["entity"]) and "user" not in set(own["entity"])
+
+
+def test_cohort_history_filters(engine, admin_story):
+    w = admin_story
+    sessions = history.cohort_history(engine, w.admin, w.cohort, entity="session").rows
+    assert set(sessions["entity"]) == {"session"} and len(sessions) == 1
+    _stamp(
+        engine,
+        dt.datetime(2025, 11, 5, 10, 0, tzinfo=dt.UTC),
+        ChangeLog.entity == "session",
+    )
+    since = history.cohort_history(
+        engine, w.admin, w.cohort, since_last_session=True, as_of=AS_OF
+    ).rows
+    assert "session" not in set(since["entity"]) and not since.empty
+    november = history.cohort_history(
+        engine, w.admin, w.cohort, start=dt.date(2025, 11, 1), end=dt.date(2025, 11, 30)
+    ).rows
+    assert set(november["entity"]) == {"session"}
+    assert history.cohort_history(engine, w.admin, w.cohort, user_id=w.lead_a.id).rows.empty
+
+
+def test_every_logged_field_has_a_french_label():
+    """Every column of the tables the services log, named in French."""
+    bookkeeping = {"id", "version", "created_at", "updated_at", "password_hash", "payload"}
+    for model, entity in [
+        (Cohort, "cohort"),
+        (Network, "network"),
+        (ProgrammeSession, "session"),
+        (User, "user"),
+        (Indicator, "indicator"),
+        (IndicatorTarget, "indicator_target"),
+        (IndicatorValue, "indicator_value"),
+        (Snapshot, "snapshot"),
+    ]:
+        for column in model.__table__.columns:
+            if column.name in bookkeeping:
+                continue
+            assert history.field_label(column.name, entity) != column.name, column.name
+        assert history_labels.entity_label(entity) != entity
+
+
+def test_admin_value_labels():
+    shown = history.shown_value
+    assert shown("user", "role", "steering") == "Comité de pilotage"
+    assert shown("cohort", "status", "closed") == "Clôturée"
+    assert shown("session", "kind", "webinar") == label_of(SessionKind, "webinar") != "webinar"
+    assert shown("session", "session_date", "2026-03-24") == "24/03/2026"
+    assert shown("cohort", "anonymise_for_leads", "True") == "Oui"
+    assert shown("indicator_target", "initial_target_value", "4.5") == "4,5"
+    assert shown("user", "password", "un secret") == "Mot de passe modifié"
+    assert history.field_label("status", "cohort") == "État"
+    assert history.field_label("status", "milestone") == "Statut"
