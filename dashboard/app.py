@@ -72,4 +72,4 @@ for spec in specs:
             default=spec.default or actor.must_change_password,
         )
     )
-st.navigation(sections).run()
+st.navigation(sections, expanded=True).run()
