@@ -30,9 +30,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
+READ_ONLY = "alliances_read_only"
+
+
 def _sqlite_begin_immediate(conn) -> None:
     # Writes take the lock up front: deferred transactions lose read-then-update races.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Units of work that only read (``read_scope``) begin deferred: under WAL they never
+    # block a writer, however long an export or a dashboard query runs.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
@@ -82,6 +90,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        session.close()
+
+
+@contextlib.contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work that only reads (dashboards, exports): one consistent snapshot, never
+    holding SQLite's write lock; anything written inside is rolled back."""
+    session = Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        # Closing ends the transaction (the pool rolls the connection back) without expiring
+        # what was loaded, unlike an explicit rollback.
         session.close()
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dashboard.db import session_scope
+from dashboard.db import read_scope
 from dashboard.permissions import Actor, authorize
 from dashboard.services import audit, clock, cohorts, roadmap_state
 from dashboard.services.indicators_progress import (
@@ -70,7 +70,7 @@ class DashboardData:
 def data_version(engine: Engine, actor: Actor, cohort_id: int) -> int:
     """A number that changes with every logged write on the cohort (cache keys use it, so a
     lead's save shows on the next rerun, also in another server process)."""
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         cohort_of(session, actor, cohort_id)
         return audit.data_version(session, cohort_id)
 
@@ -271,7 +271,7 @@ def cohort_dashboard(
     filters = filters or DashboardFilters()
     as_of = as_of or clock.today()
     headline = cohorts.headline(engine, actor, cohort_id, as_of=as_of)
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
         for entity in ("milestone", "alliance", "indicator_value", "maturity"):
             authorize(actor, "read", entity)

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard.db import session_scope
+from dashboard.db import read_scope
 from dashboard.errors import ValidationFailed
 from dashboard.i18n import t
 from dashboard.permissions import Actor, authorize
@@ -158,7 +158,7 @@ def write_export(
     authorize(actor, "export", "export")
     profile, names = check_request(request)
     opendata = profile is ExportProfile.opendata
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         selection = resolve(session, request.filters, profile)
         if _is_empty(session, selection, names, profile):
             raise ValidationFailed(
@@ -268,7 +268,7 @@ def preview_export(
     authorize(actor, "export", "export")
     profile, names = check_request(request)
     previews = []
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         selection = resolve(session, request.filters, profile)
         for name in names:
             table = TABLES[name]
@@ -288,7 +288,7 @@ def export_options(engine: Engine, actor: Actor, cohort_id: int) -> dict:
     months of the cohort (``{"networks": DataFrame, "indicators": DataFrame, "months": [...],
     "tables": {name: French title}, "profiles": {code: French label}}``)."""
     authorize(actor, "export", "export")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         cohort = session.get(Cohort, cohort_id)
         networks = session.execute(
             select(Network.code, Network.name)

@@ -28,7 +28,7 @@ from sqlalchemy import and_, func, true
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dashboard.db import session_scope
+from dashboard.db import read_scope
 from dashboard.errors import NotFound
 from dashboard.i18n import t
 from dashboard.permissions import Actor, authorize
@@ -315,7 +315,7 @@ def indicator_progress(
     says so.
     """
     as_of = as_of or clock.today()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
         authorize(actor, "read", "indicator_value")
         networks = network_frame(session, actor, cohort)

@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, true
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from dashboard.db import session_scope
+from dashboard.db import read_scope
 from dashboard.i18n import t
 from dashboard.permissions import Actor, authorize
 from dashboard.services.indicators_progress import cohort_of, network_frame
@@ -65,7 +65,7 @@ def lessons_board(
     include_collective: bool = True,
 ) -> LessonsBoard:
     """The lessons ``actor`` may read in the cohort, filtered, most advanced first."""
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
         authorize(actor, "read", "lesson")
         networks = network_frame(session, actor, cohort)

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from dashboard.db import session_scope
+from dashboard.db import read_scope
 from dashboard.errors import NotFound
 from dashboard.i18n import t
 from dashboard.permissions import Actor, authorize
@@ -60,7 +60,7 @@ class NetworkDetail:
 def network_choices(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
     """The networks the selector offers (code, name), as the actor may see them: a lead's own
     network first."""
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
         frame = network_frame(session, actor, cohort)
     if actor.network_id is not None:
@@ -81,7 +81,7 @@ def network_detail(
     """Everything the network page shows for ``network_code`` (as the actor sees codes: a lead
     of an anonymised cohort passes "A", "B"… for the other networks)."""
     as_of = as_of or clock.today()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
         for entity in ("network", "milestone", "alliance", "indicator_value", "maturity"):
             authorize(actor, "read", entity)

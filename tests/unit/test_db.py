@@ -66,3 +66,22 @@ def test_migrated_schema_matches_the_models(engine):
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(ctx, SQLModel.metadata)
     assert diff == []
+
+
+def test_a_long_read_does_not_block_a_writer(tmp_path):
+    """Exports and dashboards read in a deferred transaction: a save goes through meanwhile."""
+    from dashboard.db import read_scope, session_scope
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'rw.sqlite'}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        conn.commit()
+    with read_scope(engine) as reader:
+        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 1
+        with session_scope(engine) as writer:  # would wait 10 s, then fail, if the read locked
+            writer.execute(text("INSERT INTO t VALUES (2)"))
+        # The reader keeps its consistent snapshot until it ends.
+        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    with read_scope(engine) as reader:
+        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 2
