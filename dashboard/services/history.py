@@ -240,7 +240,9 @@ def _read(
         stmt = stmt.where(ChangeLog.changed_at < _utc_start(end + dt.timedelta(days=1)))
     if since is not None:
         stmt = stmt.where(ChangeLog.changed_at >= _utc_start(since))
-    found = session.exec(stmt.order_by(ChangeLog.id.desc()).limit(limit + 1)).all()
+    found = session.exec(
+        stmt.order_by(ChangeLog.changed_at.desc(), ChangeLog.id.desc()).limit(limit + 1)
+    ).all()
     truncated = len(found) > limit
     found = found[:limit]
     logs = [log for log, _, _ in found]

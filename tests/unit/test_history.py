@@ -470,3 +470,17 @@ def test_admin_value_labels():
     assert shown("user", "password", "un secret") == "Mot de passe modifié"
     assert history.field_label("status", "cohort") == "État"
     assert history.field_label("status", "milestone") == "Statut"
+
+
+def test_cohort_history_is_ordered_by_date_most_recent_first(demo_engine):
+    """Rows logged out of order (the seed backdates relation-logic switches) still read from
+    the most recent to the oldest."""
+    from dashboard.auth import login
+    from dashboard.services import cohorts as cohorts_service
+    from dashboard.services import history as history_service
+
+    actor = login(demo_engine, "animation", "demo-animation-2026").actor
+    cohort_id = cohorts_service.default_cohort_id(demo_engine, actor)
+    dates = list(history_service.cohort_history(demo_engine, actor, cohort_id).rows["changed_at"])
+    assert len(dates) == 4
+    assert dates == sorted(dates, reverse=True)
