@@ -27,8 +27,9 @@ from dashboard.config import PROJECT_ROOT
 from dashboard.db import session_scope
 from dashboard.errors import ValidationFailed
 from dashboard.i18n import t
-from dashboard.seed_derived import AXES, DERIVED_CODES, months_between
+from dashboard.seed_derived import AXES, DERIVED_CODES
 from dashboard.seed_write import write_cohort
+from dashboard.services.clock import months_between
 from models import Cohort
 from models import enums as E
 

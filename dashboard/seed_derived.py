@@ -19,9 +19,10 @@ advanced status of that month. Every timestamp is derived from the data, never f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from dashboard.services.clock import month_end
 from models.enums import PIPELINE_STAGES, SIGNED_STAGES, MaturityAxis
 
 AGREEMENTS_SIGNED = "AGREEMENTS_SIGNED"
@@ -48,24 +49,6 @@ class AllianceFacts:
 class SelfAssessment:
     assessed_on: dt.date
     levels: tuple[int, ...]
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def month_end(day: dt.date) -> dt.date:
-    """Last day of the month of ``day``."""
-    first_next = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first_next - dt.timedelta(days=1)
-
-
-def months_between(start: dt.date, end: dt.date) -> Iterator[dt.date]:
-    """First day of every month from the month of ``start`` to the month of ``end``."""
-    current = month_start(start)
-    while current <= end:
-        yield current
-        current = month_end(current) + dt.timedelta(days=1)
 
 
 def stage_on(history: Sequence[tuple[dt.date, str]], day: dt.date) -> str | None:

@@ -19,10 +19,10 @@ from dashboard.seed_derived import (  # noqa: E402
     alliance_state,
     at,
     derived_values,
-    month_end,
     month_statuses,
     value_times,
 )
+from dashboard.services.clock import month_end
 from models import (
     Alliance,
     AllianceStageChange,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import case, func
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dashboard.db import session_scope
 from dashboard.errors import NotFound
@@ -55,15 +55,20 @@ def list_cohorts(engine: Engine, actor: Actor) -> list[CohortInfo]:
         return [_info(c) for c in session.exec(stmt)]
 
 
-def get_cohort(engine: Engine, actor: Actor, cohort_id: int) -> CohortInfo:
+def read_cohort(session: Session, actor: Actor, cohort_id: int) -> CohortInfo:
+    """The cohort as plain data after the read check, inside the caller's unit of work
+    (a lead reads only their own network's cohort)."""
     authorize(actor, "read", "cohort")
-    if actor.role is Role.lead and cohort_id != actor.cohort_id:
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None or (actor.role is Role.lead and cohort_id != actor.cohort_id):
         raise NotFound(t("Cette cohorte n'existe pas ou ne vous est pas accessible."))
+    return _info(cohort)
+
+
+def get_cohort(engine: Engine, actor: Actor, cohort_id: int) -> CohortInfo:
+    """:func:`read_cohort` in its own unit of work."""
     with session_scope(engine) as session:
-        cohort = session.get(Cohort, cohort_id)
-        if cohort is None:
-            raise NotFound(t("Cette cohorte n'existe pas ou ne vous est pas accessible."))
-        return _info(cohort)
+        return read_cohort(session, actor, cohort_id)
 
 
 def cohort_sessions(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:

@@ -7,13 +7,13 @@ plain columns, filtered and ordered in SQL, so rows stream in batches.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, and_, false, select
 
+from dashboard.services import clock
 from models import Cohort, Indicator, Network
 from models.enums import Unit, codes
 
@@ -68,9 +68,8 @@ class ExportTable:
 
 
 def month_end(start: dt.date | None) -> dt.date | None:
-    if start is None:
-        return None
-    return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    """Last day of the period's month (None stays None)."""
+    return None if start is None else clock.month_end(start)
 
 
 def col(name: str, type_: str, description: str, **kw) -> ExportColumn:

@@ -29,12 +29,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard.db import read_scope
-from dashboard.errors import NotFound
-from dashboard.i18n import t
 from dashboard.permissions import Actor, authorize
 from dashboard.services import clock, cohorts
-from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network
-from models.enums import Role
+from models import Indicator, IndicatorTarget, IndicatorValue, Network
 
 # Drafts are the lead's work in progress: the dashboard counts submitted and validated values.
 COUNTED_STATUSES: tuple[str, ...] = ("submitted", "validated")
@@ -104,21 +101,8 @@ def current_value(
 
 
 def cohort_of(session: Session, actor: Actor, cohort_id: int) -> cohorts.CohortInfo:
-    """The cohort as plain data, after the read check (a lead reads only their own cohort)."""
-    authorize(actor, "read", "cohort")
-    cohort = session.get(Cohort, cohort_id)
-    if cohort is None or (actor.role is Role.lead and cohort_id != actor.cohort_id):
-        raise NotFound(t("Cette cohorte n'existe pas ou ne vous est pas accessible."))
-    return cohorts.CohortInfo(
-        cohort.id,
-        cohort.code,
-        cohort.name,
-        cohort.start_date,
-        cohort.end_date,
-        cohort.status,
-        cohort.anonymise_for_leads,
-        cohort.version,
-    )
+    """The cohort as plain data, after the read check (see ``cohorts.read_cohort``)."""
+    return cohorts.read_cohort(session, actor, cohort_id)
 
 
 def network_frame(session: Session, actor: Actor, cohort: cohorts.CohortInfo) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from dashboard.errors import ValidationFailed
 from dashboard.seed import DEFAULT_DATA_DIR, seed_demo
-from dashboard.seed_derived import month_end
+from dashboard.services.clock import month_end
 from models import (
     Alliance,
     AllianceStageChange,
