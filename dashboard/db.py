@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,6 +78,13 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     raise DatabaseUnavailable(
         t("Type de base de données non pris en charge : {name}.", name=parsed.get_backend_name())
     )
+
+
+@functools.lru_cache(maxsize=4)
+def shared_engine(url: str) -> Engine:
+    """The process's one engine for ``url``, shared by the Streamlit script and the login
+    routes that run beside it (one pool per process, as the architecture asks)."""
+    return make_engine(url)
 
 
 @contextlib.contextmanager

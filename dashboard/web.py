@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import secrets
-from functools import lru_cache
 from http.cookies import SimpleCookie
 from urllib.parse import quote
 
@@ -19,16 +18,15 @@ from starlette.routing import Route
 
 from dashboard import auth
 from dashboard.config import get_settings
-from dashboard.db import make_engine
+from dashboard.db import shared_engine
 from dashboard.i18n import t
 
 CSRF_COOKIE = "at_csrf"
 OPEN_PREFIXES = ("/_stcore", "/static", "/media", "/component", "/auth", "/favicon", "/app/static")
 
 
-@lru_cache(maxsize=1)
 def _engine():
-    return make_engine()
+    return shared_engine(get_settings().database_url)
 
 
 def _safe_next(value: str | None) -> str:

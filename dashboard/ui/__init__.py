@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard import auth
 from dashboard.config import get_settings
-from dashboard.db import make_engine
+from dashboard.db import shared_engine
 from dashboard.errors import AppError, ConflictError, ValidationFailed
 from dashboard.i18n import label, t
 from dashboard.permissions import Actor
@@ -24,11 +24,11 @@ ACTOR_KEY = "_at_actor"
 
 @st.cache_resource(show_spinner=False)
 def _cached_engine(url: str) -> Engine:
-    return make_engine(url)
+    return shared_engine(url)
 
 
 def get_engine() -> Engine:
-    """The process's one engine (built by the Streamlit-free ``make_engine``)."""
+    """The process's one engine (``db.shared_engine``, also used by the login routes)."""
     return _cached_engine(get_settings().database_url)
 
 

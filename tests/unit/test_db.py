@@ -85,3 +85,19 @@ def test_a_long_read_does_not_block_a_writer(tmp_path):
         assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 1
     with read_scope(engine) as reader:
         assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 2
+
+
+def test_one_engine_per_process_and_url(tmp_path, monkeypatch):
+    """The login routes and the Streamlit script share one engine (one connection pool)."""
+    from dashboard import web
+    from dashboard.config import get_settings
+    from dashboard.db import shared_engine
+
+    url = f"sqlite:///{tmp_path / 'one.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        assert web._engine() is shared_engine(url)
+        assert shared_engine(url) is not shared_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    finally:
+        get_settings.cache_clear()

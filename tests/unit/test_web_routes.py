@@ -20,7 +20,6 @@ from tests.factories import PASSWORD, make_cohort, make_network, make_user
 def client(engine, engine_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", engine_url)
     get_settings.cache_clear()
-    web._engine.cache_clear()
     net = make_network(engine, make_cohort(engine))
     make_user(engine, "lead", network_id=net, username="claire")
 
@@ -33,7 +32,6 @@ def client(engine, engine_url, monkeypatch):
     )
     with TestClient(app, base_url="http://testserver") as c:
         yield c
-    web._engine.cache_clear()
     get_settings.cache_clear()
 
 
