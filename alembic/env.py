@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on the metadata)
-from dashboard.db import make_engine
+from dashboard.core.db import make_engine
 
 target_metadata = SQLModel.metadata
 config = context.config

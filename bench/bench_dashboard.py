@@ -33,14 +33,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import event, text  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from dashboard.db import make_engine, migrate, session_scope  # noqa: E402
-from dashboard.permissions import Actor  # noqa: E402
-from dashboard.seed import seed_demo  # noqa: E402
-from dashboard.services import cohort_dashboard, roadmap_state, snapshots  # noqa: E402
-from dashboard.services.indicators_progress import (  # noqa: E402
-    cohort_of,
-    network_frame,
-    progress_frame,
+from dashboard.core.db import make_engine, migrate, session_scope  # noqa: E402
+from dashboard.core.permissions import Actor  # noqa: E402
+from dashboard.seed.read import seed_demo  # noqa: E402
+from dashboard.services.indicators.progress import cohort_of, network_frame, progress_frame
+from dashboard.services.reporting import (
+    cohort_dashboard,
+    snapshots,
+)  # noqa: E402
+from dashboard.services.reporting import (
+    state_at_date as roadmap_state,
 )
 from models import Cohort, Network  # noqa: E402
 from models.enums import Role  # noqa: E402

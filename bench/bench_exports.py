@@ -28,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import xlsxwriter  # noqa: E402
 from sqlalchemy import func, insert, literal, select  # noqa: E402
 
-from dashboard.cli_export import SYSTEM_ACTOR  # noqa: E402
-from dashboard.db import make_engine, migrate, session_scope  # noqa: E402
-from dashboard.seed import seed_demo  # noqa: E402
-from dashboard.services import exports  # noqa: E402
-from dashboard.services.exports_request import resolve  # noqa: E402
-from dashboard.services.exports_tables import INDICATOR_VALUES  # noqa: E402
+from dashboard.cli.export import SYSTEM_ACTOR  # noqa: E402
+from dashboard.core.db import make_engine, migrate, session_scope  # noqa: E402
+from dashboard.seed.read import seed_demo  # noqa: E402
+from dashboard.services.exports import runner as exports  # noqa: E402
+from dashboard.services.exports.request import resolve  # noqa: E402
+from dashboard.services.exports.tables import INDICATOR_VALUES  # noqa: E402
 from models import Cohort, IndicatorValue, Network  # noqa: E402
 
 PROFILES = ("excel_fr", "opendata", "xlsx", "json")

@@ -8,13 +8,13 @@ import os
 import subprocess
 import sys
 
-from dashboard.config import PROJECT_ROOT, get_settings
-from dashboard.errors import AppError
-from dashboard.i18n import t
+from dashboard.core.config import PROJECT_ROOT, get_settings
+from dashboard.core.errors import AppError
+from dashboard.core.i18n import t
 
 
 def _engine():
-    from dashboard.db import make_engine
+    from dashboard.core.db import make_engine
 
     return make_engine()
 
@@ -37,7 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    from dashboard.db import migrate
+    from dashboard.core.db import migrate
 
     engine = _engine()
     migrate(engine)
@@ -46,8 +46,8 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from dashboard.db import check_schema
-    from dashboard.seed import seed_demo
+    from dashboard.core.db import check_schema
+    from dashboard.seed.read import seed_demo
 
     if not args.demo:
         print(t("Précisez --demo pour charger la cohorte de démonstration."), file=sys.stderr)
@@ -66,8 +66,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_create_user(args: argparse.Namespace) -> int:
     from sqlmodel import Session, select
 
-    from dashboard.auth import create_user
-    from dashboard.db import check_schema
+    from dashboard.auth.accounts import create_user
+    from dashboard.core.db import check_schema
     from models import Cohort, Network
 
     engine = _engine()
@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     cu.add_argument("--must-change-password", action="store_true")
     cu.set_defaults(func=cmd_create_user)
 
-    for extra in ("dashboard.cli_export", "dashboard.cli_bench"):
+    for extra in ("dashboard.cli.export", "dashboard.cli_bench"):
         try:
             module = __import__(extra, fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -14,10 +14,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st  # noqa: E402
 
-from dashboard import auth  # noqa: E402
-from dashboard.db import check_schema  # noqa: E402
-from dashboard.errors import DatabaseUnavailable  # noqa: E402
-from dashboard.i18n import label, t  # noqa: E402
+from dashboard.auth import accounts as auth  # noqa: E402
+from dashboard.core.db import check_schema  # noqa: E402
+from dashboard.core.errors import DatabaseUnavailable  # noqa: E402
+from dashboard.core.i18n import label, t  # noqa: E402
 from dashboard.ui import TOKEN_KEY, get_engine, resolve_actor, session_token  # noqa: E402
 from dashboard.ui.navigation import pages_for, spec_for  # noqa: E402
 
@@ -57,7 +57,7 @@ with st.sidebar:
     st.button(t("Se déconnecter"), on_click=_logout, key="logout_button", icon=":material/logout:")
 
 if actor.must_change_password:
-    specs = [spec_for("pages/account.py")]
+    specs = [spec_for("pages/account/account.py")]
 else:
     specs = pages_for(actor.role)
 

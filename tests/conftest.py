@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from dashboard.config import get_settings
-from dashboard.db import make_engine, migrate
+from dashboard.core.config import get_settings
+from dashboard.core.db import make_engine, migrate
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -66,7 +66,7 @@ class _Templates:
     def _fill(self, engine: Engine, kind: str) -> None:
         migrate(engine)
         if kind == "demo":
-            from dashboard.seed import seed_demo
+            from dashboard.seed.read import seed_demo
 
             seed_demo(engine)
 
@@ -171,5 +171,7 @@ def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped and session.exitstatus == 0:
-        reporter.write_line(f"ÉCHEC : {len(skipped)} test(s) ignoré(s) alors que REQUIRE_NO_SKIP=1.")
+        reporter.write_line(
+            f"ÉCHEC : {len(skipped)} test(s) ignoré(s) alors que REQUIRE_NO_SKIP=1."
+        )
         session.exitstatus = 1

@@ -7,9 +7,9 @@ import itertools
 
 from sqlalchemy.engine import Engine
 
-from dashboard.auth import actor_for, hash_password
-from dashboard.db import session_scope
-from dashboard.permissions import Actor
+from dashboard.auth.accounts import actor_for, hash_password
+from dashboard.core.db import session_scope
+from dashboard.core.permissions import Actor
 from models import Cohort, Network, ProgrammeSession, User
 
 _counter = itertools.count(1)

@@ -9,12 +9,12 @@ from collections.abc import Iterable
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard import auth
-from dashboard.config import get_settings
-from dashboard.db import shared_engine
-from dashboard.errors import AppError, ConflictError, ValidationFailed
-from dashboard.i18n import label, t
-from dashboard.permissions import Actor
+from dashboard.auth import accounts as auth
+from dashboard.core.config import get_settings
+from dashboard.core.db import shared_engine
+from dashboard.core.errors import AppError, ConflictError, ValidationFailed
+from dashboard.core.i18n import label, t
+from dashboard.core.permissions import Actor
 from models.enums import Role
 
 # Session-state keys that no widget writes (widget keys never start with "_at_").
@@ -143,8 +143,9 @@ def link_to(
 ) -> None:
     """A link to another page of the app, shown only when the current user may open it
     (``query_params`` preselect a choice on the target page, e.g. ``{"mois": "2026-03"}``)."""
-    from dashboard.ui.navigation import pages_for
+    from dashboard.ui.navigation import pages_for, spec_for
 
+    spec_for(file)  # an unknown page is a programming error, not a hidden link
     actor = current_actor()
     if actor is None:
         return

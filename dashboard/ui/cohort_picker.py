@@ -6,13 +6,14 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard.i18n import t
-from dashboard.permissions import Actor
-from dashboard.services import cohorts
+from dashboard.core.i18n import t
+from dashboard.core.permissions import Actor
+from dashboard.services.reporting import cohorts
+from dashboard.services.shared import access
 from models.enums import Role
 
 
-def pick_cohort(engine: Engine, actor: Actor) -> cohorts.CohortInfo | None:
+def pick_cohort(engine: Engine, actor: Actor) -> access.CohortInfo | None:
     """The cohort to show: the lead's own; for others, a selector when there are several."""
     available = cohorts.list_cohorts(engine, actor)
     if not available:

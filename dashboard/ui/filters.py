@@ -10,10 +10,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard.i18n import fmt_month, label_of, labels_for, t
-from dashboard.services import clock
-from dashboard.services.cohort_dashboard import DashboardFilters
-from dashboard.services.cohorts import CohortInfo
+from dashboard.core import clock
+from dashboard.core.i18n import fmt_month, label_of, labels_for, t
+from dashboard.services.reporting.cohort_dashboard import DashboardFilters
+from dashboard.services.shared.access import CohortInfo
 from models.enums import PartnerFamily
 
 START, END, NETWORKS, FAMILIES = "debut", "fin", "reseaux", "famille"

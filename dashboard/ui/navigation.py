@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.config import PROJECT_ROOT
+from dashboard.core.config import PROJECT_ROOT
 from models.enums import Role
 
 LEAD, STEERING, MINISTRY, ADMIN = Role.lead, Role.steering, Role.ministry, Role.admin
@@ -28,9 +28,11 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/home.py", "Accueil", ":material/home:", EVERYONE, "Cohorte", "accueil", True),
     PageSpec(
-        "pages/cohort_dashboard.py",
+        "pages/cohort/home.py", "Accueil", ":material/home:", EVERYONE, "Cohorte", "accueil", True
+    ),
+    PageSpec(
+        "pages/cohort/dashboard.py",
         "Tableau de bord",
         ":material/monitoring:",
         EVERYONE,
@@ -38,7 +40,7 @@ PAGES: tuple[PageSpec, ...] = (
         "tableau-de-bord",
     ),
     PageSpec(
-        "pages/network_detail.py",
+        "pages/cohort/network_detail.py",
         "Fiche réseau",
         ":material/hub:",
         EVERYONE,
@@ -46,7 +48,7 @@ PAGES: tuple[PageSpec, ...] = (
         "fiche-reseau",
     ),
     PageSpec(
-        "pages/snapshots.py",
+        "pages/cohort/snapshots.py",
         "Comparer les sessions",
         ":material/compare_arrows:",
         EVERYONE,
@@ -54,7 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
         "comparer",
     ),
     PageSpec(
-        "pages/lessons_board.py",
+        "pages/cohort/lessons_board.py",
         "Enseignements de la cohorte",
         ":material/lightbulb:",
         EVERYONE,
@@ -62,7 +64,7 @@ PAGES: tuple[PageSpec, ...] = (
         "enseignements-cohorte",
     ),
     PageSpec(
-        "pages/lead_before_session.py",
+        "pages/lead/before_session.py",
         "Avant la prochaine session",
         ":material/checklist:",
         (LEAD, ADMIN),
@@ -70,7 +72,7 @@ PAGES: tuple[PageSpec, ...] = (
         "avant-session",
     ),
     PageSpec(
-        "pages/lead_objectives.py",
+        "pages/lead/objectives.py",
         "Objectifs",
         ":material/flag:",
         (LEAD, ADMIN),
@@ -78,7 +80,7 @@ PAGES: tuple[PageSpec, ...] = (
         "objectifs",
     ),
     PageSpec(
-        "pages/lead_alliances.py",
+        "pages/lead/alliances.py",
         "Alliances",
         ":material/handshake:",
         (LEAD, ADMIN),
@@ -86,7 +88,7 @@ PAGES: tuple[PageSpec, ...] = (
         "alliances",
     ),
     PageSpec(
-        "pages/lead_milestones.py",
+        "pages/lead/milestones.py",
         "Jalons",
         ":material/event:",
         (LEAD, ADMIN),
@@ -94,7 +96,7 @@ PAGES: tuple[PageSpec, ...] = (
         "jalons",
     ),
     PageSpec(
-        "pages/lead_indicators.py",
+        "pages/lead/indicators.py",
         "Indicateurs",
         ":material/query_stats:",
         (LEAD, ADMIN),
@@ -102,7 +104,7 @@ PAGES: tuple[PageSpec, ...] = (
         "indicateurs",
     ),
     PageSpec(
-        "pages/lead_maturity.py",
+        "pages/lead/maturity.py",
         "Maturité",
         ":material/radar:",
         (LEAD, ADMIN),
@@ -110,7 +112,7 @@ PAGES: tuple[PageSpec, ...] = (
         "maturite",
     ),
     PageSpec(
-        "pages/lead_lessons.py",
+        "pages/lead/lessons.py",
         "Enseignements",
         ":material/school:",
         (LEAD, ADMIN),
@@ -118,7 +120,7 @@ PAGES: tuple[PageSpec, ...] = (
         "enseignements",
     ),
     PageSpec(
-        "pages/history.py",
+        "pages/cohort/history.py",
         "Historique",
         ":material/history:",
         (LEAD, STEERING, ADMIN),
@@ -126,7 +128,7 @@ PAGES: tuple[PageSpec, ...] = (
         "historique",
     ),
     PageSpec(
-        "pages/exports.py",
+        "pages/ministry/exports.py",
         "Exports",
         ":material/download:",
         (MINISTRY, ADMIN),
@@ -134,7 +136,7 @@ PAGES: tuple[PageSpec, ...] = (
         "exports",
     ),
     PageSpec(
-        "pages/admin_validation.py",
+        "pages/admin/validation.py",
         "File de validation",
         ":material/fact_check:",
         (ADMIN,),
@@ -142,7 +144,7 @@ PAGES: tuple[PageSpec, ...] = (
         "validation",
     ),
     PageSpec(
-        "pages/admin_users.py",
+        "pages/admin/users.py",
         "Personnes",
         ":material/group:",
         (ADMIN,),
@@ -150,7 +152,7 @@ PAGES: tuple[PageSpec, ...] = (
         "personnes",
     ),
     PageSpec(
-        "pages/admin_cohorts.py",
+        "pages/admin/cohorts.py",
         "Cohortes et sessions",
         ":material/calendar_month:",
         (ADMIN,),
@@ -158,7 +160,7 @@ PAGES: tuple[PageSpec, ...] = (
         "cohortes",
     ),
     PageSpec(
-        "pages/admin_indicators.py",
+        "pages/admin/indicators.py",
         "Indicateurs et cibles",
         ":material/tune:",
         (ADMIN,),
@@ -166,7 +168,7 @@ PAGES: tuple[PageSpec, ...] = (
         "catalogue",
     ),
     PageSpec(
-        "pages/account.py",
+        "pages/account/account.py",
         "Mon compte",
         ":material/person:",
         EVERYONE,

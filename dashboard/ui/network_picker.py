@@ -7,9 +7,9 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard.i18n import t
-from dashboard.permissions import Actor
-from dashboard.services import cohorts
+from dashboard.core.i18n import t
+from dashboard.core.permissions import Actor
+from dashboard.services.reporting import cohorts
 from dashboard.ui.cohort_picker import pick_cohort
 from models.enums import Role
 

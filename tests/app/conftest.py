@@ -11,8 +11,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth
-from dashboard.config import get_settings
+from dashboard.auth import accounts as auth
+from dashboard.core.config import get_settings
 from dashboard.ui import TOKEN_KEY
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")

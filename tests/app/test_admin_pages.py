@@ -12,16 +12,19 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth
-from dashboard.config import get_settings
-from dashboard.db import make_engine, session_scope
-from dashboard.services import admin_cohorts, catalogue, clock, cohorts
+from dashboard.auth import accounts as auth
+from dashboard.core import clock
+from dashboard.core.config import get_settings
+from dashboard.core.db import make_engine, session_scope
+from dashboard.services.admin import cohorts as admin_cohorts
+from dashboard.services.indicators import catalogue
+from dashboard.services.reporting import cohorts
 from dashboard.ui import TOKEN_KEY
 from models import Cohort, IndicatorTarget, Network, OneTimeSecret, User
 from tests.app.conftest import APP, page
 from tests.factories import PASSWORD, make_user
 
-ADMIN_PAGES = ("admin_users", "admin_cohorts", "admin_indicators")
+ADMIN_PAGES = ("admin/users", "admin/cohorts", "admin/indicators")
 
 
 # ---------------------------------------------------------------- harness
@@ -152,7 +155,7 @@ def test_other_roles_cannot_switch_to_admin_pages(fresh_app, role):
 
 
 def test_create_a_cohort_through_the_form(admin_at, fresh_app):
-    at = admin_at("admin_cohorts")
+    at = admin_at("admin/cohorts")
     clicks = Clicks()
     # Errors keep the input on screen and save nothing.
     _widget(at.text_input, "new_cohort_code").input("AI-2027")
@@ -185,7 +188,7 @@ def test_create_a_cohort_through_the_form(admin_at, fresh_app):
 
 
 def test_networks_and_sessions_through_the_editors(admin_at, fresh_app):
-    at = admin_at("admin_cohorts")
+    at = admin_at("admin/cohorts")
     clicks = Clicks()
     _create_cohort(
         at, clicks, "AI-2027", "Cohorte 2027", dt.date(2026, 10, 1), dt.date(2027, 6, 30)
@@ -240,7 +243,7 @@ def test_networks_and_sessions_through_the_editors(admin_at, fresh_app):
 
 
 def test_close_cohort_makes_the_page_read_only(admin_at, fresh_app):
-    at = admin_at("admin_cohorts")
+    at = admin_at("admin/cohorts")
     clicks = Clicks()
     _create_cohort(at, clicks, "OLD", "Ancienne", dt.date(2024, 10, 1), dt.date(2025, 6, 30))
     next(c for c in at.checkbox if c.label.startswith("Je confirme")).check()
@@ -256,7 +259,7 @@ def test_close_cohort_makes_the_page_read_only(admin_at, fresh_app):
 
 
 def test_invite_shows_the_one_time_secret_once_and_it_works(admin_at, fresh_app):
-    at = admin_at("admin_users")
+    at = admin_at("admin/users")
     clicks = Clicks()
     _invite(at, clicks, "Camille Copil", "camille.copil@exemple.fr", "steering", None)
     assert at.success[0].value == "Compte « camille.copil » créé."
@@ -285,7 +288,7 @@ def test_invite_shows_the_one_time_secret_once_and_it_works(admin_at, fresh_app)
 
 
 def test_invite_errors_keep_the_input(admin_at, fresh_app):
-    at = admin_at("admin_users")
+    at = admin_at("admin/users")
     _invite(at, Clicks(), "Sans Réseau", "sans.reseau@exemple.fr", "lead", None)
     assert any("obligatoire pour un·e référent·e" in e for e in _errors(at))
     assert _widget(at.text_input, "invite_full_name").value == "Sans Réseau"
@@ -297,7 +300,7 @@ def test_invite_errors_keep_the_input(admin_at, fresh_app):
 def test_deactivate_and_reset_from_the_page(admin_at, fresh_app):
     make_user(fresh_app, "steering", username="copil", full_name="Copil")
     token = auth.login(fresh_app, "copil", PASSWORD).token
-    at = admin_at("admin_users")
+    at = admin_at("admin/users")
     user_box = _widget(at.selectbox, "manage_user")
     user_box.set_value(next(o for o in user_box.options if o.startswith("copil"))).run()
     next(b for b in at.button if b.label == "Désactiver le compte").click().run()
@@ -310,7 +313,7 @@ def test_deactivate_and_reset_from_the_page(admin_at, fresh_app):
 
 
 def test_last_admin_cannot_deactivate_themselves(admin_at, fresh_app):
-    at = admin_at("admin_users")
+    at = admin_at("admin/users")
     next(b for b in at.button if b.label == "Désactiver le compte").click().run()
     assert any("au moins un compte actif" in e for e in _errors(at))
     with session_scope(fresh_app) as s:
@@ -339,7 +342,7 @@ def test_catalogue_and_target_change_with_a_reason(admin_at, fresh_app):
         end_date=dt.date(2026, 12, 31),
     )
     net = admin_cohorts.add_network(fresh_app, admin, cohort_id, code="R01", name="Un")
-    at = admin_at("admin_indicators")
+    at = admin_at("admin/indicators")
     clicks = Clicks()
     _add_indicator(at, clicks, "agreements_signed", "Conventions signées", "count")
     assert at.success[0].value == "Indicateur AGREEMENTS_SIGNED enregistré."
@@ -394,7 +397,7 @@ def test_new_cohort_set_up_from_the_pages_alone(admin_at, fresh_app, capsys):
     start = clock.add_months(clock.today(), -1)
     end = clock.add_months(start, 9) - dt.timedelta(days=1)
     clicks = Clicks()
-    at = admin_at("admin_cohorts")
+    at = admin_at("admin/cohorts")
     _create_cohort(at, clicks, "AI-2027", "Alliances innovantes 2027", start, end)
     _edit(
         at,
@@ -436,7 +439,7 @@ def test_new_cohort_set_up_from_the_pages_alone(admin_at, fresh_app, capsys):
     clicks.submit(at, "Enregistrer les sessions")
     assert not _errors(at)
 
-    at.switch_page(page("admin_indicators")).run()
+    at.switch_page(page("admin/indicators")).run()
     _add_indicator(at, clicks, "AGREEMENTS_SIGNED", "Conventions signées", "count")
     _add_indicator(at, clicks, "MEMBERS_INVOLVED", "Membres impliqués", "count")
     cohort_id = _cohort_id(fresh_app, "AI-2027")
@@ -463,7 +466,7 @@ def test_new_cohort_set_up_from_the_pages_alone(admin_at, fresh_app, capsys):
         clicks.submit(at, "Enregistrer les cibles")
         assert not _errors(at)
 
-    at.switch_page(page("admin_users")).run()
+    at.switch_page(page("admin/users")).run()
     secrets = {}
     for net_id, code in networks:
         _invite(at, clicks, f"Référente {code}", f"ref.{code.lower()}@exemple.fr", "lead", net_id)
@@ -491,12 +494,12 @@ def test_new_cohort_set_up_from_the_pages_alone(admin_at, fresh_app, capsys):
         next(b for b in lead.button if b.label == "Enregistrer le nouveau mot de passe").click()
         lead.run()
         assert not lead.exception
-        lead.switch_page(page("home")).run()
+        lead.switch_page(page("cohort/home")).run()
         code = next(c for n, c in networks if n == net_id)
         assert any(tx.value.startswith(f"{code} — ") for tx in lead.text)
         assert auth.login(fresh_app, username, "mon-mot-de-passe-2027").actor.network_id == net_id
         # …and can start reporting: the indicators page offers the indicators they follow.
-        lead.switch_page(page("lead_indicators")).run()
+        lead.switch_page(page("lead/indicators")).run()
         assert not lead.exception
         assert lead.title[0].value == "Indicateurs"
         assert not any("Aucun indicateur" in i.value for i in lead.info)
@@ -511,13 +514,13 @@ def test_new_cohort_set_up_from_the_pages_alone(admin_at, fresh_app, capsys):
 
 def test_admin_pages_on_the_demo(login_as):
     at = login_as("admin")
-    at.switch_page(page("admin_users")).run()
+    at.switch_page(page("admin/users")).run()
     assert not at.exception
     accounts = at.dataframe[0].value
     assert len(accounts) == 15 and "lead.r05" in set(accounts["Identifiant"])
-    at.switch_page(page("admin_cohorts")).run()
+    at.switch_page(page("admin/cohorts")).run()
     assert not at.exception and at.subheader[0].value.startswith("Alliances innovantes")
-    at.switch_page(page("admin_indicators")).run()
+    at.switch_page(page("admin/indicators")).run()
     assert not at.exception
     # The targets editor (first tab) lists the whole catalogue for R01, all followed; the
     # catalogue tab lists the 16 indicators.
@@ -540,7 +543,7 @@ def test_next_cohort_set_up_next_to_the_demo(login_as, capsys):
     engine = get_engine()
     clicks = Clicks()
     at = login_as("admin")
-    at.switch_page(page("admin_cohorts")).run()
+    at.switch_page(page("admin/cohorts")).run()
     start = clock.add_months(clock.today(), -1)
     end = clock.add_months(start, 9) - dt.timedelta(days=1)
     _create_cohort(at, clicks, "AI-2027", "Alliances innovantes 2027", start, end)
@@ -579,7 +582,7 @@ def test_next_cohort_set_up_next_to_the_demo(login_as, capsys):
             .order_by(Network.code)
         ).all()
 
-    at.switch_page(page("admin_indicators")).run()
+    at.switch_page(page("admin/indicators")).run()
     for i, (net_id, _code) in enumerate(networks):
         _widget(at.selectbox, f"targets_network_{cohort_id}").set_value(net_id).run()
         followed = {"followed": True, "baseline_value": 0, "target_value": 5}
@@ -587,7 +590,7 @@ def test_next_cohort_set_up_next_to_the_demo(login_as, capsys):
         clicks.submit(at, "Enregistrer les cibles")
         assert not _errors(at)
 
-    at.switch_page(page("admin_users")).run()
+    at.switch_page(page("admin/users")).run()
     for net_id, code in networks:
         _invite(at, clicks, f"Référente {code}", f"ref27.{code.lower()}@exemple.fr", "lead", net_id)
         assert not _errors(at) and len(at.code) == 1

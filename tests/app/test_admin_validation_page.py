@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from dashboard.auth import actor_for
-from dashboard.db import session_scope
-from dashboard.i18n import fmt_number
-from dashboard.services import value_review
+from dashboard.auth.accounts import actor_for
+from dashboard.core.db import session_scope
+from dashboard.core.i18n import fmt_number
+from dashboard.services.indicators import review as value_review
 from dashboard.ui import get_engine
 from models import Cohort, IndicatorValue, Network, User
 from tests.app.conftest import page
@@ -30,7 +30,7 @@ def _statuses(ids: list[int]) -> dict[int, tuple[str, str | None]]:
 
 def _open(login_as):
     at = login_as("admin")
-    at.switch_page(page("admin_validation")).run()
+    at.switch_page(page("admin/validation")).run()
     assert not at.exception
     return at
 
@@ -70,12 +70,12 @@ def test_return_with_reason_is_shown_to_the_lead(login_as):
     with session_scope(get_engine()) as s:
         code = s.get(Network, int(first["network_id"])).code
     lead = login_as(f"lead.{code.lower()}")
-    lead.switch_page(page("lead_indicators")).run()
+    lead.switch_page(page("lead/indicators")).run()
     assert not lead.exception
     shown = [d.value for d in lead.dataframe if "Motif du retour" in d.value.columns]
     assert reason in list(shown[0]["Motif du retour"])
     todo = login_as(f"lead.{code.lower()}")
-    todo.switch_page(page("lead_before_session")).run()
+    todo.switch_page(page("lead/before_session")).run()
     shown = [d.value for d in todo.dataframe if "Motif du retour" in d.value.columns]
     assert list(shown[0]["Motif du retour"]) == [reason]
 
@@ -110,4 +110,4 @@ def test_reopen_a_validated_value(login_as):
 def test_other_roles_cannot_open_the_queue(login_as, who):
     at = login_as(who)
     with pytest.raises(ValueError):
-        at.switch_page(page("admin_validation")).run()
+        at.switch_page(page("admin/validation")).run()

@@ -9,10 +9,12 @@ import re
 import pandas as pd
 from sqlmodel import select
 
-from dashboard import auth
-from dashboard.db import session_scope
-from dashboard.i18n import fmt_number, fmt_percent
-from dashboard.services import clock, cohorts, milestones, snapshots
+from dashboard.auth import accounts as auth
+from dashboard.core import clock
+from dashboard.core.db import session_scope
+from dashboard.core.i18n import fmt_number, fmt_percent
+from dashboard.services.reporting import cohorts, snapshots
+from dashboard.services.roadmap import milestone_grid, milestones
 from dashboard.ui import get_engine
 from models import Cohort, Milestone, Network
 from tests.app.conftest import DEMO_PASSWORDS, page
@@ -68,7 +70,7 @@ def _demo(engine) -> tuple[int, pd.DataFrame]:
 
 def test_steering_sees_the_cohort_headline_from_the_database(login_as):
     at = login_as("steering")
-    at.switch_page(page("cohort_dashboard")).run()
+    at.switch_page(page("cohort/dashboard")).run()
     assert not at.exception, at.exception
     engine = get_engine()
     cohort_id, networks = _demo(engine)
@@ -94,7 +96,7 @@ def test_network_filter_in_the_url_narrows_the_charts(login_as):
     at = login_as("steering", run=False)
     at.query_params["reseaux"] = "R05,R09"
     at.run()
-    at.switch_page(page("cohort_dashboard")).run()
+    at.switch_page(page("cohort/dashboard")).run()
     assert not at.exception, at.exception
     _, networks = _demo(get_engine())
     names = dict(zip(networks["code"], networks["name"], strict=True))
@@ -105,7 +107,7 @@ def test_network_filter_in_the_url_narrows_the_charts(login_as):
 
 def test_changing_a_filter_widget_changes_the_charts_and_the_url(login_as):
     at = login_as("steering")
-    at.switch_page(page("cohort_dashboard")).run()
+    at.switch_page(page("cohort/dashboard")).run()
     cohort_id, networks = _demo(get_engine())
     names = dict(zip(networks["code"], networks["name"], strict=True))
     at.multiselect(key=f"filter_networks_{cohort_id}").set_value(["R12"]).run()
@@ -124,7 +126,7 @@ def test_steering_opens_a_network_page_from_the_url(login_as):
     at = login_as("steering", run=False)
     at.query_params["reseau"] = "R05"
     at.run()
-    at.switch_page(page("network_detail")).run()
+    at.switch_page(page("cohort/network_detail")).run()
     assert not at.exception, at.exception
     engine = get_engine()
     cohort_id, networks = _demo(engine)
@@ -150,7 +152,7 @@ def test_steering_opens_a_network_page_from_the_url(login_as):
 
 def test_a_saved_change_shows_on_the_next_rerun(login_as):
     at = login_as("steering")
-    at.switch_page(page("cohort_dashboard")).run()
+    at.switch_page(page("cohort/dashboard")).run()
     before = _metrics(at)["Jalons réalisés"]
     engine = get_engine()
     lead = _actor("lead.r01", "lead")
@@ -165,9 +167,9 @@ def test_a_saved_change_shows_on_the_next_rerun(login_as):
         engine,
         lead,
         lead.network_id,
-        milestones.MilestoneChanges(
+        milestone_grid.MilestoneChanges(
             edited=[
-                milestones.EditedMilestone(
+                milestone_grid.EditedMilestone(
                     target_id,
                     version,
                     {"status": "done", "progress": 100, "done_date": clock.today()},
@@ -198,9 +200,9 @@ def test_snapshot_diff_lists_a_change_made_after_the_snapshot(login_as):
         engine,
         lead,
         lead.network_id,
-        milestones.MilestoneChanges(
+        milestone_grid.MilestoneChanges(
             edited=[
-                milestones.EditedMilestone(
+                milestone_grid.EditedMilestone(
                     changed_id,
                     version,
                     {"status": "done", "progress": 100, "done_date": clock.today()},
@@ -209,7 +211,7 @@ def test_snapshot_diff_lists_a_change_made_after_the_snapshot(login_as):
         ),
     )
     at = login_as("steering")
-    at.switch_page(page("snapshots")).run()
+    at.switch_page(page("cohort/snapshots")).run()
     assert not at.exception, at.exception
     assert at.selectbox(key=f"compare_before_{cohort_id}").value == taken.id
     table = next(df.value for df in at.dataframe if "Changement" in df.value.columns)
@@ -221,14 +223,14 @@ def test_snapshot_diff_lists_a_change_made_after_the_snapshot(login_as):
 
 def test_admin_freezes_a_snapshot_from_the_page(login_as):
     at = login_as("admin")
-    at.switch_page(page("snapshots")).run()
+    at.switch_page(page("cohort/snapshots")).run()
     assert any("Aucun instantané" in i.value for i in at.info)
     at.text_input(key="snapshot_label").set_value("Session de test")
     next(b for b in at.button if b.label == "Figer l'état de la cohorte").click().run()
     assert not at.exception, at.exception
     assert any("Session de test" in s.value for s in at.success)
     steering_view = login_as("steering")
-    steering_view.switch_page(page("snapshots")).run()
+    steering_view.switch_page(page("cohort/snapshots")).run()
     assert not [b for b in steering_view.button if b.label == "Figer l'état de la cohorte"]
 
 
@@ -245,12 +247,12 @@ def test_anonymised_mode_shows_no_other_network_name_to_a_lead(login_as):
 
     at = login_as("lead.r05")
     seen = []
-    for name in ("cohort_dashboard", "network_detail", "snapshots", "lessons_board"):
+    for name in ("cohort/dashboard", "cohort/network_detail", "cohort/snapshots", "cohort/lessons_board"):
         at.switch_page(page(name)).run()
         assert not at.exception, (name, at.exception)
         seen.append((name, everything_shown(at)))
     # The lead's network page on another network: aggregates only.
-    at.switch_page(page("network_detail")).run()
+    at.switch_page(page("cohort/network_detail")).run()
     picker = at.selectbox(key=f"detail_network_{cohort_id}")
     assert picker.options[0] == f"R05 — {own['name']}"
     assert picker.options[1:] == [f"Réseau {chr(ord('A') + i)}" for i in range(len(others))]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.db import session_scope
-from dashboard.i18n import fmt_number
+from dashboard.core.db import session_scope
+from dashboard.core.i18n import fmt_number
 from dashboard.ui import get_engine
 from models import Cohort, IndicatorValue, Lesson, Network
 from tests.app.conftest import page
@@ -15,7 +15,7 @@ from tests.app.conftest import page
 
 def _open(login_as, who: str):
     at = login_as(who)
-    at.switch_page(page("exports")).run()
+    at.switch_page(page("ministry/exports")).run()
     assert not at.exception, at.exception
     return at
 
@@ -86,4 +86,4 @@ def test_programme_team_can_export(login_as):
 def test_leads_and_steering_cannot_reach_the_page(login_as, who):
     at = login_as(who)
     with pytest.raises(ValueError):
-        at.switch_page(page("exports"))
+        at.switch_page(page("ministry/exports"))

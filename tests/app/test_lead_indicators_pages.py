@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from sqlmodel import func, select
 
-from dashboard.auth import actor_for
-from dashboard.db import session_scope
-from dashboard.i18n import fmt_month_long
-from dashboard.services import before_session, clock
-from dashboard.services import indicator_values as iv
+from dashboard.auth.accounts import actor_for
+from dashboard.core import clock
+from dashboard.core.db import session_scope
+from dashboard.core.i18n import fmt_month_long
+from dashboard.services.indicators import values as iv
+from dashboard.services.reporting import before_session
 from dashboard.ui import get_engine
 from models import (
     ChangeLog,
@@ -66,7 +67,7 @@ def test_before_session_lists_r07_items(login_as, monkeypatch):
     today = dt.date(2026, 5, 1)
     monkeypatch.setattr(clock, "today", lambda: today)
     at = login_as("lead.r07")
-    at.switch_page(page("lead_before_session")).run()
+    at.switch_page(page("lead/before_session")).run()
     assert not at.exception
 
     net_id, admin = _network("R07")
@@ -95,7 +96,7 @@ def test_before_session_lists_r07_items(login_as, monkeypatch):
 
 def _open_indicators(login_as, who: str, month: dt.date):
     at = login_as(who)
-    at.switch_page(page("lead_indicators")).run()
+    at.switch_page(page("lead/indicators")).run()
     net_id, admin = _network("R07")
     at.selectbox(key=f"indicator_month_{net_id}").set_value(month).run()
     assert not at.exception
@@ -158,7 +159,7 @@ def test_validated_value_is_locked_for_the_lead(login_as):
 @pytest.mark.parametrize("who", ["lead.r07", "admin"])
 def test_maturity_page_saves_an_assessment(login_as, who):
     at = login_as(who)
-    at.switch_page(page("lead_maturity")).run()
+    at.switch_page(page("lead/maturity")).run()
     assert not at.exception
     net_id, _ = _network("R07") if who == "lead.r07" else _network("R01")
     session_id = at.selectbox(key=f"maturity_session_{net_id}").value

@@ -8,17 +8,14 @@ import datetime as dt
 import pytest
 from sqlmodel import func, select
 
-from dashboard.auth import actor_for
-from dashboard.db import session_scope
-from dashboard.services import (
-    admin_cohorts,
-    admin_users,
-    clock,
-    history,
-    lessons,
-    milestones,
-    roadmap,
-)
+from dashboard.auth.accounts import actor_for
+from dashboard.core import clock
+from dashboard.core.db import session_scope
+from dashboard.services import roadmap
+from dashboard.services.admin import cohorts as admin_cohorts
+from dashboard.services.admin import users as admin_users
+from dashboard.services.reporting import history
+from dashboard.services.roadmap import lessons, milestone_grid, milestones
 from dashboard.ui import get_engine
 from models import AllianceStageChange, ChangeLog, Milestone, Network, ProgrammeSession, User
 from tests.app.conftest import page
@@ -74,7 +71,7 @@ def _frame_with(at, column: str):
 
 def _open_milestones(login_as, code: str = "R01"):
     at = login_as(f"lead.{code.lower()}")
-    at.switch_page(page("lead_milestones")).run()
+    at.switch_page(page("lead/milestones")).run()
     assert not at.exception
     net_id, lead, admin = _actors(code)
     grid = milestones.milestone_grid(get_engine(), admin, net_id, as_of=TODAY).rows
@@ -167,8 +164,8 @@ def test_stale_save_shows_the_conflict_then_reload_and_reapply(login_as):
         get_engine(),
         admin,
         net_id,
-        milestones.MilestoneChanges(
-            edited=[milestones.EditedMilestone(row_id, version, {"comment": "Vu en COPIL"})]
+        milestone_grid.MilestoneChanges(
+            edited=[milestone_grid.EditedMilestone(row_id, version, {"comment": "Vu en COPIL"})]
         ),
     )
     at.session_state[key] = {
@@ -202,14 +199,14 @@ def test_stale_save_shows_the_conflict_then_reload_and_reapply(login_as):
 
 def test_lead_cannot_open_admin_pages(login_as):
     at = login_as("lead")
-    for name in ("admin_users", "admin_validation", "admin_cohorts", "admin_indicators"):
+    for name in ("admin/users", "admin/validation", "admin/cohorts", "admin/indicators"):
         with pytest.raises(ValueError):
             at.switch_page(page(name))
 
 
 def test_objectives_page_shows_the_network_objectives(login_as):
     at = login_as("lead")
-    at.switch_page(page("lead_objectives")).run()
+    at.switch_page(page("lead/objectives")).run()
     assert not at.exception and not at.error
     net_id, _, admin = _actors()
     expected = roadmap.list_objectives(get_engine(), admin, net_id)
@@ -219,7 +216,7 @@ def test_objectives_page_shows_the_network_objectives(login_as):
 
 def test_lead_adds_an_objective_through_the_form(login_as):
     at = login_as("lead")
-    at.switch_page(page("lead_objectives")).run()
+    at.switch_page(page("lead/objectives")).run()
     net_id, _, admin = _actors()
     count = len(roadmap.list_objectives(get_engine(), admin, net_id))
     form_inputs = [w for w in at.text_input if w.label == "Intitulé"]
@@ -234,7 +231,7 @@ def test_lead_adds_an_objective_through_the_form(login_as):
 
 def test_alliances_page_shows_alliances_and_moves_a_stage(login_as):
     at = login_as("lead")
-    at.switch_page(page("lead_alliances")).run()
+    at.switch_page(page("lead/alliances")).run()
     assert not at.exception and not at.error
     net_id, _, admin = _actors()
     expected = roadmap.list_alliances(get_engine(), admin, net_id)
@@ -279,7 +276,7 @@ def test_alliances_page_shows_alliances_and_moves_a_stage(login_as):
 
 def test_lessons_page_shows_the_network_lessons(login_as):
     at = login_as("lead")
-    at.switch_page(page("lead_lessons")).run()
+    at.switch_page(page("lead/lessons")).run()
     assert not at.exception and not at.error
     net_id, _, admin = _actors()
     expected = lessons.list_lessons(get_engine(), admin, net_id)
@@ -295,13 +292,13 @@ def test_history_page_shows_a_saved_change_and_filters_since_last_session(login_
         get_engine(),
         lead,
         net_id,
-        milestones.MilestoneChanges(
-            edited=[milestones.EditedMilestone(row_id, version, {"comment": "Trace visible"})]
+        milestone_grid.MilestoneChanges(
+            edited=[milestone_grid.EditedMilestone(row_id, version, {"comment": "Trace visible"})]
         ),
         as_of=TODAY,
     )
     at = login_as("lead")
-    at.switch_page(page("history")).run()
+    at.switch_page(page("cohort/history")).run()
     assert not at.exception and not at.error
     shown = _frame_with(at, "Après")
     assert shown.iloc[0][["Par", "Objet", "Champ", "Après"]].tolist() == [
@@ -339,8 +336,8 @@ def test_steering_reads_any_network_history_but_not_the_lead_pages(login_as):
     )
     at = login_as("steering")
     with pytest.raises(ValueError):
-        at.switch_page(page("lead_milestones"))
-    at.switch_page(page("history")).run()
+        at.switch_page(page("lead/milestones"))
+    at.switch_page(page("cohort/history")).run()
     assert not at.exception and not at.error
     picker = next(s for s in at.selectbox if s.label == "Réseau")
     picker.set_value(net_id).run()
@@ -360,7 +357,7 @@ def test_steering_reads_any_network_history_but_not_the_lead_pages(login_as):
 
 def test_stale_objective_edit_is_refused_and_the_input_stays(login_as):
     at = login_as("lead")
-    at.switch_page(page("lead_objectives")).run()
+    at.switch_page(page("lead/objectives")).run()
     net_id, _, admin = _actors()
     first = roadmap.list_objectives(get_engine(), admin, net_id).iloc[0]
     roadmap.update_objective(
@@ -396,7 +393,7 @@ def test_admin_reads_the_whole_cohort_history_in_french(login_as):
     )
     admin_users.deactivate_user(get_engine(), admin, lead_r05.id, version=lead_version)
     at = login_as("admin")
-    at.switch_page(page("history")).run()
+    at.switch_page(page("cohort/history")).run()
     assert not at.exception and not at.error
     picker = next(s for s in at.selectbox if s.label == "Réseau")
     assert picker.value is None and picker.format_func(picker.value) == "Toute la cohorte"
@@ -426,7 +423,7 @@ def test_admin_reads_the_whole_cohort_history_in_french(login_as):
         assert not set(shown[column]) & raw
 
     at = login_as("steering")
-    at.switch_page(page("history")).run()
+    at.switch_page(page("cohort/history")).run()
     assert not at.exception and not at.error
     shown = _frame_with(at, "Après")
     assert shown.iloc[0][["Objet", "Champ", "Après"]].tolist() == ["Session", "Date", "26/05/2026"]

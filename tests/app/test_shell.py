@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth
-from dashboard.config import get_settings
-from dashboard.i18n import fmt_number
-from dashboard.services import cohorts
+from dashboard.auth import accounts as auth
+from dashboard.core.config import get_settings
+from dashboard.core.i18n import fmt_number
+from dashboard.services.reporting import cohorts
 from dashboard.ui import TOKEN_KEY, get_engine
 from dashboard.ui.navigation import PAGES
 from models.enums import Role
@@ -46,7 +46,7 @@ def test_each_role_sees_exactly_its_pages(login_as, role):
 
 def test_lead_cannot_switch_to_an_admin_page(login_as):
     at = login_as("lead")
-    for name in ("admin_users", "admin_validation", "exports"):
+    for name in ("admin/users", "admin/validation", "ministry/exports"):
         with pytest.raises(ValueError):
             at.switch_page(page(name))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.db import make_engine, migrate
+from dashboard.core.db import make_engine, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -68,7 +68,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[str]:
     """Base URL of a running app over its own demo database."""
-    from dashboard.seed import seed_demo
+    from dashboard.seed.read import seed_demo
 
     db = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
     url = f"sqlite:///{db}"

@@ -8,7 +8,7 @@ import itertools
 
 from sqlalchemy.engine import Engine
 
-from dashboard.db import session_scope
+from dashboard.core.db import session_scope
 from models import (
     Alliance,
     AllianceStageChange,

@@ -10,9 +10,9 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from dashboard.auth import actor_for
-from dashboard.db import session_scope
-from dashboard.permissions import Actor
+from dashboard.auth.accounts import actor_for
+from dashboard.core.db import session_scope
+from dashboard.core.permissions import Actor
 from models import ChangeLog, Cohort, Network, ProgrammeSession, User
 
 AS_OF = dt.date(2026, 2, 15)

@@ -9,10 +9,14 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from dashboard import auth
-from dashboard.db import session_scope
-from dashboard.errors import ConflictError, PermissionDenied, ValidationFailed
-from dashboard.services import admin_cohorts, admin_users, catalogue, cohorts, exports
+from dashboard.auth import accounts as auth
+from dashboard.core.db import session_scope
+from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
+from dashboard.services.admin import cohorts as admin_cohorts
+from dashboard.services.admin import users as admin_users
+from dashboard.services.exports import runner as exports
+from dashboard.services.indicators import catalogue
+from dashboard.services.reporting import cohorts
 from models import ChangeLog, Cohort, Network, ProgrammeSession
 from tests.factories import make_cohort, make_network, make_user
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from dashboard import auth
-from dashboard.db import session_scope
-from dashboard.errors import ConflictError, PermissionDenied, ValidationFailed
-from dashboard.services import admin_users
+from dashboard.auth import accounts as auth
+from dashboard.core.db import session_scope
+from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
+from dashboard.services.admin import users as admin_users
 from models import AuthSession, ChangeLog, LoginAttempt, OneTimeSecret, User
 from models.base import utcnow
 from tests.factories import PASSWORD, make_cohort, make_network, make_user

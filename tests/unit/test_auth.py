@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from dashboard import auth
-from dashboard.db import session_scope
-from dashboard.errors import ValidationFailed
+from dashboard.auth import accounts as auth
+from dashboard.core.db import session_scope
+from dashboard.core.errors import ValidationFailed
 from models import AuthSession, LoginAttempt, User
 from tests.factories import PASSWORD, make_cohort, make_network, make_user
 

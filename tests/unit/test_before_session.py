@@ -8,11 +8,15 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from dashboard.auth import actor_for
-from dashboard.db import session_scope
-from dashboard.errors import PermissionDenied
-from dashboard.services import clock
-from dashboard.services.before_session import before_session, last_complete_month, months_of
+from dashboard.auth.accounts import actor_for
+from dashboard.core import clock
+from dashboard.core.db import session_scope
+from dashboard.core.errors import PermissionDenied
+from dashboard.services.reporting.before_session import (
+    before_session,
+    last_complete_month,
+    months_of,
+)
 from models import (
     Cohort,
     IndicatorTarget,

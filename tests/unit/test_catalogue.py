@@ -8,10 +8,12 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from dashboard import auth
-from dashboard.db import session_scope
-from dashboard.errors import ConflictError, PermissionDenied, ValidationFailed
-from dashboard.services import admin_cohorts, catalogue, history
+from dashboard.auth import accounts as auth
+from dashboard.core.db import session_scope
+from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
+from dashboard.services.admin import cohorts as admin_cohorts
+from dashboard.services.indicators import catalogue
+from dashboard.services.reporting import history
 from models import ChangeLog, Indicator, IndicatorTarget, IndicatorValue, Network
 from tests.factories import make_cohort, make_network, make_user
 

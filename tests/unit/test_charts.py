@@ -8,8 +8,22 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard import charts, charts_alliances, charts_followup, charts_indicators, charts_maturity
 from dashboard.charts import (
+    alliances as charts_alliances,
+)
+from dashboard.charts import (
+    base as charts,
+)
+from dashboard.charts import (
+    followup as charts_followup,
+)
+from dashboard.charts import (
+    indicators as charts_indicators,
+)
+from dashboard.charts import (
+    maturity as charts_maturity,
+)
+from dashboard.charts.base import (
     CAPITALISATION_COLORS,
     FAMILY_COLORS,
     FRESHNESS_COLORS,

@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard.db import session_scope
-from dashboard.services import cohort_dashboard as cd
-from dashboard.services import roadmap_state
+from dashboard.core.db import session_scope
+from dashboard.services.reporting import cohort_dashboard as cd
+from dashboard.services.reporting import state_at_date as roadmap_state
 from models import ChangeLog
 from tests.factories import make_cohort, make_network, make_session, make_user
 from tests.unit.roadmap_builders import (

@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import models  # noqa: F401
-from dashboard.db import check_schema, make_engine
-from dashboard.errors import DatabaseUnavailable
+from dashboard.core.db import check_schema, make_engine
+from dashboard.core.errors import DatabaseUnavailable
 
 
 def test_sqlite_connections_get_the_pragmas(tmp_path):
@@ -70,7 +70,7 @@ def test_migrated_schema_matches_the_models(engine):
 
 def test_a_long_read_does_not_block_a_writer(tmp_path):
     """Exports and dashboards read in a deferred transaction: a save goes through meanwhile."""
-    from dashboard.db import read_scope, session_scope
+    from dashboard.core.db import read_scope, session_scope
 
     engine = make_engine(f"sqlite:///{tmp_path / 'rw.sqlite'}")
     with engine.connect() as conn:
@@ -89,9 +89,9 @@ def test_a_long_read_does_not_block_a_writer(tmp_path):
 
 def test_one_engine_per_process_and_url(tmp_path, monkeypatch):
     """The login routes and the Streamlit script share one engine (one connection pool)."""
-    from dashboard import web
-    from dashboard.config import get_settings
-    from dashboard.db import shared_engine
+    from dashboard.auth import routes as web
+    from dashboard.core.config import get_settings
+    from dashboard.core.db import shared_engine
 
     url = f"sqlite:///{tmp_path / 'one.sqlite'}"
     monkeypatch.setenv("DATABASE_URL", url)

@@ -11,9 +11,9 @@ import zipfile
 import pandas as pd
 import pytest
 
-from dashboard.errors import PermissionDenied, ValidationFailed
-from dashboard.services import exports
-from dashboard.services.exports import ExportFilters, ExportRequest
+from dashboard.core.errors import PermissionDenied, ValidationFailed
+from dashboard.services.exports import runner as exports
+from dashboard.services.exports.runner import ExportFilters, ExportRequest
 from tests.factories import make_user
 from tests.unit.test_exports_fixture import build_export_fixture
 

@@ -8,10 +8,10 @@ import zipfile
 import pytest
 
 from dashboard.__main__ import main
-from dashboard.cli_export import SYSTEM_ACTOR
-from dashboard.config import get_settings
-from dashboard.services import exports
-from dashboard.services.exports import ExportFilters, ExportRequest
+from dashboard.cli.export import SYSTEM_ACTOR
+from dashboard.core.config import get_settings
+from dashboard.services.exports import runner as exports
+from dashboard.services.exports.runner import ExportFilters, ExportRequest
 from models.enums import Role
 from tests.factories import make_cohort
 from tests.unit.test_exports_fixture import build_export_fixture

@@ -14,10 +14,10 @@ import pytest
 from frictionless import validate
 from sqlalchemy import event, func, select
 
-from dashboard.cli_export import SYSTEM_ACTOR
-from dashboard.db import session_scope
-from dashboard.services import exports
-from dashboard.services.exports import ExportFilters, ExportRequest
+from dashboard.cli.export import SYSTEM_ACTOR
+from dashboard.core.db import session_scope
+from dashboard.services.exports import runner as exports
+from dashboard.services.exports.runner import ExportFilters, ExportRequest
 from models import Cohort, Indicator, IndicatorValue, Lesson, Milestone, Network, User
 
 DEMO = ExportFilters(cohort="AI-2026")

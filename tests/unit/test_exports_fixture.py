@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboard.db import session_scope
+from dashboard.core.db import session_scope
 from models import (
     Alliance,
     AllianceStageChange,

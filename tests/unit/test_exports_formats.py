@@ -8,8 +8,8 @@ import json
 import openpyxl
 import pytest
 
-from dashboard.services import exports
-from dashboard.services.exports import ExportFilters, ExportRequest
+from dashboard.services.exports import runner as exports
+from dashboard.services.exports.runner import ExportFilters, ExportRequest
 from tests.unit.test_exports_fixture import build_export_fixture
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from frictionless import validate
 
-from dashboard.db import session_scope
-from dashboard.services import exports
-from dashboard.services.exports import ExportFilters, ExportRequest
+from dashboard.core.db import session_scope
+from dashboard.services.exports import runner as exports
+from dashboard.services.exports.runner import ExportFilters, ExportRequest
 from models import Lesson
 from tests.unit.test_exports_fixture import build_export_fixture
 

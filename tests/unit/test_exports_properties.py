@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
-from dashboard.db import session_scope
-from dashboard.services import exports
-from dashboard.services.exports import ExportFilters, ExportRequest
-from dashboard.services.exports_schema import NUMBER, STRING, ExportColumn, ExportTable
-from dashboard.services.exports_writers import EXCEL_FR, OPENDATA, TableRows, write_csv, write_xlsx
-from dashboard.services.formula_safety import FORMULA_TRIGGERS, strip_one
+from dashboard.core.db import session_scope
+from dashboard.services.exports import runner as exports
+from dashboard.services.exports.formula_safety import FORMULA_TRIGGERS, strip_one
+from dashboard.services.exports.runner import ExportFilters, ExportRequest
+from dashboard.services.exports.schema import NUMBER, STRING, ExportColumn, ExportTable
+from dashboard.services.exports.writers import EXCEL_FR, OPENDATA, TableRows, write_csv, write_xlsx
 from models import Objective
 from tests.unit.test_exports_fixture import build_export_fixture
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.services.formula_safety import (
+from dashboard.services.exports.formula_safety import (
     FORMULA_TRIGGERS,
     needs_prefix,
     neutralise,

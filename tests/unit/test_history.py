@@ -7,20 +7,17 @@ import datetime as dt
 import pytest
 from sqlmodel import select, update
 
-from dashboard.db import session_scope
-from dashboard.errors import PermissionDenied
-from dashboard.i18n import label_of
-from dashboard.services import (
-    admin_cohorts,
-    admin_users,
-    audit,
-    catalogue,
-    history,
-    history_labels,
-    milestones,
-    roadmap,
-)
-from dashboard.services.milestones import AddedMilestone, MilestoneChanges
+from dashboard.core.db import session_scope
+from dashboard.core.errors import PermissionDenied
+from dashboard.core.i18n import label_of
+from dashboard.services import roadmap
+from dashboard.services.admin import cohorts as admin_cohorts
+from dashboard.services.admin import users as admin_users
+from dashboard.services.indicators import catalogue
+from dashboard.services.reporting import history, history_labels
+from dashboard.services.roadmap import milestones
+from dashboard.services.roadmap.milestone_grid import AddedMilestone, MilestoneChanges
+from dashboard.services.shared import audit
 from models import (
     ChangeLog,
     Cohort,
@@ -475,9 +472,9 @@ def test_admin_value_labels():
 def test_cohort_history_is_ordered_by_date_most_recent_first(demo_engine):
     """Rows logged out of order (the seed backdates relation-logic switches) still read from
     the most recent to the oldest."""
-    from dashboard.auth import login
-    from dashboard.services import cohorts as cohorts_service
-    from dashboard.services import history as history_service
+    from dashboard.auth.accounts import login
+    from dashboard.services.reporting import cohorts as cohorts_service
+    from dashboard.services.reporting import history as history_service
 
     actor = login(demo_engine, "animation", "demo-animation-2026").actor
     cohort_id = cohorts_service.default_cohort_id(demo_engine, actor)

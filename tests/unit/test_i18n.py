@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from dashboard.i18n import (
+from dashboard.core.i18n import (
     fmt_date,
     fmt_datetime,
     fmt_month_long,

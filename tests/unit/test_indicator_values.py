@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sqlmodel import func, select
 
-from dashboard.db import session_scope
-from dashboard.errors import ConflictError, PermissionDenied, ValidationFailed
-from dashboard.services import indicator_values as iv
-from dashboard.services import value_review as review
+from dashboard.core.db import session_scope
+from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
+from dashboard.services.indicators import review
+from dashboard.services.indicators import values as iv
 from models import ChangeLog, Indicator, IndicatorTarget, IndicatorValue
 from tests.factories import make_cohort, make_network, make_user
 
@@ -402,7 +402,7 @@ def test_bulk_validate_is_all_or_nothing_on_a_stale_row(submitted):
 
 
 def test_return_with_reason_then_lead_sees_it(submitted):
-    from dashboard.services.before_session import before_session
+    from dashboard.services.reporting.before_session import before_session
 
     w, cnt = submitted, submitted["ind"]["CNT"]
     value_id = _value_id(w["engine"], cnt, NOV, w["a"])

@@ -8,8 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from dashboard.errors import NotFound
-from dashboard.services import indicators_progress as ip
+from dashboard.core.errors import NotFound
+from dashboard.services.indicators import progress as ip
 from tests.factories import make_cohort, make_network, make_user
 from tests.unit.roadmap_builders import add_values, make_indicator, make_target
 

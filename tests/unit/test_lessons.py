@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.db import session_scope
-from dashboard.errors import ConflictError, PermissionDenied, ValidationFailed
-from dashboard.services import lessons, roadmap
+from dashboard.core.db import session_scope
+from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
+from dashboard.services import roadmap
+from dashboard.services.roadmap import lessons
 from models import ChangeLog, Lesson
 from tests.unit.roadmap_world import AS_OF, count, log_rows, make_world
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.services.lessons_board import lessons_board
+from dashboard.services.reporting.lessons_board import lessons_board
 from tests.factories import make_cohort, make_network, make_user
 from tests.unit.roadmap_builders import make_lesson
 
@@ -64,7 +64,7 @@ def test_counts_follow_the_same_rule_and_filters(board):
 
 
 def test_anonymised_lead_reads_no_other_name_even_in_the_text(engine, board):
-    from dashboard.db import session_scope
+    from dashboard.core.db import session_scope
     from models import Cohort
 
     w = board

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlmodel import func, select
 
-from dashboard.db import session_scope
-from dashboard.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
-from dashboard.services import maturity
+from dashboard.core.db import session_scope
+from dashboard.core.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
+from dashboard.services.roadmap import maturity
 from models import ChangeLog, MaturityAssessment, MaturityScore
 from models.enums import MaturityAxis
 from tests.factories import make_cohort, make_network, make_session, make_user

@@ -7,9 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard.errors import ConflictError, PermissionDenied, ValidationFailed
-from dashboard.services import milestones, roadmap
-from dashboard.services.milestones import (
+from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
+from dashboard.services import roadmap
+from dashboard.services.roadmap import milestone_grid, milestones
+from dashboard.services.roadmap.milestone_grid import (
     AddedMilestone,
     DeletedMilestone,
     EditedMilestone,
@@ -387,7 +388,7 @@ def test_changes_from_editor_maps_positions_to_ids_and_versions():
             {"title": "Nouveau", "due_date": "2026-04-01", "objective_id": None},
         ],
     }
-    changes = milestones.changes_from_editor(grid, state)
+    changes = milestone_grid.changes_from_editor(grid, state)
     assert changes.deleted == [DeletedMilestone(12, 1, row=2)]
     assert changes.edited == [
         EditedMilestone(13, 7, {"progress": 50.0, "due_date": "2026-03-04"}, row=3)
@@ -395,7 +396,7 @@ def test_changes_from_editor_maps_positions_to_ids_and_versions():
     assert changes.added == [
         AddedMilestone({"title": "Nouveau", "due_date": "2026-04-01", "objective_id": None}, row=5)
     ]
-    assert milestones.changes_from_editor(grid, {}).is_empty()
+    assert milestone_grid.changes_from_editor(grid, {}).is_empty()
 
 
 def test_changes_from_editor_refuses_a_state_that_does_not_fit():
@@ -407,7 +408,7 @@ def test_changes_from_editor_refuses_a_state_that_does_not_fit():
         {"added_rows": ["not a row"]},
     ):
         with pytest.raises(ValidationFailed, match="ne correspondent pas au tableau affiché"):
-            milestones.changes_from_editor(grid, state)
+            milestone_grid.changes_from_editor(grid, state)
 
 
 def test_programme_team_saves_for_any_network(engine, w):

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.db import session_scope
+from dashboard.core.db import session_scope
 from models import (
     Alliance,
     Cohort,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.errors import PermissionDenied
-from dashboard.permissions import ACTIONS, ENTITIES, Actor, authorize, can, scope_of
+from dashboard.core.errors import PermissionDenied
+from dashboard.core.permissions import ACTIONS, ENTITIES, Actor, authorize, can, scope_of
 from models.enums import Role
 
 # One line per entity; columns in ACTIONS order:

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from dashboard.db import session_scope
-from dashboard.errors import ConflictError, PermissionDenied, ValidationFailed
+from dashboard.core.db import session_scope
+from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
 from dashboard.services import roadmap
 from models import Alliance, AllianceStageChange, ChangeLog, Cohort, Objective, Partner
 from tests.unit.roadmap_world import AS_OF, count, log_rows, make_world
@@ -604,7 +604,7 @@ def test_stage_move_conflict_and_forgery_change_nothing(engine, w):
 
 def test_partner_added_twice_at_once_is_a_conflict_not_a_crash(engine, w, monkeypatch):
     roadmap.create_partner(engine, w.admin, name="Fondation Jumelle", family="foundation")
-    from dashboard.services import partners
+    from dashboard.services.roadmap import partners
 
     # The other person's insert lands between our look-up and our insert.
     monkeypatch.setattr(partners, "_named", lambda session, name: None)

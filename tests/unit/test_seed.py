@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from dashboard.errors import ValidationFailed
-from dashboard.seed import DEFAULT_DATA_DIR, seed_demo
-from dashboard.services.clock import month_end
+from dashboard.core.clock import month_end
+from dashboard.core.errors import ValidationFailed
+from dashboard.seed.read import DEFAULT_DATA_DIR, seed_demo
 from models import (
     Alliance,
     AllianceStageChange,

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from dashboard.db import session_scope
-from dashboard.errors import PermissionDenied, ValidationFailed
-from dashboard.services import snapshots
+from dashboard.core.db import session_scope
+from dashboard.core.errors import PermissionDenied, ValidationFailed
+from dashboard.services.reporting import snapshots
 from models import Alliance, AllianceStageChange, ChangeLog, Milestone, Snapshot
 from tests.factories import make_cohort, make_network, make_session, make_user
 from tests.unit.roadmap_builders import (

@@ -11,16 +11,16 @@ import pytest
 from sqlalchemy import event, insert
 from sqlmodel import select
 
-from dashboard.db import session_scope
-from dashboard.permissions import Actor
-from dashboard.services import (
+from dashboard.core.db import session_scope
+from dashboard.core.permissions import Actor
+from dashboard.services.reporting import (
     cohort_dashboard,
     cohorts,
     lessons_board,
     network_detail,
     snapshots,
 )
-from dashboard.services.cohort_dashboard import DashboardFilters
+from dashboard.services.reporting.cohort_dashboard import DashboardFilters
 from models import (
     Alliance,
     AllianceStageChange,

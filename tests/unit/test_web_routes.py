@@ -11,8 +11,9 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from dashboard import auth, web
-from dashboard.config import get_settings
+from dashboard.auth import accounts as auth
+from dashboard.auth import routes as web
+from dashboard.core.config import get_settings
 from tests.factories import PASSWORD, make_cohort, make_network, make_user
 
 

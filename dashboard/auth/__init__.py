@@ -1,0 +1,57 @@
+"""Local accounts and login sessions: argon2id passwords, throttling counted in the database,
+server-side sessions behind an HttpOnly cookie, and the login routes served beside Streamlit.
+"""
+
+from dashboard.auth.accounts import (
+    GENERIC_FAILURE,
+    LOCKED,
+    MIN_PASSWORD_LENGTH,
+    ONE_TIME_SECRET_TTL,
+    SESSION_COOKIE,
+    TOUCH_EVERY,
+    LoginResult,
+    actor_for,
+    change_password,
+    check_password_strength,
+    create_user,
+    hash_password,
+    issue_one_time_secret,
+    login,
+    logout,
+    normalise_username,
+    requires_current_password,
+    resolve_session,
+    revoke_user_sessions,
+)
+from dashboard.auth.routes import (
+    CSRF_COOKIE,
+    OPEN_PREFIXES,
+    ROUTES,
+    LoginRedirectMiddleware,
+)
+
+__all__ = [
+    "CSRF_COOKIE",
+    "GENERIC_FAILURE",
+    "LOCKED",
+    "LoginRedirectMiddleware",
+    "LoginResult",
+    "MIN_PASSWORD_LENGTH",
+    "ONE_TIME_SECRET_TTL",
+    "OPEN_PREFIXES",
+    "ROUTES",
+    "SESSION_COOKIE",
+    "TOUCH_EVERY",
+    "actor_for",
+    "change_password",
+    "check_password_strength",
+    "create_user",
+    "hash_password",
+    "issue_one_time_secret",
+    "login",
+    "logout",
+    "normalise_username",
+    "requires_current_password",
+    "resolve_session",
+    "revoke_user_sessions",
+]

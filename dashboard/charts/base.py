@@ -1,0 +1,359 @@
+"""Chart builders: pure functions, a DataFrame in and a Plotly (or Altair) figure out.
+
+French titles, axis titles with units, French hover texts (numbers "1 234,5", dates
+dd/mm/yyyy). One colour per status, defined once here and used by every chart, so "late" is the
+same red everywhere. Texts that users typed (titles, names) are HTML-escaped before they reach a
+hover label. This module holds the colour maps, the shared look and the milestone charts;
+indicator, alliance, maturity and follow-up (freshness, changes, lessons) charts live in
+``dashboard.charts.indicators``, ``alliances``, ``maturity`` and
+``followup``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.core.i18n import fmt_date, fmt_number, label_of, t
+from models.enums import (
+    MilestoneStatus,
+)
+
+# --- One colour map per kind of status, used everywhere ------------------------------------
+MILESTONE_STATUS_COLORS = {
+    "done": "#2e7d32",
+    "in_progress": "#1f78b4",
+    "planned": "#a6cee3",
+    "late": "#d62728",
+    "postponed": "#ff9f1c",
+    "cancelled": "#9e9e9e",
+}
+MILESTONE_STATUS_ORDER = ["done", "in_progress", "planned", "late", "postponed", "cancelled"]
+STAGE_COLORS = {
+    "identified": "#deebf7",
+    "contacted": "#c6dbef",
+    "scoping": "#9ecae1",
+    "preparing": "#6baed6",
+    "signed": "#3182bd",
+    "running": "#08519c",
+    "evaluating": "#08306b",
+    "renewed": "#2e7d32",
+    "suspended": "#ff9f1c",
+    "abandoned": "#9e9e9e",
+}
+FAMILY_COLORS = {
+    "peer": "#4c78a8",
+    "public": "#f58518",
+    "company": "#54a24b",
+    "foundation": "#b279a2",
+    "academic": "#9d755d",
+}
+VALUE_STATUS_COLORS = {"draft": "#bdbdbd", "submitted": "#ff9f1c", "validated": "#2e7d32"}
+LOGIC_COLORS = {"exchange": "#f58518", "alliance": "#4c78a8", "absent": "#d9d9d9"}
+COMPANY_TYPE_COLORS = {
+    "philanthropy": "#b279a2",
+    "responsible_practices": "#72b7b2",
+    "economic_cooperation": "#54a24b",
+    "societal_innovation": "#4c78a8",
+}
+CAPITALISATION_COLORS = {
+    "observed": "#c6dbef",
+    "modelled": "#6baed6",
+    "capitalised": "#2171b5",
+    "published": "#08306b",
+}
+FRESHNESS_COLORS = {"stale": "#d62728", "fresh": "#2e7d32"}
+TARGET_COLOR = "#d62728"
+BASELINE_COLOR = "#6b6b6b"
+TODAY_COLOR = "#d62728"
+SESSION_COLOR = "#7f7f7f"
+PROGRESS_SCALE = [[0.0, "#d73027"], [0.5, "#fee08b"], [1.0, "#1a9850"]]
+FONT_SIZE = 14  # readable on a projector
+
+
+def status_label(status: str) -> str:
+    """French label of a derived milestone status ("late" included)."""
+    if status == "late":
+        return t("En retard")
+    return label_of(MilestoneStatus, status)
+
+
+def esc(text: object) -> str:
+    """User-typed text made safe for a Plotly hover label."""
+    return html.escape(
+        "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    )
+
+
+def wrap(text: str, width: int = 18) -> str:
+    """A long label on several lines (Plotly line breaks), escaped."""
+    lines = textwrap.wrap(str(text), width, break_long_words=False)
+    return "<br>".join(esc(line) for line in lines) or esc(text)
+
+
+def style(
+    fig: go.Figure,
+    *,
+    title: str,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    height: int | None = None,
+    legend_title: str | None = None,
+) -> go.Figure:
+    """Shared look: French title and axes, French separators ("1 234,5"), large fonts."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        separators=", ",
+        font={"size": FONT_SIZE},
+        hoverlabel={"font_size": FONT_SIZE},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "x": 0,
+            "title": legend_title,
+            "traceorder": "normal",
+        },
+        margin={"l": 10, "r": 10, "t": 90, "b": 10},
+        plot_bgcolor="white",
+    )
+    if height:
+        fig.update_layout(height=height)
+    if x_title is not None:
+        fig.update_xaxes(title_text=x_title)
+    if y_title is not None:
+        fig.update_yaxes(title_text=y_title)
+    fig.update_xaxes(gridcolor="#eeeeee", zerolinecolor="#cccccc")
+    fig.update_yaxes(gridcolor="#eeeeee", zerolinecolor="#cccccc")
+    return fig
+
+
+def vline(fig: go.Figure, x: object, text: str, *, color: str, dash: str = "dot") -> None:
+    """A labelled vertical line (sessions, today, a target on a horizontal axis)."""
+    x = x.isoformat() if isinstance(x, dt.date) else x
+    fig.add_shape(
+        type="line",
+        x0=x,
+        x1=x,
+        y0=0,
+        y1=1,
+        yref="paper",
+        line={"color": color, "dash": dash, "width": 2},
+        name=text,
+    )
+    fig.add_annotation(
+        x=x,
+        y=1,
+        yref="paper",
+        text=esc(text),
+        showarrow=False,
+        yanchor="bottom",
+        font={"color": color, "size": FONT_SIZE - 2},
+    )
+
+
+def hline(fig: go.Figure, y: float, text: str, *, color: str, dash: str = "dash") -> None:
+    """A labelled horizontal line (baseline, target)."""
+    fig.add_shape(
+        type="line",
+        x0=0,
+        x1=1,
+        xref="paper",
+        y0=y,
+        y1=y,
+        line={"color": color, "dash": dash, "width": 2},
+        name=text,
+    )
+    fig.add_annotation(
+        x=1,
+        xref="paper",
+        y=y,
+        text=esc(text),
+        showarrow=False,
+        xanchor="right",
+        yanchor="bottom",
+        font={"color": color, "size": FONT_SIZE - 2},
+    )
+
+
+def count_axis(fig: go.Figure, largest: float, *, axis: str = "x") -> None:
+    """Whole-number ticks for counts (no "0,5 jalon")."""
+    settings = {"tickformat": ",d", "rangemode": "tozero"}
+    if largest <= 10:
+        settings["dtick"] = 1
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings)
+
+
+def empty_figure(title: str, message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return style(fig, title=title, height=220)
+
+
+# --- Milestones ---------------------------------------------------------------------------
+def milestone_status_bars(
+    counts: pd.DataFrame, *, sort_by: str = "late", title: str | None = None
+) -> go.Figure:
+    """Stacked horizontal bars: milestones per network and derived status.
+
+    ``counts`` has network_name, status, count. ``sort_by``: a status (most first), "total"
+    or "name".
+    """
+    title = title or t("Jalons par réseau et par statut")
+    if counts.empty:
+        return empty_figure(title, t("Aucun jalon sur la période."))
+    table = counts.pivot_table(
+        index="network_name", columns="status", values="count", aggfunc="sum", fill_value=0
+    )
+    if sort_by == "name":
+        order = sorted(table.index, reverse=True)
+    else:
+        key = table.sum(axis=1) if sort_by == "total" else table.get(sort_by, 0 * table.sum(axis=1))
+        order = list(key.sort_values(kind="stable").index)
+    table = table.loc[order]
+    totals = table.sum(axis=1)
+    fig = go.Figure()
+    for status in MILESTONE_STATUS_ORDER:
+        if status not in table.columns or table[status].sum() == 0:
+            continue
+        values = table[status]
+        name = status_label(status)
+        hover = [
+            t(
+                "<b>{network}</b><br>{status} : {n} jalon(s) sur {total}",
+                network=esc(net),
+                status=name,
+                n=fmt_number(v),
+                total=fmt_number(totals[net]),
+            )
+            for net, v in values.items()
+        ]
+        fig.add_trace(
+            go.Bar(
+                y=list(table.index),
+                x=list(values),
+                name=name,
+                orientation="h",
+                marker_color=MILESTONE_STATUS_COLORS[status],
+                hovertext=hover,
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    count_axis(fig, float(totals.max()))
+    return style(
+        fig,
+        title=title,
+        x_title=t("Nombre de jalons"),
+        y_title=t("Réseau") if len(order) > 1 else None,
+        height=max(220, 130 + 32 * len(order)),
+    )
+
+
+def milestone_timeline(
+    rows: pd.DataFrame,
+    sessions: pd.DataFrame,
+    today: dt.date,
+    *,
+    y: str = "network_name",
+    title: str | None = None,
+) -> go.Figure:
+    """Timeline (Gantt) of milestones: a marker at each due date coloured by derived status; a
+    bar from the due date to the done date (done late) or to today (late) shows the slip.
+    Session dates and today are vertical lines."""
+    title = title or t("Chronologie des jalons")
+    if rows.empty:
+        return empty_figure(title, t("Aucun jalon sur la période."))
+    frame = rows.copy()
+    frame["_y"] = frame[y].fillna(t("Jalon")).astype(str)
+    fig = go.Figure()
+    slip_end = [
+        done
+        if done is not None and not pd.isna(done) and done > due
+        else (today if st == "late" else None)
+        for st, due, done in zip(
+            frame["derived_status"], frame["due_date"], frame["done_date"], strict=True
+        )
+    ]
+    frame["_slip_end"] = slip_end
+    slips = frame[frame["_slip_end"].notna()]
+    if not slips.empty:
+        xs, ys = [], []
+        for _, r in slips.iterrows():
+            xs += [r["due_date"].isoformat(), r["_slip_end"].isoformat(), None]
+            ys += [r["_y"], r["_y"], None]
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": MILESTONE_STATUS_COLORS["late"], "width": 6},
+                opacity=0.35,
+                name=t("Glissement"),
+                hoverinfo="skip",
+            )
+        )
+    for status in MILESTONE_STATUS_ORDER:
+        part = frame[frame["derived_status"] == status]
+        if part.empty:
+            continue
+        hover = [_milestone_hover(r, today) for _, r in part.iterrows()]
+        fig.add_trace(
+            go.Scatter(
+                x=[d.isoformat() for d in part["due_date"]],
+                y=list(part["_y"]),
+                mode="markers",
+                name=status_label(status),
+                marker={
+                    "color": MILESTONE_STATUS_COLORS[status],
+                    "size": 13,
+                    "symbol": "diamond" if status == "done" else "circle",
+                    "line": {"color": "white", "width": 1},
+                },
+                hovertext=hover,
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    for _, s in sessions.iterrows():
+        vline(fig, s["session_date"], str(s["code"]), color=SESSION_COLOR)
+    vline(fig, today, t("Aujourd'hui"), color=TODAY_COLOR, dash="dash")
+    span = (max(frame["due_date"].max(), today) - min(frame["due_date"].min(), today)).days
+    fig.update_xaxes(type="date", tickformat="%m/%Y", dtick="M1" if span <= 400 else "M2")
+    n_rows = frame["_y"].nunique()
+    if y == "network_name":
+        fig.update_yaxes(categoryorder="category descending")
+    else:  # one network's roadmap: earliest due date on top
+        rows_order = frame.sort_values("due_date", ascending=False)["_y"].drop_duplicates()
+        fig.update_yaxes(categoryorder="array", categoryarray=list(rows_order))
+    fig = style(
+        fig,
+        title=title,
+        x_title=t("Date d'échéance"),
+        y_title=t("Réseau") if y == "network_name" else t("Jalon"),
+        height=max(380, 150 + 30 * n_rows),
+    )
+    # Room for the session labels between the legend and the plot.
+    fig.update_layout(legend={"y": 1.08}, margin={"t": 120})
+    return fig
+
+
+def _milestone_hover(r: pd.Series, today: dt.date) -> str:
+    parts = [f"<b>{esc(r.get('network_name'))}</b>"]
+    if r.get("title"):
+        parts.append(esc(r["title"]))
+    parts.append(t("Échéance : {d}", d=fmt_date(r["due_date"])))
+    done = r.get("done_date")
+    if done is not None and not pd.isna(done):
+        parts.append(t("Réalisé le : {d}", d=fmt_date(done)))
+    parts.append(t("Statut : {s}", s=status_label(r["derived_status"])))
+    if r["derived_status"] == "late":
+        parts.append(t("Retard : {n} jours", n=fmt_number((today - r["due_date"]).days)))
+    if r.get("session_code"):
+        parts.append(t("Pour la session {s}", s=esc(r["session_code"])))
+    return "<br>".join(parts)

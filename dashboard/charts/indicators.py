@@ -1,0 +1,267 @@
+"""Indicator charts: the progress heatmap, the cohort benchmark (median and quartiles on % of
+own target) and a network's monthly trend with its baseline and target lines."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.charts.base import (
+    BASELINE_COLOR,
+    PROGRESS_SCALE,
+    TARGET_COLOR,
+    VALUE_STATUS_COLORS,
+    empty_figure,
+    esc,
+    hline,
+    style,
+    vline,
+    wrap,
+)
+from dashboard.core.i18n import fmt_month, fmt_number, fmt_percent, fmt_value, label_of, t
+from models.enums import ValueStatus
+
+
+# --- Indicators ---------------------------------------------------------------------------
+def _value_text(value: float | None, unit: str) -> str:
+    return fmt_value(None if value is None or pd.isna(value) else float(value), unit)
+
+
+def progress_heatmap(progress: pd.DataFrame) -> go.Figure:
+    """Key indicators × networks on % of each network's own target (capped 0–100 %); the raw
+    value, baseline and target in the hover. Missing progress stays blank, not 0 %."""
+    title = t("Avancement vers la cible propre de chaque réseau")
+    if progress.empty:
+        return empty_figure(title, t("Aucun indicateur clé avec une cible."))
+    indicators = progress.drop_duplicates("indicator_code")[["indicator_code", "indicator_label"]]
+    # Best average progress on top (Plotly draws the first row at the bottom).
+    mean = progress.groupby("network_name")["progress"].mean().fillna(-1)
+    networks = sorted(mean.index, key=lambda n: (mean[n], n))
+    cols = list(indicators["indicator_code"])
+    labels = dict(zip(indicators["indicator_code"], indicators["indicator_label"], strict=True))
+    by_cell = {(r.network_name, r.indicator_code): r for r in progress.itertuples(index=False)}
+    z, text, hover = [], [], []
+    for net in networks:
+        z_row, t_row, h_row = [], [], []
+        for code in cols:
+            r = by_cell.get((net, code))
+            p = None if r is None or pd.isna(r.progress) else float(r.progress)
+            z_row.append(None if p is None else round(p * 100, 1))
+            t_row.append("—" if p is None else fmt_percent(p))
+            h_row.append(_progress_hover(net, labels[code], r))
+        z.append(z_row)
+        text.append(t_row)
+        hover.append(h_row)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[wrap(labels[c]) for c in cols],
+            y=networks,
+            text=text,
+            texttemplate="%{text}",
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            colorscale=PROGRESS_SCALE,
+            zmin=0,
+            zmax=100,
+            xgap=3,
+            ygap=3,
+            textfont={"size": 13},
+            colorbar={"title": {"text": t("% de la cible")}, "ticksuffix": " %", "len": 0.8},
+        )
+    )
+    fig.update_xaxes(side="top", tickangle=0, tickfont={"size": 12})
+    fig = style(fig, title=title, y_title=None, height=max(380, 190 + 36 * len(networks)))
+    fig.update_layout(margin={"t": 150}, title={"y": 0.98, "yanchor": "top"})
+    return fig
+
+
+def _progress_hover(network: str, indicator: str, r) -> str:
+    lines = [f"<b>{esc(network)}</b>", esc(indicator)]
+    if r is None:
+        return "<br>".join([*lines, t("Pas de cible ni de valeur")])
+    unit = r.unit
+    lines.append(t("Avancement : {p}", p=fmt_percent(None if pd.isna(r.progress) else r.progress)))
+    lines.append(t("Valeur : {v}", v=_value_text(r.current, unit)))
+    lines.append(t("Référence : {v}", v=_value_text(r.baseline, unit)))
+    lines.append(t("Cible : {v}", v=_value_text(r.target, unit)))
+    if not pd.isna(r.progress_raw) and r.progress_raw > 1:
+        lines.append(t("Cible dépassée ({p})", p=fmt_percent(r.progress_raw)))
+    if r.accumulation == "per_period":
+        lines.append(t("Somme des mois de la période"))
+    return "<br>".join(lines)
+
+
+def benchmark_chart(progress: pd.DataFrame, benchmark: pd.DataFrame) -> go.Figure:
+    """Each network against the cohort's quartiles (band) and median (bar), on % of its own
+    target, per key indicator; the 100 % line is the target."""
+    title = t("Chaque réseau face à la médiane de la cohorte")
+    known = progress.dropna(subset=["progress"])
+    if known.empty or benchmark.empty:
+        return empty_figure(title, t("Aucun avancement calculable (cibles manquantes)."))
+    order = list(benchmark["indicator_label"])
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=order,
+            x=list((benchmark["q3"] - benchmark["q1"]) * 100),
+            base=list(benchmark["q1"] * 100),
+            orientation="h",
+            marker_color="#d9e6f2",
+            name=t("1er–3e quartile de la cohorte"),
+            hovertext=[
+                t(
+                    "<b>{ind}</b><br>Quartiles : {q1} – {q3}<br>Médiane : {med}<br>{n} réseaux",
+                    ind=esc(r.indicator_label),
+                    q1=fmt_percent(r.q1),
+                    q3=fmt_percent(r.q3),
+                    med=fmt_percent(r.median),
+                    n=fmt_number(r.n),
+                )
+                for r in benchmark.itertuples(index=False)
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=order,
+            x=list(benchmark["median"] * 100),
+            mode="markers",
+            marker={"symbol": "line-ns", "size": 26, "line": {"width": 4, "color": "#08306b"}},
+            name=t("Médiane de la cohorte"),
+            hovertemplate=t("Médiane : %{x:.0f} %") + "<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=list(known["indicator_label"]),
+            x=list(known["progress"] * 100),
+            mode="markers",
+            marker={"size": 11, "color": "#f58518", "line": {"color": "white", "width": 1}},
+            name=t("Réseaux"),
+            hovertext=[
+                _progress_hover(r.network_name, r.indicator_label, r)
+                for r in known.itertuples(index=False)
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    )
+    vline(fig, 100, t("Cible"), color=TARGET_COLOR, dash="dash")
+    fig.update_xaxes(range=[-5, 108], ticksuffix=" %")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(order)))
+    fig.update_layout(barmode="overlay")
+    return style(
+        fig,
+        title=title,
+        x_title=t("Avancement vers la cible propre (%)"),
+        y_title=t("Indicateur clé"),
+        height=max(320, 120 + 50 * len(order)),
+    )
+
+
+UNIT_AXIS = {
+    "count": "nombre",
+    "percent": "%",
+    "eur": "€",
+    "hours": "heures",
+    "persons": "personnes",
+    "score": "score",
+}
+
+
+def unit_axis_title(label: str, unit: str) -> str:
+    """An axis title with its unit: "Ressources issues des alliances (€)"."""
+    return f"{label} ({t(UNIT_AXIS.get(unit, unit))})"
+
+
+def indicator_trend(values: pd.DataFrame, info: dict) -> go.Figure:
+    """A network's monthly values for one indicator, with baseline and target lines.
+
+    ``values``: period_start, value, running_total, status. ``info``: indicator_label, unit,
+    accumulation, baseline, target, initial_target. A per-period indicator is drawn as the running
+    total of its months, since its target applies to the sum. When the target was revised, both
+    the initial and the revised target are drawn.
+    """
+    label, unit = info["indicator_label"], info["unit"]
+    per_period = info["accumulation"] == "per_period"
+    title = label + (t(" — cumul des mois") if per_period else "")
+    fig = go.Figure()
+    if values.empty:
+        fig = empty_figure(title, t("Aucune valeur saisie."))
+    else:
+        y = values["running_total"] if per_period else values["value"]
+        x = [d.isoformat() for d in values["period_start"]]
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=list(y),
+                mode="lines",
+                line={"color": "#4c78a8", "width": 3},
+                name=t("Valeur"),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+        for status, color in VALUE_STATUS_COLORS.items():
+            part = values[values["status"] == status]
+            if part.empty:
+                continue
+            py = part["running_total"] if per_period else part["value"]
+            fig.add_trace(
+                go.Scatter(
+                    x=[d.isoformat() for d in part["period_start"]],
+                    y=list(py),
+                    mode="markers",
+                    marker={"color": color, "size": 11, "line": {"color": "white", "width": 1}},
+                    name=label_of(ValueStatus, status),
+                    hovertext=[
+                        _trend_hover(r, unit, per_period) for r in part.itertuples(index=False)
+                    ],
+                    hovertemplate="%{hovertext}<extra></extra>",
+                )
+            )
+        fig.update_xaxes(type="date", tickformat="%m/%Y", dtick="M1")
+    baseline, target = info.get("baseline"), info.get("target")
+    initial = info.get("initial_target")
+    if baseline is not None and not pd.isna(baseline):
+        hline(
+            fig, baseline, t("Référence : {v}", v=fmt_value(baseline, unit)), color=BASELINE_COLOR
+        )
+    if initial is not None and not pd.isna(initial) and initial != target:
+        hline(
+            fig,
+            initial,
+            t("Cible initiale : {v}", v=fmt_value(initial, unit)),
+            color=BASELINE_COLOR,
+            dash="dot",
+        )
+        if target is not None and not pd.isna(target):
+            hline(
+                fig, target, t("Cible révisée : {v}", v=fmt_value(target, unit)), color=TARGET_COLOR
+            )
+    elif target is not None and not pd.isna(target):
+        hline(fig, target, t("Cible : {v}", v=fmt_value(target, unit)), color=TARGET_COLOR)
+    # French grouping, no SI suffix ("100 000", not "100k").
+    fig.update_yaxes(tickformat=",.2~f")
+    if unit == "percent":
+        fig.update_yaxes(ticksuffix=" %")
+    return style(
+        fig,
+        title=title,
+        x_title=t("Mois"),
+        y_title=unit_axis_title(t("Valeur"), unit),
+        height=340,
+        legend_title=None,
+    )
+
+
+def _trend_hover(r, unit: str, per_period: bool) -> str:
+    lines = [
+        f"<b>{fmt_month(r.period_start)}</b>",
+        t("Valeur du mois : {v}", v=fmt_value(r.value, unit)),
+    ]
+    if per_period:
+        lines.append(t("Cumul : {v}", v=fmt_value(r.running_total, unit)))
+    lines.append(t("Statut : {s}", s=label_of(ValueStatus, r.status)))
+    return "<br>".join(lines)

@@ -1,0 +1,58 @@
+"""Settings read once from the environment and an optional ``.env`` file (python-dotenv)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "alliances.sqlite"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    environment: str  # "development" or "production"
+    session_idle_minutes: int
+    session_absolute_hours: int
+    login_max_failures: int
+    login_window_minutes: int
+    cookie_secure: bool
+    demo_cohort_code: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(
+            f"La variable {name} doit être un nombre entier (reçu : {raw!r})."
+        ) from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the settings once; ``.env`` never overrides a variable already set."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    url = os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    return Settings(
+        database_url=url,
+        environment=os.environ.get("APP_ENV", "development").strip() or "development",
+        session_idle_minutes=_int("SESSION_IDLE_MINUTES", 30),
+        session_absolute_hours=_int("SESSION_ABSOLUTE_HOURS", 12),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 10),
+        login_window_minutes=_int("LOGIN_WINDOW_MINUTES", 5),
+        cookie_secure=os.environ.get("COOKIE_SECURE", "false").lower() in {"1", "true", "yes"},
+        demo_cohort_code=os.environ.get("DEMO_COHORT_CODE", "AI-2026").strip() or "AI-2026",
+    )

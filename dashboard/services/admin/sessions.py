@@ -1,0 +1,176 @@
+"""Programme administration: a cohort's sessions (planned, numbered, rescheduled).
+
+Session dates stay within the cohort; a closed cohort's sessions are read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, field_validator
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from dashboard.core.db import session_scope
+from dashboard.core.errors import NotFound, ValidationFailed
+from dashboard.core.i18n import fmt_date, t
+from dashboard.core.permissions import Actor, authorize
+from dashboard.services.shared import audit
+from dashboard.services.shared.forms import CODE, check, strip_blank, writable_cohort
+from models import ProgrammeSession
+from models.enums import Phase, SessionKind
+
+SESSION_LABELS = {
+    "code": "Code",
+    "number": "Numéro",
+    "kind": "Type",
+    "phase": "Phase",
+    "title": "Intitulé",
+    "session_date": "Date",
+    "host": "Accueil",
+    "theme": "Thème",
+}
+
+
+class SessionInput(BaseModel):
+    code: str
+    number: int | None = None
+    kind: SessionKind
+    phase: Phase | None = None
+    title: str
+    session_date: dt.date
+    host: str | None = None
+    theme: str | None = None
+
+    strip_text = field_validator("code", "title", "host", "theme", "phase", mode="before")(
+        strip_blank
+    )
+
+    @field_validator("code")
+    @classmethod
+    def check_code(cls, v: str) -> str:
+        if len(v) > 10 or not CODE.match(v):
+            raise ValueError(t("lettres et chiffres, 10 caractères au plus (ex. S1, W1)"))
+        return v.upper()
+
+    @field_validator("number")
+    @classmethod
+    def check_number(cls, v: int | None) -> int | None:
+        if v is not None and v < 1:
+            raise ValueError(t("entier à partir de 1"))
+        return v
+
+
+def _session_where(row: dict, index: int) -> str:
+    return t("Session {code}", code=row.get("code") or f"n° {index + 1}")
+
+
+def save_sessions(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]) -> list[int]:
+    """Plan sessions (rows without ``id``) and edit or reschedule planned ones (``id`` +
+    ``version`` seen), all or nothing. Dates must fall within the cohort; a missing number
+    follows the last one. Returns the ids, in the order of ``rows``."""
+    authorize(actor, "create" if any(not r.get("id") for r in rows) else "update", "session")
+    errors: list[str] = []
+    checked = []
+    for i, row in enumerate(rows):
+        try:
+            checked.append(check(SessionInput, row, SESSION_LABELS, _session_where(row, i)))
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+            checked.append(None)
+    if errors:
+        raise ValidationFailed(errors)
+    ids = []
+    with session_scope(engine) as session:
+        cohort = writable_cohort(session, cohort_id)
+        taken = dict(
+            session.exec(
+                select(ProgrammeSession.code, ProgrammeSession.id).where(
+                    ProgrammeSession.cohort_id == cohort_id
+                )
+            ).all()
+        )
+        last_number = session.exec(
+            select(func.coalesce(func.max(ProgrammeSession.number), 0)).where(
+                ProgrammeSession.cohort_id == cohort_id
+            )
+        ).one()
+        for i, (row, data) in enumerate(zip(rows, checked, strict=True)):
+            where = _session_where(row, i)
+            session_id = int(row["id"]) if row.get("id") else None
+            if taken.get(data.code) not in (None, session_id):
+                errors.append(f"{where} — " + t("Code : déjà utilisé dans la cohorte"))
+            if not cohort.start_date <= data.session_date <= cohort.end_date:
+                errors.append(
+                    f"{where} — "
+                    + t(
+                        "Date : en dehors de la cohorte (du {start} au {end})",
+                        start=fmt_date(cohort.start_date),
+                        end=fmt_date(cohort.end_date),
+                    )
+                )
+            if errors:
+                continue
+            values = data.model_dump()
+            values["kind"] = data.kind.value
+            values["phase"] = data.phase.value if data.phase else None
+            if session_id is None:
+                if values["number"] is None:
+                    last_number += 1
+                    values["number"] = last_number
+                ps = ProgrammeSession(cohort_id=cohort_id, **values)
+                session.add(ps)
+                session.flush()
+                audit.log_create(
+                    session, actor, "session", ps, fields=list(SESSION_LABELS), cohort_id=cohort_id
+                )
+                ids.append(ps.id)
+            else:
+                existing = session.get(ProgrammeSession, session_id)
+                if existing is None or existing.cohort_id != cohort_id:
+                    raise NotFound(t("Cette session n'existe pas."))
+                if values["number"] is None:
+                    values["number"] = existing.number
+                audit.update_versioned(
+                    session,
+                    actor,
+                    ProgrammeSession,
+                    session_id,
+                    int(row["version"]) if row.get("version") is not None else None,
+                    values,
+                    entity="session",
+                    what=t("La session {code}", code=existing.code),
+                    cohort_id=cohort_id,
+                )
+                ids.append(session_id)
+            last_number = max(last_number, values["number"])
+            taken[data.code] = ids[-1]
+        if errors:
+            raise ValidationFailed(errors)
+    return ids
+
+
+def plan_session(engine: Engine, actor: Actor, cohort_id: int, **fields: Any) -> int:
+    """Plan one session (code, kind, phase, title, session_date, host, theme); returns its id."""
+    return save_sessions(engine, actor, cohort_id, [fields])[0]
+
+
+def reschedule_session(
+    engine: Engine, actor: Actor, session_id: int, *, version: int, session_date: dt.date
+) -> None:
+    """Move a session to another date (given the version the user saw)."""
+    authorize(actor, "update", "session")
+    with session_scope(engine) as session:
+        ps = session.get(ProgrammeSession, session_id)
+        if ps is None:
+            raise NotFound(t("Cette session n'existe pas."))
+        current = {k: getattr(ps, k) for k in SESSION_LABELS}
+        cohort_id = ps.cohort_id
+    save_sessions(
+        engine,
+        actor,
+        cohort_id,
+        [current | {"session_date": session_date, "id": session_id, "version": version}],
+    )

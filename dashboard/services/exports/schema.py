@@ -1,0 +1,138 @@
+"""The shape of an export: resolved filters, tables and typed columns with French descriptions.
+
+Each table is an :class:`ExportTable`: its columns (stable name, type, French description,
+constraints, whether the column may appear in open data) and a query builder. Queries select
+plain columns, filtered and ordered in SQL, so rows stream in batches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Select, and_, false, select
+
+from dashboard.core import clock
+from models import Cohort, Indicator, Network
+from models.enums import Unit, codes
+
+STRING, INTEGER, NUMBER, DATE, BOOLEAN = "string", "integer", "number", "date", "boolean"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Resolved filters (database ids), shared by every table query."""
+
+    cohort_ids: tuple[int, ...]
+    network_ids: tuple[int, ...] | None = None  # None: every network of the cohorts
+    indicator_ids: tuple[int, ...] | None = None  # None: every indicator
+    month_from: dt.date | None = None  # first day of the first month kept
+    month_to: dt.date | None = None  # first day of the last month kept
+    validated_only: bool = False
+    public_lessons_only: bool = False
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    name: str
+    type: str
+    description: str
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    opendata: bool = True  # False: a person or an internal note, never in open data
+    source: str | None = None  # derived column: name of the selected column it is computed from
+    derive: Callable | None = None
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    name: str
+    title: str
+    description: str
+    columns: tuple[ExportColumn, ...]
+    primary_key: tuple[str, ...]
+    build: Callable[[Selection], tuple[dict[str, ColumnElement], Callable[[Select], Select]]]
+    foreign_keys: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)
+
+    def columns_for(self, opendata: bool) -> tuple[ExportColumn, ...]:
+        return tuple(c for c in self.columns if c.opendata or not opendata)
+
+    def query(self, selection: Selection, columns: tuple[ExportColumn, ...]) -> Select:
+        """The filtered, ordered SELECT of the stored columns behind ``columns``."""
+        exprs, finish = self.build(selection)
+        names = dict.fromkeys(c.source or c.name for c in columns)
+        return finish(select(*(exprs[n].label(n) for n in names)))
+
+
+def month_end(start: dt.date | None) -> dt.date | None:
+    """Last day of the period's month (None stays None)."""
+    return None if start is None else clock.month_end(start)
+
+
+def col(name: str, type_: str, description: str, **kw) -> ExportColumn:
+    return ExportColumn(name, type_, description, **kw)
+
+
+def enum_col(name: str, enum_cls, description: str, **kw) -> ExportColumn:
+    return ExportColumn(name, STRING, description, enum=tuple(codes(enum_cls)), **kw)
+
+
+def network_cols(*, nullable: bool = False) -> tuple[ExportColumn, ...]:
+    return (
+        col("cohort_code", STRING, "Code de la cohorte", required=True),
+        col("network_code", STRING, "Code du réseau dans la cohorte", required=not nullable),
+        col("network_name", STRING, "Nom du réseau", required=not nullable),
+    )
+
+
+def network_exprs() -> dict[str, ColumnElement]:
+    return {
+        "cohort_code": Cohort.code,
+        "network_code": Network.code,
+        "network_name": Network.name,
+    }
+
+
+def network_scope(selection: Selection) -> ColumnElement:
+    clause = Network.cohort_id.in_(selection.cohort_ids) if selection.cohort_ids else false()
+    if selection.network_ids is not None:
+        clause = and_(clause, Network.id.in_(selection.network_ids))
+    return clause
+
+
+def indicator_cols() -> tuple[ExportColumn, ...]:
+    return (
+        col("indicator_code", STRING, "Code stable de l'indicateur", required=True),
+        col("indicator_label", STRING, "Libellé de l'indicateur", required=True),
+        enum_col("unit", Unit, "Unité de l'indicateur", required=True),
+    )
+
+
+def indicator_exprs() -> dict[str, ColumnElement]:
+    return {
+        "indicator_code": Indicator.code,
+        "indicator_label": Indicator.label,
+        "unit": Indicator.unit,
+    }
+
+
+TYPE_LABELS = {
+    STRING: "texte",
+    INTEGER: "nombre entier",
+    NUMBER: "nombre",
+    DATE: "date (AAAA-MM-JJ)",
+    BOOLEAN: "booléen",
+}
+
+
+DICTIONARY_COLUMNS = (
+    col("table", STRING, "Nom du fichier ou de la feuille", required=True),
+    col("column", STRING, "Nom stable de la colonne", required=True),
+    col("type", STRING, "Type des valeurs", required=True),
+    col("required", STRING, "Valeur toujours renseignée (oui / non)", required=True),
+    col("description", STRING, "Description en français", required=True),
+    col("allowed_values", STRING, "Valeurs autorisées ou bornes"),
+)

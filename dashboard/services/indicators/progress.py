@@ -1,0 +1,348 @@
+"""Indicator progress: each network against its own baseline and target.
+
+progress = (current − baseline) / (target − baseline), capped to 0–100 %, where the *current*
+value follows the indicator's accumulation rule:
+
+- ``cumulative``: values are running totals since the start, so the current value is the latest
+  monthly value up to the end of the period;
+- ``per_period``: values are monthly flows, so the current value is the sum of the monthly values
+  inside the period, compared with a target set for that whole period;
+- ``level``: values are states at a date, so the current value is the latest one, never added up.
+
+Direction "lower is better" goes through the same formula (its target is below its baseline).
+Without a target, or with a target equal to the baseline, there is no progress (``None``): it is
+shown as missing, never as 0 %. A missing baseline counts as 0 for cumulative and per-period
+indicators (they count from the start of the programme) and leaves level indicators without
+progress. Values are read from the database in grouped queries (one row per network × indicator),
+never by looping over ORM objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+
+import pandas as pd
+from sqlalchemy import and_, func, true
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from dashboard.core import clock
+from dashboard.core.db import read_scope
+from dashboard.core.permissions import Actor, authorize
+from dashboard.services.shared import access
+from models import Indicator, IndicatorTarget, IndicatorValue, Network
+
+# Drafts are the lead's work in progress: the dashboard counts submitted and validated values.
+COUNTED_STATUSES: tuple[str, ...] = ("submitted", "validated")
+
+PROGRESS_COLUMNS = [
+    "network_id",
+    "network_code",
+    "network_name",
+    "indicator_id",
+    "indicator_code",
+    "indicator_label",
+    "unit",
+    "accumulation",
+    "direction",
+    "position",
+    "baseline",
+    "target",
+    "initial_target",
+    "current",
+    "last_period",
+    "last_status",
+    "months_with_values",
+    "progress_raw",
+    "progress",
+]
+
+
+def _missing(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def progress_ratio(
+    current: float | None,
+    baseline: float | None,
+    target: float | None,
+    *,
+    capped: bool = True,
+) -> float | None:
+    """(current − baseline) / (target − baseline), capped to [0, 1] unless ``capped`` is False.
+
+    ``None`` when the current value or the target is missing, or when target == baseline.
+    A lower-is-better indicator has target < baseline: the same formula gives its progress.
+    """
+    if _missing(current) or _missing(target) or _missing(baseline):
+        return None
+    span = float(target) - float(baseline)
+    if span == 0:
+        return None
+    ratio = (float(current) - float(baseline)) / span
+    return min(max(ratio, 0.0), 1.0) if capped else ratio
+
+
+def effective_baseline(baseline: float | None, accumulation: str) -> float | None:
+    """A missing baseline is 0 for counts from the start (cumulative, per period)."""
+    if _missing(baseline):
+        return 0.0 if accumulation in ("cumulative", "per_period") else None
+    return float(baseline)
+
+
+def current_value(
+    accumulation: str, *, latest: float | None, period_sum: float | None
+) -> float | None:
+    """The value compared with the target, per accumulation rule (see the module docstring)."""
+    if accumulation == "per_period":
+        return None if _missing(period_sum) else float(period_sum)
+    return None if _missing(latest) else float(latest)
+
+
+def cohort_of(session: Session, actor: Actor, cohort_id: int) -> access.CohortInfo:
+    """The cohort as plain data, after the read check (see ``access.read_cohort``)."""
+    return access.read_cohort(session, actor, cohort_id)
+
+
+def network_frame(session: Session, actor: Actor, cohort: access.CohortInfo) -> pd.DataFrame:
+    """The cohort's networks as the actor may see them (anonymised for leads when asked)."""
+    rows = session.exec(
+        select(Network.id, Network.code, Network.name, Network.acronym)
+        .where(Network.cohort_id == cohort.id)
+        .order_by(Network.code)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["id", "code", "name", "acronym"])
+    return access.anonymise(frame, actor, cohort)
+
+
+def _period_end(period_end: dt.date | None, as_of: dt.date) -> dt.date:
+    return clock.month_end(period_end) if period_end else as_of
+
+
+def progress_frame(
+    session: Session,
+    networks: pd.DataFrame,
+    *,
+    network_ids: Iterable[int] | None = None,
+    key_only: bool = True,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    as_of: dt.date,
+    statuses: tuple[str, ...] = COUNTED_STATUSES,
+) -> pd.DataFrame:
+    """One row per network × indicator it follows (a target row) or reports on (values).
+
+    Three grouped statements whatever the number of networks: the targets, the latest value
+    up to the period end, and the sum and count of values inside the period.
+    """
+    ids = [int(i) for i in (networks["id"] if network_ids is None else network_ids)]
+    end = _period_end(period_end, as_of)
+    start = clock.month_start(period_start) if period_start else dt.date(1900, 1, 1)
+    ind_filter = Indicator.is_key.is_(True) if key_only else true()
+
+    targets = pd.DataFrame(
+        session.exec(
+            select(
+                IndicatorTarget.network_id,
+                IndicatorTarget.indicator_id,
+                IndicatorTarget.baseline_value,
+                IndicatorTarget.target_value,
+                IndicatorTarget.initial_target_value,
+            )
+            .join(Indicator, Indicator.id == IndicatorTarget.indicator_id)
+            .where(IndicatorTarget.network_id.in_(ids), ind_filter)
+        ).all(),
+        columns=["network_id", "indicator_id", "baseline", "target", "initial_target"],
+    )
+    in_scope = and_(
+        IndicatorValue.network_id.in_(ids),
+        IndicatorValue.status.in_(statuses),
+        IndicatorValue.period_start <= end,
+    )
+    last = (
+        select(
+            IndicatorValue.network_id.label("nid"),
+            IndicatorValue.indicator_id.label("iid"),
+            func.max(IndicatorValue.period_start).label("last_period"),
+        )
+        .where(in_scope)
+        .group_by(IndicatorValue.network_id, IndicatorValue.indicator_id)
+        .subquery()
+    )
+    latest = pd.DataFrame(
+        session.exec(
+            select(
+                IndicatorValue.network_id,
+                IndicatorValue.indicator_id,
+                IndicatorValue.value,
+                IndicatorValue.period_start,
+                IndicatorValue.status,
+            )
+            .join(
+                last,
+                and_(
+                    last.c.nid == IndicatorValue.network_id,
+                    last.c.iid == IndicatorValue.indicator_id,
+                    last.c.last_period == IndicatorValue.period_start,
+                ),
+            )
+            .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+            .where(ind_filter)
+        ).all(),
+        columns=["network_id", "indicator_id", "latest", "last_period", "last_status"],
+    )
+    sums = pd.DataFrame(
+        session.exec(
+            select(
+                IndicatorValue.network_id,
+                IndicatorValue.indicator_id,
+                func.sum(IndicatorValue.value),
+                func.count(),
+            )
+            .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+            .where(in_scope, IndicatorValue.period_start >= start, ind_filter)
+            .group_by(IndicatorValue.network_id, IndicatorValue.indicator_id)
+        ).all(),
+        columns=["network_id", "indicator_id", "period_sum", "months_with_values"],
+    )
+    catalogue = indicator_catalogue(session, key_only=key_only)
+    keys = ["network_id", "indicator_id"]
+    frame = targets.merge(latest, on=keys, how="outer").merge(sums, on=keys, how="outer")
+    frame = frame.merge(catalogue, left_on="indicator_id", right_on="id").drop(columns="id")
+    names = networks.rename(
+        columns={"id": "network_id", "code": "network_code", "name": "network_name"}
+    )[["network_id", "network_code", "network_name"]]
+    frame = frame.merge(names, on="network_id")
+    return _with_progress(frame)
+
+
+def _with_progress(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame(columns=PROGRESS_COLUMNS)
+    currents, raws, capped, baselines = [], [], [], []
+    for row in frame.itertuples(index=False):
+        base = effective_baseline(row.baseline, row.accumulation)
+        cur = current_value(row.accumulation, latest=row.latest, period_sum=row.period_sum)
+        currents.append(cur)
+        baselines.append(base)
+        raws.append(progress_ratio(cur, base, row.target, capped=False))
+        capped.append(progress_ratio(cur, base, row.target))
+    frame = frame.assign(
+        baseline=pd.Series(baselines, index=frame.index, dtype=float),
+        current=pd.Series(currents, index=frame.index, dtype=float),
+        progress_raw=pd.Series(raws, index=frame.index, dtype=float),
+        progress=pd.Series(capped, index=frame.index, dtype=float),
+    )
+    frame["months_with_values"] = frame["months_with_values"].fillna(0).astype(int)
+    frame = frame.rename(
+        columns={"code": "indicator_code", "label": "indicator_label"}
+    ).sort_values(["position", "indicator_code", "network_code"])
+    return frame[PROGRESS_COLUMNS].reset_index(drop=True)
+
+
+def indicator_catalogue(session: Session, *, key_only: bool = False) -> pd.DataFrame:
+    """The catalogue (id, code, label, unit, accumulation, direction, position, is_key)."""
+    stmt = select(
+        Indicator.id,
+        Indicator.code,
+        Indicator.label,
+        Indicator.unit,
+        Indicator.accumulation,
+        Indicator.direction,
+        Indicator.position,
+        Indicator.is_key,
+    ).order_by(Indicator.position, Indicator.code)
+    if key_only:
+        stmt = stmt.where(Indicator.is_key.is_(True))
+    return pd.DataFrame(
+        session.exec(stmt).all(),
+        columns=["id", "code", "label", "unit", "accumulation", "direction", "position", "is_key"],
+    )
+
+
+def cohort_benchmark(progress: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator: how many networks have a progress, and their median and quartiles.
+
+    Quartiles use linear interpolation between ranks (pandas' default, like Excel's
+    QUARTILE.INC); networks without a progress are left out, not counted as 0 %.
+    """
+    columns = ["indicator_code", "indicator_label", "unit", "n", "q1", "median", "q3"]
+    known = progress.dropna(subset=["progress"])
+    if known.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = known.groupby(["indicator_code", "indicator_label", "unit"], sort=False)["progress"]
+    stats = grouped.agg(
+        n="count",
+        q1=lambda s: s.quantile(0.25),
+        median="median",
+        q3=lambda s: s.quantile(0.75),
+    ).reset_index()
+    return stats[columns]
+
+
+def indicator_progress(
+    engine: Engine,
+    actor: Actor,
+    cohort_id: int,
+    *,
+    network_ids: Iterable[int] | None = None,
+    key_only: bool = True,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    as_of: dt.date | None = None,
+) -> pd.DataFrame:
+    """Progress of every (key) indicator of every network of the cohort, on % of own target.
+
+    Columns: see ``PROGRESS_COLUMNS``; ``progress`` is capped to 0–1, ``progress_raw`` is not
+    (above 1: the target is overshot). Network names are anonymised for leads when the cohort
+    says so.
+    """
+    as_of = as_of or clock.today()
+    with read_scope(engine) as session:
+        cohort = cohort_of(session, actor, cohort_id)
+        authorize(actor, "read", "indicator_value")
+        networks = network_frame(session, actor, cohort)
+        return progress_frame(
+            session,
+            networks,
+            network_ids=network_ids,
+            key_only=key_only,
+            period_start=period_start,
+            period_end=period_end,
+            as_of=as_of,
+        )
+
+
+def monthly_values(
+    session: Session,
+    network_ids: list[int],
+    *,
+    period_end: dt.date,
+    statuses: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """Monthly values of some networks (all indicators), with a running total per indicator
+    (meaningful for per-period indicators, whose target applies to the sum)."""
+    stmt = (
+        select(
+            IndicatorValue.network_id,
+            Indicator.code,
+            IndicatorValue.period_start,
+            IndicatorValue.value,
+            IndicatorValue.status,
+        )
+        .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+        .where(
+            IndicatorValue.network_id.in_(network_ids), IndicatorValue.period_start <= period_end
+        )
+        .order_by(IndicatorValue.network_id, Indicator.code, IndicatorValue.period_start)
+    )
+    if statuses:
+        stmt = stmt.where(IndicatorValue.status.in_(statuses))
+    frame = pd.DataFrame(
+        session.exec(stmt).all(),
+        columns=["network_id", "indicator_code", "period_start", "value", "status"],
+    )
+    frame["running_total"] = frame.groupby(["network_id", "indicator_code"])["value"].cumsum()
+    return frame

@@ -1,0 +1,268 @@
+"""The programme team's review of indicator values: the validation queue (submitted values by
+network and month, with the previous value and the target for context), bulk validation,
+returning a value to its network with a reason, and reopening a validated value with a reason.
+
+Only roles with the ``validate`` / ``reopen`` right on ``indicator_value`` (the programme team)
+get past the first check; a lead, the steering committee or the ministry are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from dashboard.core.db import session_scope
+from dashboard.core.errors import ValidationFailed
+from dashboard.core.i18n import fmt_month_long, label_of, t
+from dashboard.core.permissions import Actor, authorize
+from dashboard.services.indicators.value_rules import ENTITY
+from dashboard.services.shared import audit
+from models import Indicator, IndicatorTarget, IndicatorValue, Network, User
+from models.base import utcnow
+from models.enums import ValueStatus
+
+QUEUE_COLUMNS = [
+    "id",
+    "version",
+    "network_id",
+    "network_code",
+    "network_name",
+    "indicator_id",
+    "indicator_code",
+    "indicator_label",
+    "unit",
+    "period_start",
+    "value",
+    "previous_value",
+    "baseline_value",
+    "target_value",
+    "status",
+    "comment",
+    "evidence_url",
+    "return_reason",
+    "submitted_at",
+    "updated_by",
+]
+_REASON_MAX = 1000
+
+
+def validation_queue(
+    engine: Engine,
+    actor: Actor,
+    cohort_id: int,
+    *,
+    status: str = ValueStatus.submitted.value,
+    network_id: int | None = None,
+) -> pd.DataFrame:
+    """Values of the cohort in ``status`` (submitted: the queue; validated: what may be
+    reopened), ordered by network, month and indicator, with the network's previous value of
+    the same indicator and its baseline and target (QUEUE_COLUMNS)."""
+    authorize(actor, "validate" if status != ValueStatus.validated else "reopen", ENTITY)
+    prev = aliased(IndicatorValue)
+    previous_value = (
+        select(prev.value)
+        .where(
+            prev.network_id == IndicatorValue.network_id,
+            prev.indicator_id == IndicatorValue.indicator_id,
+            prev.period_start < IndicatorValue.period_start,
+        )
+        .order_by(prev.period_start.desc())
+        .limit(1)
+        .correlate(IndicatorValue)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            IndicatorValue.id,
+            IndicatorValue.version,
+            Network.id,
+            Network.code,
+            Network.name,
+            Indicator.id,
+            Indicator.code,
+            Indicator.label,
+            Indicator.unit,
+            IndicatorValue.period_start,
+            IndicatorValue.value,
+            previous_value,
+            IndicatorTarget.baseline_value,
+            IndicatorTarget.target_value,
+            IndicatorValue.status,
+            IndicatorValue.comment,
+            IndicatorValue.evidence_url,
+            IndicatorValue.return_reason,
+            IndicatorValue.submitted_at,
+            User.full_name,
+        )
+        .join(Network, Network.id == IndicatorValue.network_id)
+        .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+        .join(
+            IndicatorTarget,
+            and_(
+                IndicatorTarget.network_id == IndicatorValue.network_id,
+                IndicatorTarget.indicator_id == IndicatorValue.indicator_id,
+            ),
+            isouter=True,
+        )
+        .join(User, User.id == IndicatorValue.updated_by_id, isouter=True)
+        .where(Network.cohort_id == cohort_id, IndicatorValue.status == status)
+        .order_by(Network.code, IndicatorValue.period_start, Indicator.position, Indicator.code)
+    )
+    if network_id is not None:
+        stmt = stmt.where(IndicatorValue.network_id == network_id)
+    with session_scope(engine) as session:
+        rows = session.exec(stmt).all()
+    return pd.DataFrame(rows, columns=QUEUE_COLUMNS)
+
+
+def _what(session: Session, row: IndicatorValue) -> str:
+    network = session.get(Network, row.network_id)
+    indicator = session.get(Indicator, row.indicator_id)
+    return t(
+        "{network} — « {label} », {month}",
+        network=network.code,
+        label=indicator.label,
+        month=fmt_month_long(row.period_start),
+    )
+
+
+def _checked_reason(reason: str | None, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(t("{what} — Motif : indiquez un motif (obligatoire).", what=what))
+    if len(reason) > _REASON_MAX:
+        raise ValidationFailed(
+            t("{what} — Motif : {n} caractères au plus.", what=what, n=_REASON_MAX)
+        )
+    return reason
+
+
+def _load(
+    session: Session, actor: Actor, action: str, items: list[Mapping[str, Any]], expected: str
+) -> list[tuple[IndicatorValue, int, str]]:
+    """The rows named by ``items`` (id + version seen), each writable by the actor and in the
+    ``expected`` status; every problem is reported at once."""
+    ids = [int(i["id"]) for i in items]
+    found = {
+        int(r.id): r for r in session.exec(select(IndicatorValue).where(IndicatorValue.id.in_(ids)))
+    }
+    errors, out, checked = [], [], set()
+    for item in items:
+        row = found.get(int(item["id"]))
+        if row is None:
+            errors.append(t("Valeur n° {id} : elle n'existe plus.", id=item["id"]))
+            continue
+        if row.network_id not in checked:
+            audit.ensure_network_writable(session, actor, action, ENTITY, row.network_id)
+            checked.add(row.network_id)
+        what = _what(session, row)
+        if row.status != expected:
+            errors.append(
+                t(
+                    "{what} : la valeur est « {status} », pas « {expected} ».",
+                    what=what,
+                    status=label_of(ValueStatus, row.status),
+                    expected=label_of(ValueStatus, expected),
+                )
+            )
+            continue
+        out.append((row, int(item["version"]), what))
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def _apply(
+    session: Session,
+    actor: Actor,
+    row: IndicatorValue,
+    version: int,
+    what: str,
+    changes: dict[str, Any],
+    reason: str | None = None,
+    *,
+    silent: dict[str, Any] | None = None,
+) -> None:
+    """Versioned update with change-log rows for ``changes``; ``silent`` bookkeeping fields
+    (who validated, when) ride along in the same UPDATE without their own log rows."""
+    network = session.get(Network, row.network_id)
+    with session.no_autoflush:  # no early flush: the version check must see the row as read
+        for name, value in (silent or {}).items():
+            setattr(row, name, value)
+        audit.update_versioned(
+            session,
+            actor,
+            IndicatorValue,
+            row.id,
+            version,
+            changes,
+            entity=ENTITY,
+            what=what,
+            network_id=network.id,
+            cohort_id=network.cohort_id,
+            reason=reason,
+        )
+
+
+def validate_values(engine: Engine, actor: Actor, items: Iterable[Mapping[str, Any]]) -> int:
+    """Validate submitted values in bulk (each ``{"id", "version"}``), all or nothing.
+
+    Returns how many were validated. A value changed since it was shown raises ConflictError.
+    """
+    items = list(items)
+    authorize(actor, "validate", ENTITY)
+    if not items:
+        raise ValidationFailed(t("Sélectionnez au moins une valeur à valider."))
+    with session_scope(engine) as session:
+        now = utcnow()
+        for row, version, what in _load(session, actor, "validate", items, "submitted"):
+            changes = {"status": ValueStatus.validated.value}
+            silent = {"validated_by_id": actor.id, "validated_at": now}
+            _apply(session, actor, row, version, what, changes, silent=silent)
+        return len(items)
+
+
+def return_value(
+    engine: Engine, actor: Actor, value_id: int, version: int, reason: str | None
+) -> None:
+    """Send a submitted value back to its network as a draft; the lead sees ``reason``."""
+    authorize(actor, "validate", ENTITY)
+    with session_scope(engine) as session:
+        ((row, seen, what),) = _load(
+            session, actor, "validate", [{"id": value_id, "version": version}], "submitted"
+        )
+        reason = _checked_reason(reason, what)
+        changes = {"status": ValueStatus.draft.value, "return_reason": reason}
+        _apply(session, actor, row, seen, what, changes, reason)
+
+
+def reopen_value(
+    engine: Engine,
+    actor: Actor,
+    value_id: int,
+    version: int,
+    reason: str | None,
+    *,
+    to_status: str = ValueStatus.draft.value,
+) -> None:
+    """Unlock a validated value (back to draft, or to submitted), with a required reason kept in
+    the change log; reopened as a draft, the lead also sees the reason on their pages."""
+    authorize(actor, "reopen", ENTITY)
+    if to_status not in (ValueStatus.draft, ValueStatus.submitted):
+        raise ValidationFailed(t("Une valeur rouverte redevient brouillon ou soumise."))
+    with session_scope(engine) as session:
+        ((row, seen, what),) = _load(
+            session, actor, "reopen", [{"id": value_id, "version": version}], "validated"
+        )
+        reason = _checked_reason(reason, what)
+        changes: dict[str, Any] = {"status": to_status}
+        if to_status == ValueStatus.draft:
+            changes["return_reason"] = reason
+        silent = {"validated_by_id": None, "validated_at": None}
+        _apply(session, actor, row, seen, what, changes, reason, silent=silent)

@@ -1,0 +1,379 @@
+"""Programme administration: which catalogue indicators each network follows, with its
+baseline and target.
+
+Once the cohort has started, changing a target value needs a reason; the first value is kept
+as ``initial_target_value`` ("cible initiale") beside the revised one, and the change log keeps
+every step with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, field_validator, model_validator
+from sqlalchemy import func, true
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from dashboard.core import clock
+from dashboard.core.db import session_scope
+from dashboard.core.errors import NotFound, ValidationFailed
+from dashboard.core.i18n import fmt_number, t
+from dashboard.core.permissions import Actor, authorize
+from dashboard.services.shared import audit
+from dashboard.services.shared.forms import check, plain
+from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network, User
+from models.base import utcnow
+from models.enums import Role, Unit
+
+TARGET_LABELS = {
+    "indicator_id": "Indicateur",
+    "followed": "Suivi",
+    "baseline_value": "Valeur de départ",
+    "baseline_date": "Date de départ",
+    "target_value": "Cible",
+    "target_date": "Date de la cible",
+    "reason": "Raison",
+}
+
+
+class TargetInput(BaseModel):
+    indicator_id: int
+    followed: bool = True
+    baseline_value: float | None = None
+    baseline_date: dt.date | None = None
+    target_value: float | None = None
+    target_date: dt.date | None = None
+    reason: str | None = None
+    version: int | None = None
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def strip_reason(cls, v):
+        return (v.strip() or None) if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def check_dates(self):
+        if self.baseline_date and self.target_date and self.target_date < self.baseline_date:
+            raise ValueError(t("la date de la cible précède la date de départ"))
+        return self
+
+
+TARGET_COLUMNS = [
+    "indicator_id",
+    "code",
+    "label",
+    "unit",
+    "followed",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "target_date",
+    "initial_target_value",
+    "revision_reason",
+    "revised_at",
+    "revised_by",
+    "has_values",
+    "target_id",
+    "version",
+]
+
+
+def network_targets(engine: Engine, actor: Actor, network_id: int) -> pd.DataFrame:
+    """One row per catalogue indicator for a network: whether it follows it, baseline and
+    target (with any revision: initial value, reason, when, by whom), ``has_values``, and the
+    target row's ``version`` (None when not followed)."""
+    authorize(actor, "read", "indicator_target", network_id=network_id)
+    if actor.role is Role.lead and network_id != actor.network_id:
+        raise NotFound(t("Ce réseau n'existe pas ou ne vous est pas accessible."))
+    with session_scope(engine) as session:
+        if session.get(Network, network_id) is None:
+            raise NotFound(t("Ce réseau n'existe pas."))
+        values = (
+            select(IndicatorValue.indicator_id, func.count().label("n"))
+            .where(IndicatorValue.network_id == network_id)
+            .group_by(IndicatorValue.indicator_id)
+            .subquery()
+        )
+        rows = session.exec(
+            select(
+                Indicator.id,
+                Indicator.code,
+                Indicator.label,
+                Indicator.unit,
+                IndicatorTarget.id.is_not(None),
+                IndicatorTarget.baseline_value,
+                IndicatorTarget.baseline_date,
+                IndicatorTarget.target_value,
+                IndicatorTarget.target_date,
+                IndicatorTarget.initial_target_value,
+                IndicatorTarget.revision_reason,
+                IndicatorTarget.revised_at,
+                User.full_name,
+                func.coalesce(values.c.n, 0) > 0,
+                IndicatorTarget.id,
+                IndicatorTarget.version,
+            )
+            .outerjoin(
+                IndicatorTarget,
+                (IndicatorTarget.indicator_id == Indicator.id)
+                & (IndicatorTarget.network_id == network_id),
+            )
+            .outerjoin(User, User.id == IndicatorTarget.revised_by_id)
+            .outerjoin(values, values.c.indicator_id == Indicator.id)
+            .order_by(Indicator.position, Indicator.code)
+        ).all()
+    df = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    df["followed"] = df["followed"].astype(bool)
+    df["has_values"] = df["has_values"].astype(bool)
+    df["version"] = df["version"].astype("Int64")
+    df["target_id"] = df["target_id"].astype("Int64")
+    return df
+
+
+def _out_of_scale(indicator: Indicator, value: float | None) -> bool:
+    if value is None:
+        return False
+    low, high = indicator.scale_min, indicator.scale_max
+    if indicator.unit == Unit.percent:
+        low = 0 if low is None else low
+        high = 100 if high is None else high
+    return (low is not None and value < low) or (high is not None and value > high)
+
+
+def _save_target(
+    session: Session,
+    actor: Actor,
+    network: Network,
+    cohort: Cohort,
+    indicator: Indicator,
+    data: TargetInput,
+    started: bool,
+) -> list[str]:
+    """Create, update or drop one target row; returns French errors (nothing written then)."""
+    where = t("Indicateur {code}", code=indicator.code)
+    target = session.exec(
+        select(IndicatorTarget).where(
+            IndicatorTarget.network_id == network.id,
+            IndicatorTarget.indicator_id == indicator.id,
+        )
+    ).first()
+    scope = {"network_id": network.id, "cohort_id": cohort.id}
+    what = t("La cible {code} du réseau {network}", code=indicator.code, network=network.code)
+    if not data.followed:
+        if target is None:
+            return []
+        if session.exec(
+            select(IndicatorValue.id).where(
+                IndicatorValue.network_id == network.id,
+                IndicatorValue.indicator_id == indicator.id,
+            )
+        ).first():
+            return [f"{where} — " + t("Suivi : des valeurs sont saisies, il reste suivi.")]
+        if data.version is not None and target.version != data.version:
+            return [audit.conflict_message(session, "indicator_target", target.id, what)]
+        audit.log_delete(
+            session, actor, "indicator_target", target, summary_field="indicator_id", **scope
+        )
+        session.delete(target)
+        return []
+    errors = [
+        f"{where} — {t(TARGET_LABELS[name])} : " + t("hors de l'échelle de l'indicateur")
+        for name in ("baseline_value", "target_value")
+        if _out_of_scale(indicator, getattr(data, name))
+    ]
+    if errors:
+        return errors
+    changes: dict[str, Any] = {
+        "baseline_value": data.baseline_value,
+        "baseline_date": data.baseline_date,
+        "target_value": data.target_value,
+        "target_date": data.target_date,
+    }
+    if target is None:
+        target = IndicatorTarget(network_id=network.id, indicator_id=indicator.id, **changes)
+        session.add(target)
+        session.flush()
+        audit.log_create(
+            session,
+            actor,
+            "indicator_target",
+            target,
+            fields=["indicator_id", *changes],
+            reason=data.reason,
+            **scope,
+        )
+        return []
+    revised = (
+        started
+        and target.target_value is not None
+        and (data.target_value is None or float(data.target_value) != target.target_value)
+    )
+    if revised:
+        if not data.reason:
+            return [
+                f"{where} — "
+                + t(
+                    "Raison : obligatoire pour changer une cible une fois la cohorte commencée "
+                    "(cible actuelle {old}).",
+                    old=fmt_number(target.target_value, 2),
+                )
+            ]
+        changes["initial_target_value"] = (
+            target.initial_target_value
+            if target.initial_target_value is not None
+            else target.target_value
+        )
+        changes["revision_reason"] = data.reason
+        changes["revised_at"] = utcnow()
+        changes["revised_by_id"] = actor.id
+    audit.update_versioned(
+        session,
+        actor,
+        IndicatorTarget,
+        target.id,
+        data.version,
+        changes,
+        entity="indicator_target",
+        what=what,
+        reason=data.reason,
+        **scope,
+    )
+    return []
+
+
+def save_network_targets(
+    engine: Engine,
+    actor: Actor,
+    network_id: int,
+    rows: list[dict],
+    *,
+    as_of: dt.date | None = None,
+) -> None:
+    """Save which indicators a network follows and their baseline and target, all or nothing.
+
+    Each row: ``indicator_id``, ``followed``, ``baseline_value``, ``baseline_date``,
+    ``target_value``, ``target_date``, ``reason``, and the target's ``version`` seen. Once the
+    cohort has started (``as_of`` ≥ its start date) a changed target value needs a reason and
+    the original is kept. An indicator with values stays followed.
+    """
+    as_of = as_of or clock.today()
+    authorize(actor, "update", "indicator_target", network_id=network_id)
+    errors: list[str] = []
+    checked: list[TargetInput] = []
+    for row in rows:
+        row = {k: plain(v) for k, v in row.items() if k in TargetInput.model_fields}
+        row["followed"] = bool(row.get("followed", True))
+        try:
+            checked.append(
+                check(
+                    TargetInput,
+                    row,
+                    TARGET_LABELS,
+                    t("Indicateur n° {id}", id=row.get("indicator_id")),
+                )
+            )
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    with session_scope(engine) as session:
+        network = audit.ensure_network_writable(
+            session, actor, "update", "indicator_target", network_id
+        )
+        cohort = session.get(Cohort, network.cohort_id)
+        started = as_of >= cohort.start_date
+        ids = [d.indicator_id for d in checked]
+        indicators = {i.id: i for i in session.exec(select(Indicator).where(Indicator.id.in_(ids)))}
+        for data in checked:
+            indicator = indicators.get(data.indicator_id)
+            if indicator is None:
+                errors.append(t("Indicateur n° {id} : inconnu", id=data.indicator_id))
+                continue
+            errors += _save_target(session, actor, network, cohort, indicator, data, started)
+        if errors:
+            raise ValidationFailed(errors)
+
+
+def set_target(
+    engine: Engine,
+    actor: Actor,
+    network_id: int,
+    indicator_id: int,
+    *,
+    version: int | None = None,
+    baseline_value: float | None = None,
+    baseline_date: dt.date | None = None,
+    target_value: float | None = None,
+    target_date: dt.date | None = None,
+    reason: str | None = None,
+    as_of: dt.date | None = None,
+) -> None:
+    """Follow one indicator for a network and set its baseline and target (see
+    :func:`save_network_targets` for the revision rule)."""
+    save_network_targets(
+        engine,
+        actor,
+        network_id,
+        [
+            {
+                "indicator_id": indicator_id,
+                "followed": True,
+                "baseline_value": baseline_value,
+                "baseline_date": baseline_date,
+                "target_value": target_value,
+                "target_date": target_date,
+                "reason": reason,
+                "version": version,
+            }
+        ],
+        as_of=as_of,
+    )
+
+
+def target_revisions(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
+    """Targets revised after their cohort started: network, indicator, initial and current
+    target, reason, when and by whom (a lead: their own network only)."""
+    authorize(actor, "read", "indicator_target")
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(
+                Network.code,
+                Network.name,
+                Indicator.code,
+                Indicator.label,
+                Indicator.unit,
+                IndicatorTarget.initial_target_value,
+                IndicatorTarget.target_value,
+                IndicatorTarget.revision_reason,
+                IndicatorTarget.revised_at,
+                User.full_name,
+            )
+            .join(Network, Network.id == IndicatorTarget.network_id)
+            .join(Indicator, Indicator.id == IndicatorTarget.indicator_id)
+            .outerjoin(User, User.id == IndicatorTarget.revised_by_id)
+            .where(
+                Network.cohort_id == cohort_id,
+                IndicatorTarget.revised_at.is_not(None),
+                # A lead sees only their own network's revisions (reasons are internal).
+                (Network.id == actor.network_id) if actor.role is Role.lead else true(),
+            )
+            .order_by(IndicatorTarget.revised_at.desc())
+        ).all()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "network_code",
+            "network_name",
+            "indicator_code",
+            "indicator_label",
+            "unit",
+            "initial_target_value",
+            "target_value",
+            "revision_reason",
+            "revised_at",
+            "revised_by",
+        ],
+    )

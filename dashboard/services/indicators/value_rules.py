@@ -1,0 +1,165 @@
+"""Checks every indicator value goes through, whatever the page allowed: a typed number,
+the bounds its unit implies (percent 0–100, counts as non-negative integers, scores within
+their scale, amounts non-negative), a safe evidence link, and a cumulative total that only goes
+down with a comment confirming it. Messages are French and name the row and the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlparse
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dashboard.core import clock
+from dashboard.core.i18n import fmt_month_long, fmt_number, t
+
+ENTITY = "indicator_value"
+_FIELD_LABELS = {
+    "indicator_id": "Indicateur",
+    "period_start": "Mois",
+    "value": "Valeur",
+    "comment": "Commentaire",
+    "evidence_url": "Lien de preuve",
+    "version": "Version",
+}
+
+
+def _blank(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, str) and not v.strip():
+        return None
+    return v
+
+
+class ValueEntry(BaseModel):
+    """One value as a user sent it (validated here: a table model would skip validation)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+    indicator_id: int
+    period_start: dt.date
+    value: float | None = None
+    comment: str | None = Field(default=None, max_length=2000)
+    evidence_url: str | None = Field(default=None, max_length=500)
+    version: int | None = None  # the version of the value the user saw (None: none shown)
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _typed_number(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError("not a number")
+        return _blank(v)
+
+    @field_validator("comment", "evidence_url", "version", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v: Any) -> Any:
+        return _blank(v)
+
+    @field_validator("period_start")
+    @classmethod
+    def _first_of_month(cls, v: dt.date) -> dt.date:
+        return clock.month_start(v)
+
+
+def row_label(
+    indicators: pd.DataFrame, indicator_id: Any, period: Any, position: int | None
+) -> str:
+    """How messages name a row: « label » (CODE), month — or its position when unknown."""
+    try:
+        ind = indicators.loc[int(indicator_id)]
+    except (KeyError, TypeError, ValueError):
+        return t("Ligne {n}", n=position) if position else t("Valeur")
+    month = fmt_month_long(period) if isinstance(period, dt.date) else ""
+    return t("« {label} » ({code}), {month}", label=ind["label"], code=ind["code"], month=month)
+
+
+def _pydantic_messages(exc: ValidationError, where: str) -> list[str]:
+    out = []
+    for err in exc.errors():
+        name = str(err["loc"][0]) if err["loc"] else ""
+        kind = err["type"]
+        if kind == "string_too_long":
+            problem = t("trop long ({n} caractères au plus).", n=err["ctx"]["max_length"])
+        elif name == "value":
+            problem = t("saisissez un nombre (pas de texte comme « N/A »).")
+        elif kind == "missing":
+            problem = t("obligatoire.")
+        else:
+            problem = t("valeur illisible.")
+        out.append(
+            t("{row} — {field} : {problem}", row=where, field=t(_FIELD_LABELS.get(name, name)),
+              problem=problem)
+        )  # fmt: skip
+    return out
+
+
+def parse_entry(
+    raw: Mapping[str, Any], position: int, indicators: pd.DataFrame
+) -> tuple[ValueEntry | None, list[str]]:
+    """The entry as a validated model, or None with French messages naming the row."""
+    where = row_label(indicators, raw.get("indicator_id"), raw.get("period_start"), position)
+    try:
+        entry = ValueEntry.model_validate(dict(raw))
+    except ValidationError as exc:
+        return None, _pydantic_messages(exc, where)
+    where = row_label(indicators, entry.indicator_id, entry.period_start, position)
+    errors = []
+    if entry.value is not None and not math.isfinite(entry.value):
+        errors.append(t("{row} — Valeur : saisissez un nombre fini.", row=where))
+    url = entry.evidence_url
+    if url and (
+        urlparse(url).scheme.lower() not in ("http", "https")
+        or not urlparse(url).netloc
+        or any(ch.isspace() for ch in url)
+    ):
+        errors.append(
+            t(
+                "{row} — Lien de preuve : l'adresse doit commencer par https:// ou http://.",
+                row=where,
+            )
+        )
+    return (None, errors) if errors else (entry, [])
+
+
+def _bound(v: Any) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def unit_problem(ind: Mapping[str, Any], value: float) -> str | None:
+    """Why ``value`` is impossible for the indicator's unit and scale (None when it is fine)."""
+    unit, shown = ind["unit"], fmt_number(value, 2)
+    low, high = _bound(ind["scale_min"]), _bound(ind["scale_max"])
+    if unit == "percent" and not 0 <= value <= 100:
+        return t("un pourcentage est compris entre 0 et 100 (saisi : {v}).", v=shown)
+    if unit in ("count", "persons") and (value < 0 or not float(value).is_integer()):
+        return t("un nombre entier positif ou nul est attendu (saisi : {v}).", v=shown)
+    if unit in ("eur", "hours") and value < 0:
+        return t("la valeur ne peut pas être négative (saisi : {v}).", v=shown)
+    if (low is not None and value < low) or (high is not None and value > high):
+        return t(
+            "la valeur doit être comprise entre {low} et {high} (saisi : {v}).",
+            low=fmt_number(low, 2, empty="−∞"),
+            high=fmt_number(high, 2, empty="+∞"),
+            v=shown,
+        )
+    return None
+
+
+def cumulative_problem(
+    ind: Mapping[str, Any], entry: ValueEntry, previous: float | None
+) -> str | None:
+    """A cumulative total lower than the previous month needs a comment confirming it."""
+    if ind["accumulation"] != "cumulative" or previous is None or entry.value is None:
+        return None
+    if entry.value >= previous or entry.comment:
+        return None
+    return t(
+        "cet indicateur est un cumul depuis le début : {v} est inférieur au mois précédent "
+        "({prev}). Ajoutez un commentaire qui confirme cette baisse.",
+        v=fmt_number(entry.value, 2),
+        prev=fmt_number(previous, 2),
+    )

@@ -1,0 +1,179 @@
+"""« Avant la prochaine session »: what a network still has to do, in a few queries.
+
+Milestones due before the next session (or already late), months with no value for a followed
+indicator, drafts not yet submitted, values returned by the programme team with a reason, and
+values submitted but not yet validated. Plain data: the page turns each item into a link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import or_
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from dashboard.core import clock
+from dashboard.core.db import session_scope
+from dashboard.core.permissions import Actor
+from dashboard.services.indicators.values import followed_indicators, workspace
+from models import IndicatorValue, Milestone, ProgrammeSession
+from models.enums import MilestoneStatus, ValueStatus
+
+OPEN_STATUSES = (
+    MilestoneStatus.planned.value,
+    MilestoneStatus.in_progress.value,
+    MilestoneStatus.postponed.value,
+)
+MILESTONE_COLUMNS = [
+    "id",
+    "title",
+    "owner",
+    "due_date",
+    "status",
+    "progress",
+    "session_code",
+    "version",
+    "late",
+]
+VALUE_COLUMNS = [
+    "id",
+    "indicator_id",
+    "code",
+    "label",
+    "unit",
+    "period_start",
+    "value",
+    "status",
+    "return_reason",
+    "submitted_at",
+    "version",
+]
+
+
+def last_complete_month(as_of: dt.date) -> dt.date:
+    """First day of the last month that has fully elapsed on ``as_of``."""
+    return clock.add_months(as_of, -1)
+
+
+def before_session(
+    engine: Engine, actor: Actor, network_id: int, *, as_of: dt.date | None = None
+) -> dict[str, Any]:
+    """Everything due for one network (a lead: their own; the programme team: any).
+
+    Returns ``{"network", "as_of", "next_session" (dict or None), "horizon" (date),
+    "milestones" (MILESTONE_COLUMNS, late first), "missing" (indicator × month without value),
+    "drafts", "returned", "awaiting" (VALUE_COLUMNS), "counts"}``.
+    """
+    as_of = as_of or clock.today()
+    with session_scope(engine) as session:
+        network, cohort = workspace(session, actor, network_id)
+        upcoming = session.exec(
+            select(
+                ProgrammeSession.id,
+                ProgrammeSession.code,
+                ProgrammeSession.title,
+                ProgrammeSession.session_date,
+            )
+            .where(ProgrammeSession.cohort_id == cohort.id, ProgrammeSession.session_date >= as_of)
+            .order_by(ProgrammeSession.session_date, ProgrammeSession.number)
+            .limit(1)
+        ).first()
+        next_session = dict(upcoming._mapping) if upcoming else None
+        horizon = next_session["session_date"] if next_session else cohort.end_date
+        due = Milestone.due_date <= horizon
+        if next_session:
+            due = or_(due, Milestone.session_id == next_session["id"])
+        milestone_rows = session.exec(
+            select(
+                Milestone.id,
+                Milestone.title,
+                Milestone.owner,
+                Milestone.due_date,
+                Milestone.status,
+                Milestone.progress,
+                ProgrammeSession.code,
+                Milestone.version,
+            )
+            .join(ProgrammeSession, ProgrammeSession.id == Milestone.session_id, isouter=True)
+            .where(Milestone.network_id == network_id, Milestone.status.in_(OPEN_STATUSES), due)
+            .order_by(Milestone.due_date, Milestone.id)
+        ).all()
+        indicators = followed_indicators(session, network_id)
+        value_rows = session.exec(
+            select(
+                IndicatorValue.id,
+                IndicatorValue.indicator_id,
+                IndicatorValue.period_start,
+                IndicatorValue.value,
+                IndicatorValue.status,
+                IndicatorValue.return_reason,
+                IndicatorValue.submitted_at,
+                IndicatorValue.version,
+            ).where(IndicatorValue.network_id == network_id)
+        ).all()
+
+    milestones = pd.DataFrame(milestone_rows, columns=MILESTONE_COLUMNS[:-1])
+    milestones["late"] = milestones["due_date"] < as_of
+    milestones = milestones.sort_values(["late", "due_date"], ascending=[False, True])
+
+    values = pd.DataFrame(
+        value_rows,
+        columns=[
+            "id",
+            "indicator_id",
+            "period_start",
+            "value",
+            "status",
+            "return_reason",
+            "submitted_at",
+            "version",
+        ],
+    )
+    meta = indicators[["indicator_id", "code", "label", "unit", "position"]]
+    values = values.merge(meta, on="indicator_id", how="left")
+    values = values.sort_values(["period_start", "position", "code"])
+
+    months = clock.months_between(
+        cohort.start_date, min(last_complete_month(as_of), clock.month_start(cohort.end_date))
+    )
+    expected = meta.merge(pd.DataFrame({"period_start": months}), how="cross")
+    present = values[["indicator_id", "period_start"]].assign(present=True)
+    missing = expected.merge(present, on=["indicator_id", "period_start"], how="left")
+    missing = missing[missing["present"].isna()]
+    missing = missing.sort_values(["period_start", "position", "code"])[
+        ["indicator_id", "code", "label", "unit", "period_start"]
+    ].reset_index(drop=True)
+
+    is_draft = values["status"] == ValueStatus.draft
+    has_reason = values["return_reason"].notna() & (values["return_reason"] != "")
+    returned = values[is_draft & has_reason][VALUE_COLUMNS].reset_index(drop=True)
+    drafts = values[is_draft & ~has_reason][VALUE_COLUMNS].reset_index(drop=True)
+    awaiting = values[values["status"] == ValueStatus.submitted][VALUE_COLUMNS]
+    awaiting = awaiting.reset_index(drop=True)
+    return {
+        "network": {"id": network.id, "code": network.code, "name": network.name},
+        "as_of": as_of,
+        "next_session": next_session,
+        "horizon": horizon,
+        "milestones": milestones.reset_index(drop=True),
+        "missing": missing,
+        "drafts": drafts,
+        "returned": returned,
+        "awaiting": awaiting,
+        "counts": {
+            "milestones": len(milestones),
+            "milestones_late": int(milestones["late"].sum()),
+            "missing": len(missing),
+            "drafts": len(drafts),
+            "returned": len(returned),
+            "awaiting": len(awaiting),
+        },
+    }
+
+
+def months_of(frame: pd.DataFrame) -> list[dt.date]:
+    """Distinct months of a value frame, in order (one link per month on the page)."""
+    return sorted(set(frame["period_start"])) if not frame.empty else []

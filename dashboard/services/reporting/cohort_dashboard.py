@@ -1,0 +1,352 @@
+"""The cohort dashboard's data: every aggregate the page shows, in one call.
+
+Everything is read with grouped queries (a fixed number of statements, whatever the number of
+networks) and returned as DataFrames inside :class:`DashboardData`. Network names are anonymised
+for leads when the cohort says so, here in the service, so a lead's data never holds another
+network's name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import and_, func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from dashboard.core import clock
+from dashboard.core.db import read_scope
+from dashboard.core.permissions import Actor, authorize
+from dashboard.services.indicators.progress import (
+    cohort_benchmark,
+    cohort_of,
+    network_frame,
+    progress_frame,
+)
+from dashboard.services.reporting import cohorts
+from dashboard.services.reporting import state_at_date as roadmap_state
+from dashboard.services.shared import access, audit
+from models import Alliance, IndicatorTarget, IndicatorValue, Milestone
+from models import ProgrammeSession as PS
+
+# A network is flagged stale when its latest monthly value is this many months behind the
+# latest month expected, or when this many expected months are incomplete.
+STALE_MONTHS = 2
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """What the user narrowed the dashboard to (hashable: used in cache keys)."""
+
+    period_start: dt.date | None = None  # first month shown
+    period_end: dt.date | None = None  # last month shown (values up to its end)
+    network_ids: tuple[int, ...] | None = None
+    partner_families: tuple[str, ...] | None = None
+
+
+@dataclass
+class DashboardData:
+    cohort: access.CohortInfo
+    as_of: dt.date
+    headline: dict
+    next_session: dict | None
+    last_session: dict | None
+    sessions: pd.DataFrame
+    networks: pd.DataFrame  # every network of the cohort, as the actor may see it
+    shown_network_ids: list[int]
+    milestone_counts: pd.DataFrame
+    timeline: pd.DataFrame
+    progress: pd.DataFrame
+    benchmark: pd.DataFrame
+    pipeline: pd.DataFrame
+    pipeline_day: dt.date | None
+    company_types: pd.DataFrame
+    logic_shift: pd.DataFrame
+    shift_labels: tuple[str, str]
+    maturity: pd.DataFrame
+    freshness: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def data_version(engine: Engine, actor: Actor, cohort_id: int) -> int:
+    """A number that changes with every logged write on the cohort (cache keys use it, so a
+    lead's save shows on the next rerun, also in another server process)."""
+    with read_scope(engine) as session:
+        cohort_of(session, actor, cohort_id)
+        return audit.data_version(session, cohort_id)
+
+
+def _names(frame: pd.DataFrame, networks: pd.DataFrame) -> pd.DataFrame:
+    names = networks.rename(
+        columns={"id": "network_id", "code": "network_code", "name": "network_name"}
+    )[["network_id", "network_code", "network_name", "anonymised"]]
+    names["network_id"] = names["network_id"].astype("int64")
+    frame["network_id"] = frame["network_id"].astype("int64")
+    return frame.merge(names, on="network_id", how="inner")
+
+
+def _sessions(session: Session, cohort_id: int) -> pd.DataFrame:
+    rows = session.exec(
+        select(PS.id, PS.code, PS.number, PS.kind, PS.phase, PS.title, PS.session_date, PS.host)
+        .where(PS.cohort_id == cohort_id)
+        .order_by(PS.session_date, PS.number)
+    ).all()
+    return pd.DataFrame(
+        rows, columns=["id", "code", "number", "kind", "phase", "title", "session_date", "host"]
+    )
+
+
+def shift_dates(sessions: pd.DataFrame, as_of: dt.date) -> tuple[dt.date, dt.date, tuple[str, str]]:
+    """Default comparison for the exchange → alliance shift: the first session against the last
+    one held by ``as_of`` (or today when only one was held)."""
+    past = sessions[sessions["session_date"] <= as_of]
+    if past.empty:
+        return as_of, as_of, ("", "")
+    first = past.iloc[0]
+    if len(past) == 1:
+        return first["session_date"], as_of, (first["code"], "")
+    last = past.iloc[-1]
+    return first["session_date"], last["session_date"], (first["code"], last["code"])
+
+
+def logic_shift(
+    session: Session,
+    network_ids: list[int],
+    *,
+    day_from: dt.date,
+    day_to: dt.date,
+    families: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """How alliances' relation logic moved between two dates: from_logic, to_logic, count.
+
+    "absent" stands for an alliance that did not exist yet (or was abandoned / suspended).
+    """
+    before = roadmap_state.logic_at(session, network_ids, day_from)
+    after = roadmap_state.logic_at(session, network_ids, day_to)
+    if families:
+        before = before[before["family"].isin(families)]
+        after = after[after["family"].isin(families)]
+    both = before[["alliance_id", "relation_logic"]].merge(
+        after[["alliance_id", "relation_logic"]],
+        on="alliance_id",
+        how="outer",
+        suffixes=("_from", "_to"),
+    )
+    both = both.fillna({"relation_logic_from": "absent", "relation_logic_to": "absent"})
+    counts = (
+        both.groupby(["relation_logic_from", "relation_logic_to"]).size().reset_index(name="count")
+    )
+    return counts.rename(
+        columns={"relation_logic_from": "from_logic", "relation_logic_to": "to_logic"}
+    )
+
+
+def freshness(
+    session: Session,
+    cohort: access.CohortInfo,
+    network_ids: list[int],
+    *,
+    as_of: dt.date,
+) -> pd.DataFrame:
+    """Per network: last update (values, milestones, alliances), latest month with a value,
+    months missing and a stale flag.
+
+    The months expected run from the cohort's first month to the month before ``as_of`` (values
+    of a month are entered the month after), capped at the cohort's last month. A month is
+    missing when the network has fewer values for it than indicators it follows (targets).
+    """
+    expected_last = min(clock.add_months(as_of, -1), clock.month_start(cohort.end_date))
+    expected = clock.months_between(cohort.start_date, expected_last)
+    ids = network_ids
+    values = pd.DataFrame(
+        session.exec(
+            select(
+                IndicatorValue.network_id,
+                func.max(IndicatorValue.updated_at),
+                func.max(IndicatorValue.period_start),
+            )
+            .where(IndicatorValue.network_id.in_(ids))
+            .group_by(IndicatorValue.network_id)
+        ).all(),
+        columns=["network_id", "values_updated", "last_period"],
+    )
+    activity = []
+    for model in (Milestone, Alliance):
+        activity.append(
+            pd.DataFrame(
+                session.exec(
+                    select(model.network_id, func.max(model.updated_at))
+                    .where(model.network_id.in_(ids))
+                    .group_by(model.network_id)
+                ).all(),
+                columns=["network_id", f"{model.__tablename__}_updated"],
+            )
+        )
+    followed = pd.DataFrame(
+        session.exec(
+            select(IndicatorTarget.network_id, func.count())
+            .where(IndicatorTarget.network_id.in_(ids))
+            .group_by(IndicatorTarget.network_id)
+        ).all(),
+        columns=["network_id", "followed"],
+    )
+    per_month = pd.DataFrame(
+        session.exec(
+            select(IndicatorValue.network_id, IndicatorValue.period_start, func.count())
+            .join(
+                IndicatorTarget,
+                and_(
+                    IndicatorTarget.network_id == IndicatorValue.network_id,
+                    IndicatorTarget.indicator_id == IndicatorValue.indicator_id,
+                ),
+            )
+            .where(
+                IndicatorValue.network_id.in_(ids),
+                IndicatorValue.period_start >= clock.month_start(cohort.start_date),
+                IndicatorValue.period_start <= expected_last,
+            )
+            .group_by(IndicatorValue.network_id, IndicatorValue.period_start)
+        ).all(),
+        columns=["network_id", "period_start", "count"],
+    )
+    out = pd.DataFrame({"network_id": pd.Series(ids, dtype="int64")})
+    for frame in (values, *activity, followed, per_month):
+        frame["network_id"] = frame["network_id"].astype("int64")
+    for frame in (values, *activity, followed):
+        out = out.merge(frame, on="network_id", how="left")
+    out["followed"] = out["followed"].fillna(0).astype(int)
+    stamps = out[["values_updated", "milestone_updated", "alliance_updated"]]
+    out["last_update"] = stamps.apply(pd.to_datetime).max(axis=1)
+    complete = per_month.merge(out[["network_id", "followed"]], on="network_id")
+    complete = complete[complete["count"] >= complete["followed"].clip(lower=1)]
+    complete_months = complete.groupby("network_id").size()
+    out["months_expected"] = len(expected)
+    out["months_missing"] = len(expected) - out["network_id"].map(complete_months).fillna(0).astype(
+        int
+    )
+    out["months_behind"] = [
+        _months_behind(last, expected_last, len(expected)) for last in out["last_period"]
+    ]
+    out["stale"] = (out["months_behind"] >= STALE_MONTHS) | (out["months_missing"] >= STALE_MONTHS)
+    out["expected_last_month"] = expected_last
+    return out[
+        [
+            "network_id",
+            "last_update",
+            "last_period",
+            "expected_last_month",
+            "months_expected",
+            "months_missing",
+            "months_behind",
+            "stale",
+        ]
+    ]
+
+
+def _months_behind(last: dt.date | None, expected_last: dt.date, expected: int) -> int:
+    if last is None or pd.isna(last):
+        return expected
+    if last >= expected_last:
+        return 0
+    return len(clock.months_between(last, expected_last)) - 1
+
+
+def cohort_dashboard(
+    engine: Engine,
+    actor: Actor,
+    cohort_id: int,
+    *,
+    filters: DashboardFilters | None = None,
+    shift_from: dt.date | None = None,
+    shift_to: dt.date | None = None,
+    as_of: dt.date | None = None,
+) -> DashboardData:
+    """Everything the cohort dashboard shows, for the networks and period of ``filters``.
+
+    Milestones are those due inside the period; "late" is derived at ``as_of``. Indicator
+    progress uses the values up to the period's end (per-period indicators: the sum inside the
+    period); the cohort's median and quartiles are computed on all its networks, whatever the
+    network filter. The pipeline is the current one, or the one at the period's end when that
+    is in the past (from the stage history).
+    """
+    filters = filters or DashboardFilters()
+    as_of = as_of or clock.today()
+    headline = cohorts.headline(engine, actor, cohort_id, as_of=as_of)
+    with read_scope(engine) as session:
+        cohort = cohort_of(session, actor, cohort_id)
+        for entity in ("milestone", "alliance", "indicator_value", "maturity"):
+            authorize(actor, "read", entity)
+        networks = network_frame(session, actor, cohort)
+        all_ids = [int(i) for i in networks["id"]]
+        ids = [i for i in all_ids if filters.network_ids is None or i in filters.network_ids]
+        sessions = _sessions(session, cohort.id)
+        start = clock.month_start(filters.period_start) if filters.period_start else None
+        end = clock.month_end(filters.period_end) if filters.period_end else None
+
+        counts = _names(
+            roadmap_state.milestone_counts(session, ids, as_of=as_of, start=start, end=end),
+            networks,
+        )
+        timeline = _names(
+            roadmap_state.milestone_rows(session, ids, as_of=as_of, start=start, end=end),
+            networks,
+        )
+        # Other networks' milestone titles could name them: a lead in anonymised mode sees
+        # only dates and statuses.
+        for column in ("title", "owner", "code"):
+            timeline[column] = timeline[column].astype(object)
+            timeline.loc[timeline["anonymised"], column] = None
+
+        progress_all = progress_frame(
+            session,
+            networks,
+            network_ids=all_ids,
+            period_start=filters.period_start,
+            period_end=filters.period_end,
+            as_of=as_of,
+        )
+        benchmark = cohort_benchmark(progress_all)
+        progress = progress_all[progress_all["network_id"].isin(ids)].reset_index(drop=True)
+
+        pipeline_day = end if end is not None and end < as_of else None
+        families = filters.partner_families
+        pipeline = roadmap_state.pipeline_counts(session, ids, day=pipeline_day, families=families)
+        company_types = roadmap_state.company_type_counts(
+            session, ids, day=pipeline_day, families=families
+        )
+        default_from, default_to, labels = shift_dates(sessions, as_of)
+        day_from, day_to = shift_from or default_from, shift_to or default_to
+        if shift_from or shift_to:
+            labels = (_label_for(sessions, day_from), _label_for(sessions, day_to))
+        shift = logic_shift(session, ids, day_from=day_from, day_to=day_to, families=families)
+        maturity = _names(roadmap_state.maturity_first_latest(session, ids, until=end), networks)
+        fresh = _names(freshness(session, cohort, ids, as_of=as_of), networks)
+
+    return DashboardData(
+        cohort=cohort,
+        as_of=as_of,
+        headline=headline,
+        next_session=cohorts.next_session(sessions, as_of),
+        last_session=cohorts.last_session(sessions, as_of),
+        sessions=sessions,
+        networks=networks,
+        shown_network_ids=ids,
+        milestone_counts=counts,
+        timeline=timeline,
+        progress=progress,
+        benchmark=benchmark,
+        pipeline=pipeline,
+        pipeline_day=pipeline_day,
+        company_types=company_types,
+        logic_shift=shift,
+        shift_labels=labels,
+        maturity=maturity,
+        freshness=fresh,
+    )
+
+
+def _label_for(sessions: pd.DataFrame, day: dt.date) -> str:
+    match = sessions[sessions["session_date"] == day]
+    return str(match.iloc[0]["code"]) if not match.empty else day.isoformat()

@@ -1,0 +1,206 @@
+"""Reading a cohort: which cohorts a user sees, its sessions, networks and headline figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import case, func
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from dashboard.core import clock
+from dashboard.core.db import session_scope
+from dashboard.core.errors import NotFound
+from dashboard.core.i18n import t
+from dashboard.core.permissions import Actor, authorize
+from dashboard.services.shared import access
+from models import (
+    Alliance,
+    Cohort,
+    IndicatorValue,
+    Milestone,
+    Network,
+    ProgrammeSession,
+)
+from models.enums import SIGNED_STAGES, Role
+
+
+def list_cohorts(engine: Engine, actor: Actor) -> list[access.CohortInfo]:
+    """Cohorts the actor may read, most recent first (a lead: only their network's cohort)."""
+    authorize(actor, "read", "cohort")
+    with session_scope(engine) as session:
+        stmt = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.id.desc())
+        if actor.role is Role.lead:
+            stmt = stmt.where(Cohort.id == actor.cohort_id)
+        return [access.cohort_info(c) for c in session.exec(stmt)]
+
+
+def get_cohort(engine: Engine, actor: Actor, cohort_id: int) -> access.CohortInfo:
+    """:func:`read_cohort` in its own unit of work."""
+    with session_scope(engine) as session:
+        return access.read_cohort(session, actor, cohort_id)
+
+
+def cohort_sessions(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
+    """The cohort's sessions in date order (id, code, number, kind, phase, title, date…)."""
+    get_cohort(engine, actor, cohort_id)
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(
+                ProgrammeSession.id,
+                ProgrammeSession.code,
+                ProgrammeSession.number,
+                ProgrammeSession.kind,
+                ProgrammeSession.phase,
+                ProgrammeSession.title,
+                ProgrammeSession.session_date,
+                ProgrammeSession.host,
+                ProgrammeSession.theme,
+                ProgrammeSession.version,
+            )
+            .where(ProgrammeSession.cohort_id == cohort_id)
+            .order_by(ProgrammeSession.session_date, ProgrammeSession.number)
+        ).all()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "code",
+            "number",
+            "kind",
+            "phase",
+            "title",
+            "session_date",
+            "host",
+            "theme",
+            "version",
+        ],
+    )
+
+
+def next_session(sessions: pd.DataFrame, as_of: dt.date) -> dict | None:
+    """The first session on or after ``as_of`` (None when all have taken place)."""
+    upcoming = sessions[sessions["session_date"] >= as_of]
+    return None if upcoming.empty else upcoming.iloc[0].to_dict()
+
+
+def last_session(sessions: pd.DataFrame, as_of: dt.date) -> dict | None:
+    past = sessions[sessions["session_date"] < as_of]
+    return None if past.empty else past.iloc[-1].to_dict()
+
+
+def cohort_networks(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
+    """Networks of the cohort (id, code, name, acronym, sector, region, members, fictional)."""
+    cohort = get_cohort(engine, actor, cohort_id)
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(
+                Network.id,
+                Network.code,
+                Network.name,
+                Network.acronym,
+                Network.sector,
+                Network.region_code,
+                Network.member_count,
+                Network.is_fictional,
+            )
+            .where(Network.cohort_id == cohort_id)
+            .order_by(Network.code)
+        ).all()
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "code",
+            "name",
+            "acronym",
+            "sector",
+            "region_code",
+            "member_count",
+            "is_fictional",
+        ],
+    )
+    return access.anonymise(frame, actor, cohort)
+
+
+def headline(
+    engine: Engine,
+    actor: Actor,
+    cohort_id: int,
+    *,
+    as_of: dt.date | None = None,
+    network_id: int | None = None,
+) -> dict:
+    """Headline counts for the cohort (or one network): networks, alliances signed, share in
+    contrat-alliance logic, milestones done / late, values awaiting validation."""
+    get_cohort(engine, actor, cohort_id)
+    as_of = as_of or clock.today()
+    with session_scope(engine) as session:
+        scope = select(Network.id).where(Network.cohort_id == cohort_id)
+        if network_id is not None:
+            scope = scope.where(Network.id == network_id)
+        scope = scope.scalar_subquery()
+        networks = session.exec(
+            select(func.count()).select_from(Network).where(Network.id.in_(scope))
+        ).one()
+        signed = Alliance.stage.in_(SIGNED_STAGES)
+        a_total, a_signed, a_alliance = session.exec(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((signed, 1), else_=0)), 0),
+                func.coalesce(
+                    func.sum(case((Alliance.relation_logic == "alliance", 1), else_=0)), 0
+                ),
+            ).where(Alliance.network_id.in_(scope), Alliance.stage != "abandoned")
+        ).one()
+        late = Milestone.status.in_(["planned", "in_progress", "postponed"]) & (
+            Milestone.due_date < as_of
+        )
+        m_total, m_done, m_late = session.exec(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((Milestone.status == "done", 1), else_=0)), 0),
+                func.coalesce(func.sum(case((late, 1), else_=0)), 0),
+            ).where(Milestone.network_id.in_(scope), Milestone.status != "cancelled")
+        ).one()
+        awaiting = session.exec(
+            select(func.count())
+            .select_from(IndicatorValue)
+            .where(IndicatorValue.network_id.in_(scope), IndicatorValue.status == "submitted")
+        ).one()
+        last_update = session.exec(
+            select(func.max(IndicatorValue.updated_at)).where(IndicatorValue.network_id.in_(scope))
+        ).one()
+    return {
+        "networks": int(networks),
+        "alliances": int(a_total),
+        "alliances_signed": int(a_signed),
+        "alliance_logic_share": (int(a_alliance) / int(a_total)) if a_total else None,
+        "milestones": int(m_total),
+        "milestones_done": int(m_done),
+        "milestones_late": int(m_late),
+        "values_awaiting_validation": int(awaiting),
+        "last_value_update": last_update,
+    }
+
+
+def default_cohort_id(engine: Engine, actor: Actor) -> int | None:
+    """The lead's cohort, otherwise the most recent active cohort (or the most recent one)."""
+    if actor.role is Role.lead:
+        return actor.cohort_id
+    cohorts = list_cohorts(engine, actor)
+    for c in cohorts:
+        if c.status == "active":
+            return c.id
+    return cohorts[0].id if cohorts else None
+
+
+def network_name(engine: Engine, actor: Actor, network_id: int) -> dict:
+    """Code, name and cohort of one network the actor may read."""
+    authorize(actor, "read", "network")
+    with session_scope(engine) as session:
+        n = session.get(Network, network_id)
+        if n is None or (actor.role is Role.lead and n.cohort_id != actor.cohort_id):
+            raise NotFound(t("Ce réseau n'existe pas ou ne vous est pas accessible."))
+        return {"id": n.id, "code": n.code, "name": n.name, "cohort_id": n.cohort_id}

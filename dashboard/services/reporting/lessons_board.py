@@ -1,0 +1,150 @@
+"""The cohort's lessons board: lessons by category and capitalisation status, respecting each
+lesson's visibility.
+
+Who sees what (visibility is the writing network's consent to share):
+
+- steering committee and programme team: every lesson of the cohort;
+- a network lead: their own network's lessons (whatever their visibility), and the "cohort" and
+  "public" lessons of the others and the collective ones;
+- ministry staff: "cohort" and "public" lessons.
+
+When the cohort anonymises networks for leads, a lead sees other networks as "Réseau A"…, their
+names and acronyms are replaced in lesson texts too, and their alliances' titles are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, or_, true
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from dashboard.core.db import read_scope
+from dashboard.core.i18n import t
+from dashboard.core.permissions import Actor, authorize
+from dashboard.services.indicators.progress import cohort_of, network_frame
+from models import Alliance, Lesson, Network, ProgrammeSession
+from models.enums import Role
+
+SHARED = ("cohort", "public")
+
+
+@dataclass
+class LessonsBoard:
+    lessons: pd.DataFrame
+    counts: pd.DataFrame  # category, capitalisation, count (grouped in SQL)
+
+
+def visibility_filter(actor: Actor):
+    """SQL condition on Lesson for the lessons ``actor`` may read (see the module docstring)."""
+    if actor.role in (Role.steering, Role.admin):
+        return true()
+    if actor.role is Role.lead:
+        return or_(Lesson.network_id == actor.network_id, Lesson.visibility.in_(SHARED))
+    return Lesson.visibility.in_(SHARED)
+
+
+def _scrub(text: str, replacements: list[tuple[re.Pattern, str]]) -> str:
+    for pattern, label in replacements:
+        text = pattern.sub(label, text)
+    return text
+
+
+def lessons_board(
+    engine: Engine,
+    actor: Actor,
+    cohort_id: int,
+    *,
+    network_ids: Iterable[int] | None = None,
+    categories: Iterable[str] | None = None,
+    capitalisation: Iterable[str] | None = None,
+    include_collective: bool = True,
+) -> LessonsBoard:
+    """The lessons ``actor`` may read in the cohort, filtered, most advanced first."""
+    with read_scope(engine) as session:
+        cohort = cohort_of(session, actor, cohort_id)
+        authorize(actor, "read", "lesson")
+        networks = network_frame(session, actor, cohort)
+        conditions = [Lesson.cohort_id == cohort_id, visibility_filter(actor)]
+        if network_ids is not None:
+            ids = [int(i) for i in network_ids]
+            conditions.append(
+                or_(Lesson.network_id.in_(ids), Lesson.network_id.is_(None))
+                if include_collective
+                else Lesson.network_id.in_(ids)
+            )
+        elif not include_collective:
+            conditions.append(Lesson.network_id.is_not(None))
+        if categories:
+            conditions.append(Lesson.category.in_(list(categories)))
+        if capitalisation:
+            conditions.append(Lesson.capitalisation.in_(list(capitalisation)))
+        rows = session.exec(
+            select(
+                Lesson.id,
+                Lesson.code,
+                Lesson.network_id,
+                ProgrammeSession.code,
+                Lesson.category,
+                Lesson.capitalisation,
+                Lesson.visibility,
+                Lesson.statement,
+                Alliance.title,
+                Lesson.updated_at,
+            )
+            .outerjoin(ProgrammeSession, ProgrammeSession.id == Lesson.session_id)
+            .outerjoin(Alliance, Alliance.id == Lesson.alliance_id)
+            .where(*conditions)
+            .order_by(Lesson.category, Lesson.capitalisation.desc(), Lesson.id)
+        ).all()
+        counts = session.exec(
+            select(Lesson.category, Lesson.capitalisation, func.count())
+            .where(*conditions)
+            .group_by(Lesson.category, Lesson.capitalisation)
+        ).all()
+        hidden = networks[networks["anonymised"]]
+        real: dict[int, tuple[str, str | None]] = {}
+        if not hidden.empty:
+            found = session.exec(
+                select(Network.id, Network.name, Network.acronym).where(
+                    Network.id.in_([int(i) for i in hidden["id"]])
+                )
+            ).all()
+            real = {r[0]: (r[1], r[2]) for r in found}
+    lessons = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "code",
+            "network_id",
+            "session_code",
+            "category",
+            "capitalisation",
+            "visibility",
+            "statement",
+            "alliance_title",
+            "updated_at",
+        ],
+    )
+    shown = networks.set_index("id")
+    lessons["network_code"] = lessons["network_id"].map(shown["code"])
+    lessons["network_name"] = lessons["network_id"].map(shown["name"]).fillna(t("Collectif"))
+    lessons["anonymised"] = lessons["network_id"].map(shown["anonymised"]).fillna(False)
+    if real:
+        replacements = []
+        for nid, (name, acronym) in real.items():
+            label = shown.loc[nid, "name"]
+            replacements.append((re.compile(re.escape(name), re.IGNORECASE), label))
+            if acronym:
+                replacements.append((re.compile(rf"\b{re.escape(acronym)}\b"), label))
+        lessons["statement"] = lessons["statement"].map(lambda s: _scrub(s, replacements))
+        lessons["alliance_title"] = lessons["alliance_title"].astype(object)
+        lessons.loc[lessons["anonymised"].astype(bool), "alliance_title"] = None
+    return LessonsBoard(
+        lessons=lessons,
+        counts=pd.DataFrame(counts, columns=["category", "capitalisation", "count"]),
+    )

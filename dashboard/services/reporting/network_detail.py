@@ -1,0 +1,154 @@
+"""One network seen from the cohort: roadmap, alliances with their stage history, indicator
+trends against baseline and target, maturity and lessons (the dashboard's drill-down).
+
+A lead of an anonymised cohort who opens another network gets aggregates only: counts by status
+and stage, progress percentages and maturity levels, never a name, a title or a raw value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from dashboard.core import clock
+from dashboard.core.db import read_scope
+from dashboard.core.errors import NotFound
+from dashboard.core.i18n import t
+from dashboard.core.permissions import Actor, authorize
+from dashboard.services.indicators.progress import (
+    cohort_of,
+    monthly_values,
+    network_frame,
+    progress_frame,
+)
+from dashboard.services.reporting import cohorts
+from dashboard.services.reporting import state_at_date as roadmap_state
+from dashboard.services.reporting.lessons_board import lessons_board
+from models import Network, ProgrammeSession
+
+# What an anonymised view keeps of the progress frame: no raw values, no targets.
+AGGREGATE_PROGRESS = [
+    "indicator_code",
+    "indicator_label",
+    "unit",
+    "accumulation",
+    "progress",
+    "progress_raw",
+]
+
+
+@dataclass
+class NetworkDetail:
+    network: dict
+    anonymised: bool
+    as_of: dt.date
+    headline: dict
+    sessions: pd.DataFrame
+    milestone_counts: pd.DataFrame
+    milestones: pd.DataFrame
+    pipeline: pd.DataFrame
+    alliances: pd.DataFrame
+    stage_history: pd.DataFrame
+    progress: pd.DataFrame
+    values: pd.DataFrame
+    maturity: pd.DataFrame
+    lessons: pd.DataFrame
+
+
+def network_choices(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
+    """The networks the selector offers (code, name), as the actor may see them: a lead's own
+    network first."""
+    with read_scope(engine) as session:
+        cohort = cohort_of(session, actor, cohort_id)
+        frame = network_frame(session, actor, cohort)
+    if actor.network_id is not None:
+        frame = pd.concat(
+            [frame[frame["id"] == actor.network_id], frame[frame["id"] != actor.network_id]]
+        )
+    return frame[["code", "name", "anonymised"]].reset_index(drop=True)
+
+
+def network_detail(
+    engine: Engine,
+    actor: Actor,
+    cohort_id: int,
+    network_code: str,
+    *,
+    as_of: dt.date | None = None,
+) -> NetworkDetail:
+    """Everything the network page shows for ``network_code`` (as the actor sees codes: a lead
+    of an anonymised cohort passes "A", "B"… for the other networks)."""
+    as_of = as_of or clock.today()
+    with read_scope(engine) as session:
+        cohort = cohort_of(session, actor, cohort_id)
+        for entity in ("network", "milestone", "alliance", "indicator_value", "maturity"):
+            authorize(actor, "read", entity)
+        networks = network_frame(session, actor, cohort)
+        match = networks[networks["code"] == network_code]
+        if match.empty:
+            raise NotFound(t("Ce réseau n'existe pas dans cette cohorte."))
+        shown = match.iloc[0]
+        nid = int(shown["id"])
+        anonymised = bool(shown["anonymised"])
+        net = session.get(Network, nid)
+        info = {
+            "code": str(shown["code"]),
+            "name": str(shown["name"]),
+            "sector": None if anonymised else net.sector,
+            "region_code": None if anonymised else net.region_code,
+            "member_count": None if anonymised else net.member_count,
+            "is_fictional": net.is_fictional,
+            "own": nid == actor.network_id,
+        }
+        sessions = pd.DataFrame(
+            session.exec(
+                select(ProgrammeSession.code, ProgrammeSession.session_date)
+                .where(ProgrammeSession.cohort_id == cohort_id)
+                .order_by(ProgrammeSession.session_date)
+            ).all(),
+            columns=["code", "session_date"],
+        )
+        counts = roadmap_state.milestone_counts(session, [nid], as_of=as_of)
+        pipeline = roadmap_state.pipeline_counts(session, [nid])
+        progress = progress_frame(session, networks, network_ids=[nid], key_only=False, as_of=as_of)
+        maturity = roadmap_state.maturity_first_latest(session, [nid])
+        maturity["network_name"] = info["name"]
+        if anonymised:
+            milestones = alliances = history = values = pd.DataFrame()
+            progress = progress[AGGREGATE_PROGRESS]
+        else:
+            milestones = roadmap_state.milestone_rows(session, [nid], as_of=as_of)
+            milestones["network_name"] = info["name"]
+            alliances = roadmap_state.alliance_rows(session, [nid])
+            history = roadmap_state.stage_history(session, [nid])
+            values = monthly_values(session, [nid], period_end=as_of)
+    headline = cohorts.headline(engine, actor, cohort_id, as_of=as_of, network_id=nid)
+    if anonymised:
+        headline.pop("last_value_update", None)
+    lessons = (
+        pd.DataFrame()
+        if anonymised
+        else lessons_board(
+            engine, actor, cohort_id, network_ids=[nid], include_collective=False
+        ).lessons
+    )
+    return NetworkDetail(
+        network=info,
+        anonymised=anonymised,
+        as_of=as_of,
+        headline=headline,
+        sessions=sessions,
+        milestone_counts=counts,
+        milestones=milestones,
+        pipeline=pipeline,
+        alliances=alliances,
+        stage_history=history,
+        progress=progress,
+        values=values,
+        maturity=maturity,
+        lessons=lessons,
+    )

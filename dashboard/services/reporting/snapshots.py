@@ -1,0 +1,234 @@
+"""Snapshots: a frozen copy of a cohort's state at a session, and "what changed" since.
+
+A snapshot's payload holds, for every network of the cohort: milestones (due date, status, done
+date, derived status), alliances (stage, relation logic, partner family), every indicator's
+current value, baseline and target (per accumulation rule, see ``indicators_progress``), and the
+latest maturity levels. It is immutable: this module offers no update or delete, and a label can
+be used only once per cohort. Comparing two snapshots, or a snapshot and now, goes through the
+same state builder, so both sides are computed alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, select
+
+from dashboard.core import clock
+from dashboard.core.db import session_scope
+from dashboard.core.errors import NotFound, ValidationFailed
+from dashboard.core.i18n import fmt_datetime, t
+from dashboard.core.permissions import Actor, authorize
+from dashboard.services.indicators.progress import cohort_of, network_frame, progress_frame
+from dashboard.services.reporting import state_at_date as roadmap_state
+from dashboard.services.reporting.snapshot_diff import SnapshotDiff, diff_states
+from dashboard.services.shared import audit
+from models import Cohort, Network, ProgrammeSession, Snapshot, User
+
+PAYLOAD_SCHEMA = 1
+MILESTONE_KEYS = ["id", "network_id", "title", "due_date", "done_date", "status", "derived_status"]
+ALLIANCE_KEYS = [
+    "id",
+    "network_id",
+    "title",
+    "partner_name",
+    "family",
+    "stage",
+    "relation_logic",
+    "company_type",
+]
+INDICATOR_KEYS = [
+    "network_id",
+    "indicator_code",
+    "indicator_label",
+    "unit",
+    "accumulation",
+    "baseline",
+    "target",
+    "initial_target",
+    "current",
+    "last_period",
+    "progress",
+]
+MATURITY_KEYS = ["network_id", "assessor", "axis", "latest_session", "latest_level"]
+
+
+class SnapshotInput(SQLModel):
+    label: str = Field(min_length=1, max_length=200)
+    session_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    id: int
+    label: str
+    session_id: int | None
+    taken_at: dt.datetime
+
+
+def _plain(value):
+    """A JSON-ready scalar: None for any missing value, ISO text for dates."""
+    if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
+
+
+def _records(frame: pd.DataFrame, keys: list[str]) -> list[dict]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame[keys].to_dict("records")]
+
+
+def build_state(session: Session, cohort_id: int, *, as_of: dt.date) -> dict:
+    """The cohort's state as JSON-ready data (a fixed number of grouped queries)."""
+    networks = pd.DataFrame(
+        session.exec(
+            select(Network.id, Network.code, Network.name).where(Network.cohort_id == cohort_id)
+        ).all(),
+        columns=["id", "code", "name"],
+    )
+    ids = [int(i) for i in networks["id"]]
+    milestones = roadmap_state.milestone_rows(session, ids, as_of=as_of)
+    alliances = roadmap_state.alliance_rows(session, ids)
+    indicators = progress_frame(session, networks, key_only=False, as_of=as_of)
+    maturity = roadmap_state.maturity_first_latest(session, ids)
+    return {
+        "schema": PAYLOAD_SCHEMA,
+        "as_of": as_of.isoformat(),
+        "networks": _records(networks, ["id", "code", "name"]),
+        "milestones": _records(milestones, MILESTONE_KEYS),
+        "alliances": _records(alliances, ALLIANCE_KEYS),
+        "indicators": _records(indicators, INDICATOR_KEYS),
+        "maturity": _records(maturity, MATURITY_KEYS),
+    }
+
+
+def take_snapshot(
+    engine: Engine,
+    actor: Actor,
+    cohort_id: int,
+    *,
+    label: str,
+    session_id: int | None = None,
+    as_of: dt.date | None = None,
+) -> SnapshotInfo:
+    """Freeze the cohort's current state under ``label`` (unique within the cohort)."""
+    authorize(actor, "create", "snapshot")
+    try:
+        data = SnapshotInput(label=(label or "").strip(), session_id=session_id)
+    except ValidationError:
+        raise ValidationFailed([t("Libellé : obligatoire, 200 caractères au plus.")]) from None
+    as_of = as_of or clock.today()
+    with session_scope(engine) as session:
+        # Lock the cohort row (PostgreSQL; SQLite writes are serialised already) so that two
+        # snapshots with one label cannot race past the check below.
+        cohort = session.exec(
+            select(Cohort).where(Cohort.id == cohort_id).with_for_update()
+        ).first()
+        if cohort is None:
+            raise NotFound(t("Cette cohorte n'existe pas."))
+        if data.session_id is not None:
+            ps = session.get(ProgrammeSession, data.session_id)
+            if ps is None or ps.cohort_id != cohort_id:
+                raise ValidationFailed([t("Session : elle n'appartient pas à cette cohorte.")])
+        taken = session.exec(
+            select(Snapshot.id, Snapshot.taken_at).where(
+                Snapshot.cohort_id == cohort_id, Snapshot.label == data.label
+            )
+        ).first()
+        if taken is not None:
+            raise ValidationFailed(
+                [
+                    t(
+                        "Libellé : un instantané « {label} » existe déjà (pris le {when}) ; "
+                        "un instantané ne se remplace pas, choisissez un autre libellé.",
+                        label=data.label,
+                        when=fmt_datetime(taken[1]),
+                    )
+                ]
+            )
+        row = Snapshot(
+            cohort_id=cohort_id,
+            session_id=data.session_id,
+            label=data.label,
+            taken_by_id=actor.id,
+            payload=build_state(session, cohort_id, as_of=as_of),
+        )
+        session.add(row)
+        session.flush()
+        audit.log_create(
+            session, actor, "snapshot", row, fields=["label", "session_id"], cohort_id=cohort_id
+        )
+        return SnapshotInfo(row.id, row.label, row.session_id, row.taken_at)
+
+
+def list_snapshots(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
+    """The cohort's snapshots, most recent first: id, label, session, taken_at, taken_by."""
+    with session_scope(engine) as session:
+        cohort_of(session, actor, cohort_id)
+        authorize(actor, "read", "snapshot")
+        rows = session.exec(
+            select(
+                Snapshot.id,
+                Snapshot.label,
+                ProgrammeSession.code,
+                ProgrammeSession.session_date,
+                Snapshot.taken_at,
+                User.full_name,
+            )
+            .outerjoin(ProgrammeSession, ProgrammeSession.id == Snapshot.session_id)
+            .outerjoin(User, User.id == Snapshot.taken_by_id)
+            .where(Snapshot.cohort_id == cohort_id)
+            .order_by(Snapshot.taken_at.desc(), Snapshot.id.desc())
+        ).all()
+    return pd.DataFrame(
+        rows, columns=["id", "label", "session_code", "session_date", "taken_at", "taken_by"]
+    )
+
+
+def _load(session: Session, cohort_id: int, snapshot_id: int) -> Snapshot:
+    row = session.get(Snapshot, snapshot_id)
+    if row is None or row.cohort_id != cohort_id:
+        raise NotFound(t("Cet instantané n'existe pas dans cette cohorte."))
+    return row
+
+
+def compare_snapshots(
+    engine: Engine,
+    actor: Actor,
+    cohort_id: int,
+    *,
+    before_id: int,
+    after_id: int | None = None,
+    as_of: dt.date | None = None,
+) -> SnapshotDiff:
+    """What changed from snapshot ``before_id`` to snapshot ``after_id`` (None: to now).
+
+    Milestones added / done / slipped (due date pushed back) / newly late / cancelled /
+    removed; alliance stage changes (new alliances included); indicator deltas (current value,
+    target and progress); maturity deltas; and a summary per network and for the cohort.
+    Network names are anonymised for leads when the cohort says so, and the titles of other
+    networks' milestones and alliances are then left out.
+    """
+    as_of = as_of or clock.today()
+    with session_scope(engine) as session:
+        cohort = cohort_of(session, actor, cohort_id)
+        authorize(actor, "read", "snapshot")
+        before = _load(session, cohort_id, before_id)
+        before_payload, before_label = before.payload, before.label
+        if after_id is None:
+            after_payload = build_state(session, cohort_id, as_of=as_of)
+            after_label = t("Aujourd'hui")
+        else:
+            after = _load(session, cohort_id, after_id)
+            after_payload, after_label = after.payload, after.label
+        networks = network_frame(session, actor, cohort)
+    return diff_states(
+        before_payload, after_payload, networks, before_label=before_label, after_label=after_label
+    )

@@ -1,0 +1,374 @@
+"""A network's alliances (add, edit, list).
+
+The partner is picked from the shared list or added to it with its family. Le RAMEAU's company
+partnership type is required when the partner is a company or a foundation and refused
+otherwise. Stage moves are in :mod:`dashboard.services.roadmap.stages`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+from pydantic import field_validator
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, select
+
+from dashboard.core import clock
+from dashboard.core.db import session_scope
+from dashboard.core.errors import ValidationFailed
+from dashboard.core.i18n import label_of, t
+from dashboard.core.permissions import Actor, authorize
+from dashboard.services.roadmap.partners import find_or_create_partner
+from dashboard.services.roadmap.stages import resume_stages
+from dashboard.services.shared import audit
+from dashboard.services.shared.access import (
+    clean,
+    field_error,
+    owned_row,
+    readable_network,
+    update_owned,
+    validate,
+    writable_network,
+)
+from models import Alliance, AllianceStageChange, Network, Objective, Partner
+from models.enums import (
+    SIGNED_STAGES,
+    TERMINAL_STAGES,
+    AllianceStage,
+    CompanyPartnershipType,
+    PartnerFamily,
+    RelationLogic,
+)
+
+# Partner families for which Le RAMEAU's company partnership type applies.
+COMPANY_FAMILIES = {PartnerFamily.company.value, PartnerFamily.foundation.value}
+
+
+ALLIANCE_LABELS = {
+    "title": "Intitulé",
+    "partner_id": "Partenaire",
+    "company_type": "Type de partenariat entreprise",
+    "relation_logic": "Logique de relation",
+    "expected_value_eur": "Valeur attendue (€)",
+    "objective_id": "Objectif",
+    "description": "Description",
+    "stage": "Étape",
+    "stage_date": "Date de l'étape",
+}
+
+
+class AllianceInput(SQLModel):
+    title: str = Field(min_length=1, max_length=200)
+    company_type: CompanyPartnershipType | None = None
+    relation_logic: RelationLogic = RelationLogic.exchange
+    expected_value_eur: float | None = Field(default=None, ge=0)
+    objective_id: int | None = None
+    description: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("expected_value_eur")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError(t("doit être un nombre"))
+        return value
+
+
+def _alliance_input(session: Session, network_id: int, family: str, data: dict) -> AllianceInput:
+    """Validate the fields, the company type against the partner family, and the objective."""
+    obj, errors = validate(
+        AllianceInput,
+        {k: clean(v) for k, v in data.items()},
+        labels=ALLIANCE_LABELS,
+        enums={"company_type": CompanyPartnershipType, "relation_logic": RelationLogic},
+    )
+    if obj is not None:
+        company_label = t(ALLIANCE_LABELS["company_type"])
+        if family in COMPANY_FAMILIES and obj.company_type is None:
+            errors.append(
+                field_error(
+                    "",
+                    company_label,
+                    t(
+                        "est obligatoire pour un partenaire de la famille « {family} »",
+                        family=label_of(PartnerFamily, family),
+                    ),
+                )
+            )
+        if family not in COMPANY_FAMILIES and obj.company_type is not None:
+            errors.append(
+                field_error(
+                    "",
+                    company_label,
+                    t(
+                        "ne s'applique qu'aux entreprises et fondations (partenaire de la "
+                        "famille « {family} »)",
+                        family=label_of(PartnerFamily, family),
+                    ),
+                )
+            )
+        if obj.objective_id is not None:
+            objective = session.get(Objective, obj.objective_id)
+            if objective is None or objective.network_id != network_id:
+                errors.append(
+                    field_error(
+                        "",
+                        t(ALLIANCE_LABELS["objective_id"]),
+                        t("désigne un objectif qui n'appartient pas à ce réseau"),
+                    )
+                )
+    if errors:
+        raise ValidationFailed(errors)
+    return obj
+
+
+def _resolve_partner(
+    session: Session,
+    actor: Actor,
+    network,
+    partner_id: Any,
+    new_partner_name: Any,
+    new_partner_family: Any,
+) -> Partner:
+    if clean(new_partner_name) is not None:
+        return find_or_create_partner(
+            session,
+            actor,
+            new_partner_name,
+            new_partner_family,
+            network_id=network.id,
+            cohort_id=network.cohort_id,
+        )
+    partner = None
+    if clean(partner_id) is not None:
+        try:
+            partner = session.get(Partner, int(partner_id))
+        except (TypeError, ValueError):
+            partner = None
+    if partner is None:
+        raise ValidationFailed(
+            field_error(
+                "",
+                t(ALLIANCE_LABELS["partner_id"]),
+                t("est obligatoire : choisissez un partenaire de la liste ou ajoutez-en un"),
+            )
+        )
+    return partner
+
+
+def create_alliance(
+    engine: Engine,
+    actor: Actor,
+    network_id: int,
+    *,
+    title: str,
+    partner_id: int | None = None,
+    new_partner_name: str | None = None,
+    new_partner_family: str | None = None,
+    company_type: str | None = None,
+    relation_logic: str = RelationLogic.exchange.value,
+    expected_value_eur: float | None = None,
+    objective_id: int | None = None,
+    description: str | None = None,
+    stage: str = AllianceStage.identified.value,
+    stage_date: dt.date | None = None,
+    as_of: dt.date | None = None,
+) -> dict:
+    """Add an alliance with an existing partner (``partner_id``) or a new one
+    (``new_partner_name`` + ``new_partner_family``, added to the shared list).
+
+    The alliance starts at ``stage`` (any non-terminal stage, recorded as its first stage
+    change, dated ``stage_date`` or today). Returns ``{"id", "version"}``.
+    """
+    today = as_of or clock.today()
+    with session_scope(engine) as session:
+        network = writable_network(session, actor, "alliance", network_id)
+        partner = _resolve_partner(
+            session, actor, network, partner_id, new_partner_name, new_partner_family
+        )
+        data = _alliance_input(
+            session,
+            network.id,
+            partner.family,
+            {
+                "title": title,
+                "company_type": company_type,
+                "relation_logic": relation_logic,
+                "expected_value_eur": expected_value_eur,
+                "objective_id": objective_id,
+                "description": description,
+            },
+        )
+        stage = clean(stage) or AllianceStage.identified.value
+        stage_label = t(ALLIANCE_LABELS["stage"])
+        if stage not in AllianceStage.__members__ or stage in TERMINAL_STAGES:
+            raise ValidationFailed(
+                field_error(
+                    "", stage_label, t("doit être une étape en cours (ni suspendue ni abandonnée)")
+                )
+            )
+        on = stage_date or today
+        date_label = t(ALLIANCE_LABELS["stage_date"])
+        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+            raise ValidationFailed(
+                field_error("", date_label, t("doit être une date valide (jj/mm/aaaa)"))
+            )
+        if on > today:
+            raise ValidationFailed(field_error("", date_label, t("ne peut pas être future")))
+        row = Alliance(
+            network_id=network.id,
+            partner_id=partner.id,
+            objective_id=data.objective_id,
+            title=data.title,
+            company_type=data.company_type.value if data.company_type else None,
+            relation_logic=data.relation_logic.value,
+            stage=stage,
+            stage_changed_on=on,
+            signed_on=on if stage in SIGNED_STAGES else None,
+            expected_value_eur=data.expected_value_eur,
+            description=data.description,
+        )
+        session.add(row)
+        session.flush()
+        session.add(
+            AllianceStageChange(
+                alliance_id=row.id,
+                from_stage=None,
+                to_stage=stage,
+                changed_on=on,
+                changed_by_id=actor.id,
+            )
+        )
+        audit.log_create(
+            session,
+            actor,
+            "alliance",
+            row,
+            fields=[
+                "title",
+                "partner_id",
+                "objective_id",
+                "company_type",
+                "relation_logic",
+                "stage",
+                "signed_on",
+                "expected_value_eur",
+                "description",
+            ],
+            network_id=network.id,
+            cohort_id=network.cohort_id,
+        )
+        return {"id": row.id, "version": row.version}
+
+
+def update_alliance(
+    engine: Engine,
+    actor: Actor,
+    alliance_id: int,
+    version: int,
+    *,
+    title: str,
+    partner_id: int | None = None,
+    new_partner_name: str | None = None,
+    new_partner_family: str | None = None,
+    company_type: str | None = None,
+    relation_logic: str = RelationLogic.exchange.value,
+    expected_value_eur: float | None = None,
+    objective_id: int | None = None,
+    description: str | None = None,
+) -> dict:
+    """Edit an alliance's description fields (the stage moves through
+    :func:`dashboard.services.roadmap.stages.move_alliance_stage`)."""
+    with session_scope(engine) as session:
+        row = owned_row(
+            session, actor, Alliance, alliance_id, entity="alliance", what=t("Cette alliance")
+        )
+        network = session.get(Network, row.network_id)
+        partner = _resolve_partner(
+            session, actor, network, partner_id, new_partner_name, new_partner_family
+        )
+        data = _alliance_input(
+            session,
+            network.id,
+            partner.family,
+            {
+                "title": title,
+                "company_type": company_type,
+                "relation_logic": relation_logic,
+                "expected_value_eur": expected_value_eur,
+                "objective_id": objective_id,
+                "description": description,
+            },
+        )
+        changes = {
+            "title": data.title,
+            "partner_id": partner.id,
+            "objective_id": data.objective_id,
+            "company_type": data.company_type.value if data.company_type else None,
+            "relation_logic": data.relation_logic.value,
+            "expected_value_eur": data.expected_value_eur,
+            "description": data.description,
+        }
+        what = t("L'alliance « {title} »", title=row.title)
+        return update_owned(
+            session, actor, Alliance, row, version, changes, entity="alliance", what=what
+        )
+
+
+def list_alliances(engine: Engine, actor: Actor, network_id: int) -> pd.DataFrame:
+    """The network's alliances with partner and objective (one grouped query each), plus
+    ``resume_stage``: for a suspended alliance, the stage it had before."""
+    authorize(actor, "read", "alliance")
+    columns = [
+        "id",
+        "code",
+        "title",
+        "partner_id",
+        "partner_name",
+        "partner_family",
+        "company_type",
+        "relation_logic",
+        "stage",
+        "stage_changed_on",
+        "signed_on",
+        "expected_value_eur",
+        "objective_id",
+        "objective_title",
+        "description",
+        "version",
+    ]
+    with session_scope(engine) as session:
+        readable_network(session, actor, network_id)
+        rows = session.exec(
+            select(
+                Alliance.id,
+                Alliance.code,
+                Alliance.title,
+                Alliance.partner_id,
+                Partner.name,
+                Partner.family,
+                Alliance.company_type,
+                Alliance.relation_logic,
+                Alliance.stage,
+                Alliance.stage_changed_on,
+                Alliance.signed_on,
+                Alliance.expected_value_eur,
+                Alliance.objective_id,
+                Objective.title,
+                Alliance.description,
+                Alliance.version,
+            )
+            .join(Partner, Partner.id == Alliance.partner_id)
+            .outerjoin(Objective, Objective.id == Alliance.objective_id)
+            .where(Alliance.network_id == network_id)
+            .order_by(Alliance.id)
+        ).all()
+        resume = resume_stages(session, network_id)
+    df = pd.DataFrame(rows, columns=columns)
+    df["resume_stage"] = [
+        resume.get(i) if s == AllianceStage.suspended.value else None
+        for i, s in zip(df["id"], df["stage"], strict=True)
+    ]
+    return df

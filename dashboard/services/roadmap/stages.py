@@ -1,0 +1,224 @@
+"""Moving an alliance along its stages, and the stage history.
+
+The rules:
+
+- forward along identified → contacted → scoping → preparing → signed → running → evaluating →
+  renewed; steps may be skipped (a monthly update often catches up on several steps at once), a
+  move backward is refused;
+- any non-terminal stage → suspended or abandoned, with a required reason;
+- suspended → back to the stage it had before the suspension (resume, with a required comment),
+  or → abandoned (with a reason);
+- abandoned is final.
+
+Each move writes an :class:`AllianceStageChange` (from, to, date, who, comment), updates
+``Alliance.stage`` / ``stage_changed_on`` / ``signed_on`` (first time an agreement exists) with
+the version the user saw, and writes change-log rows carrying the comment as reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from dashboard.core import clock
+from dashboard.core.db import session_scope
+from dashboard.core.errors import ConflictError, NotFound, ValidationFailed
+from dashboard.core.i18n import fmt_date, label_of, t
+from dashboard.core.permissions import Actor, authorize
+from dashboard.services.shared import audit
+from dashboard.services.shared.access import clean, field_error, owned_row, readable_network
+from models import Alliance, AllianceStageChange, Network, User
+from models.enums import SIGNED_STAGES, AllianceStage
+
+PIPELINE = [
+    AllianceStage.identified.value,
+    AllianceStage.contacted.value,
+    AllianceStage.scoping.value,
+    AllianceStage.preparing.value,
+    AllianceStage.signed.value,
+    AllianceStage.running.value,
+    AllianceStage.evaluating.value,
+    AllianceStage.renewed.value,
+]
+SUSPENDED = AllianceStage.suspended.value
+ABANDONED = AllianceStage.abandoned.value
+REASON_LABEL = "Motif / commentaire"
+
+
+def allowed_transitions(stage: str, resume_to: str | None = None) -> list[str]:
+    """Stages an alliance at ``stage`` may move to. ``resume_to`` is, for a suspended alliance,
+    the stage it had before (None when unknown: any pipeline stage is then accepted)."""
+    if stage in PIPELINE:
+        return PIPELINE[PIPELINE.index(stage) + 1 :] + [SUSPENDED, ABANDONED]
+    if stage == SUSPENDED:
+        return ([resume_to] if resume_to in PIPELINE else list(PIPELINE)) + [ABANDONED]
+    return []
+
+
+def needs_comment(stage: str, to_stage: str) -> bool:
+    """Suspending, abandoning and resuming all need a written reason."""
+    return to_stage in (SUSPENDED, ABANDONED) or stage == SUSPENDED
+
+
+def resume_stages(session: Session, network_id: int) -> dict[int, str | None]:
+    """For each alliance of the network, the stage it left on its latest suspension."""
+    latest = (
+        select(AllianceStageChange.alliance_id, func.max(AllianceStageChange.id).label("last_id"))
+        .join(Alliance, Alliance.id == AllianceStageChange.alliance_id)
+        .where(Alliance.network_id == network_id, AllianceStageChange.to_stage == SUSPENDED)
+        .group_by(AllianceStageChange.alliance_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(AllianceStageChange.alliance_id, AllianceStageChange.from_stage).join(
+            latest, latest.c.last_id == AllianceStageChange.id
+        )
+    ).all()
+    return {alliance_id: from_stage for alliance_id, from_stage in rows}
+
+
+def _refusal(stage: str, to_stage: str, resume_to: str | None) -> str:
+    names = {"from": label_of(AllianceStage, stage), "to": label_of(AllianceStage, to_stage)}
+    if stage == ABANDONED:
+        return t("Une alliance abandonnée ne change plus d'étape.")
+    if stage == to_stage:
+        return t("L'alliance est déjà à l'étape « {to} ».", **names)
+    if stage == SUSPENDED:
+        return t(
+            "Une alliance suspendue reprend à l'étape où elle était (« {back} ») ou est "
+            "abandonnée ; « {to} » n'est pas possible.",
+            back=label_of(AllianceStage, resume_to),
+            **names,
+        )
+    return t(
+        "Passage de « {from} » à « {to} » refusé : une alliance avance dans le parcours, "
+        "elle ne revient pas à une étape antérieure (suspendez-la ou abandonnez-la si besoin).",
+        **names,
+    )
+
+
+def move_alliance_stage(
+    engine: Engine,
+    actor: Actor,
+    alliance_id: int,
+    version: int,
+    *,
+    to_stage: str,
+    comment: str | None = None,
+    changed_on: dt.date | None = None,
+    as_of: dt.date | None = None,
+) -> dict:
+    """Move an alliance the user saw at ``version`` to ``to_stage`` on ``changed_on``
+    (default today; never in the future nor before its previous stage change).
+
+    Returns ``{"id", "version", "stage"}``; raises ValidationFailed (French) when the move is
+    not allowed or a required reason is missing, ConflictError when the alliance changed since.
+    """
+    today = as_of or clock.today()
+    with session_scope(engine) as session:
+        row = owned_row(
+            session, actor, Alliance, alliance_id, entity="alliance", what=t("Cette alliance")
+        )
+        to_stage = clean(to_stage)
+        comment = clean(comment)
+        on = changed_on or today
+        what = t("L'alliance « {title} »", title=row.title)
+        if version is not None and row.version != version:
+            raise ConflictError(audit.conflict_message(session, "alliance", row.id, what))
+        resume_to = resume_stages(session, row.network_id).get(row.id)
+        errors: list[str] = []
+        if to_stage not in AllianceStage.__members__:
+            errors.append(
+                field_error("", t("Nouvelle étape"), t("contient une valeur non reconnue"))
+            )
+        elif to_stage not in allowed_transitions(row.stage, resume_to):
+            errors.append(_refusal(row.stage, to_stage, resume_to))
+        elif needs_comment(row.stage, to_stage) and not comment:
+            errors.append(
+                field_error(
+                    "",
+                    t(REASON_LABEL),
+                    t(
+                        "est obligatoire pour passer à l'étape « {to} »",
+                        to=label_of(AllianceStage, to_stage),
+                    ),
+                )
+            )
+        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+            errors.append(field_error("", t("Date"), t("doit être une date valide (jj/mm/aaaa)")))
+        elif on > today:
+            errors.append(field_error("", t("Date"), t("ne peut pas être future")))
+        elif row.stage_changed_on and on < row.stage_changed_on:
+            errors.append(
+                field_error(
+                    "",
+                    t("Date"),
+                    t(
+                        "ne peut pas précéder le dernier changement d'étape ({date})",
+                        date=fmt_date(row.stage_changed_on),
+                    ),
+                )
+            )
+        if comment and len(comment) > 4000:
+            errors.append(field_error("", t(REASON_LABEL), t("dépasse {n} caractères", n=4000)))
+        if errors:
+            raise ValidationFailed(errors)
+        changes: dict[str, Any] = {"stage": to_stage, "stage_changed_on": on}
+        if to_stage in SIGNED_STAGES and row.signed_on is None:
+            changes["signed_on"] = on
+        session.add(
+            AllianceStageChange(
+                alliance_id=row.id,
+                from_stage=row.stage,
+                to_stage=to_stage,
+                changed_on=on,
+                changed_by_id=actor.id,
+                comment=comment,
+            )
+        )
+        network = session.get(Network, row.network_id)
+        updated = audit.update_versioned(
+            session,
+            actor,
+            Alliance,
+            row.id,
+            version,
+            changes,
+            entity="alliance",
+            what=what,
+            network_id=network.id,
+            cohort_id=network.cohort_id,
+            reason=comment,
+        )
+        return {"id": updated.id, "version": updated.version, "stage": updated.stage}
+
+
+def alliance_stage_history(engine: Engine, actor: Actor, alliance_id: int) -> pd.DataFrame:
+    """The alliance's stage changes, oldest first (changed_on, from_stage, to_stage,
+    changed_by, comment)."""
+    authorize(actor, "read", "alliance")
+    with session_scope(engine) as session:
+        alliance = session.get(Alliance, alliance_id)
+        if alliance is None:
+            raise NotFound(t("Cette alliance n'existe pas (ou plus)."))
+        readable_network(session, actor, alliance.network_id)
+        rows = session.exec(
+            select(
+                AllianceStageChange.changed_on,
+                AllianceStageChange.from_stage,
+                AllianceStageChange.to_stage,
+                User.full_name,
+                AllianceStageChange.comment,
+            )
+            .outerjoin(User, User.id == AllianceStageChange.changed_by_id)
+            .where(AllianceStageChange.alliance_id == alliance_id)
+            .order_by(AllianceStageChange.changed_on, AllianceStageChange.id)
+        ).all()
+    return pd.DataFrame(
+        rows, columns=["changed_on", "from_stage", "to_stage", "changed_by", "comment"]
+    )

@@ -1,0 +1,206 @@
+"""Change-log rows and optimistic locking, shared by every write path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, SQLModel, select
+
+from dashboard.core.errors import ConflictError, NotFound
+from dashboard.core.i18n import fmt_datetime, t
+from dashboard.core.permissions import Actor
+from models import ChangeLog, Cohort, Network, User
+from models.base import utcnow
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def log_create(
+    session: Session,
+    actor: Actor | None,
+    entity: str,
+    row: SQLModel,
+    *,
+    fields: list[str],
+    network_id: int | None = None,
+    cohort_id: int | None = None,
+    reason: str | None = None,
+) -> None:
+    """One change-log row per non-empty field of a new row (``before`` empty)."""
+    for name in fields:
+        value = getattr(row, name)
+        if value is None or value == "":
+            continue
+        session.add(
+            ChangeLog(
+                user_id=actor.id if actor else None,
+                cohort_id=cohort_id,
+                network_id=network_id,
+                entity=entity,
+                entity_id=row.id,
+                action="create",
+                field=name,
+                after=_text(value),
+                reason=reason,
+            )
+        )
+
+
+def log_delete(
+    session: Session,
+    actor: Actor | None,
+    entity: str,
+    row: SQLModel,
+    *,
+    summary_field: str,
+    network_id: int | None = None,
+    cohort_id: int | None = None,
+    reason: str | None = None,
+) -> None:
+    session.add(
+        ChangeLog(
+            user_id=actor.id if actor else None,
+            cohort_id=cohort_id,
+            network_id=network_id,
+            entity=entity,
+            entity_id=row.id,
+            action="delete",
+            field=summary_field,
+            before=_text(getattr(row, summary_field)),
+            reason=reason,
+        )
+    )
+
+
+def last_change(
+    session: Session, entity: str, entity_id: int
+) -> tuple[str | None, dt.datetime | None]:
+    """Who last changed a row and when (for conflict messages)."""
+    row = session.exec(
+        select(ChangeLog.user_id, ChangeLog.changed_at)
+        .where(ChangeLog.entity == entity, ChangeLog.entity_id == entity_id)
+        .order_by(ChangeLog.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None, None
+    user = session.get(User, row[0]) if row[0] else None
+    return (user.full_name if user else None), row[1]
+
+
+def conflict_message(session: Session, entity: str, entity_id: int, what: str) -> str:
+    who, when = last_change(session, entity, entity_id)
+    return t(
+        "{what} a été modifié par {who} le {when} depuis que vous l'avez ouvert. "
+        "Rien n'a été écrasé : rechargez pour voir sa version, puis réappliquez vos changements.",
+        what=what,
+        who=who or t("un autre utilisateur"),
+        when=fmt_datetime(when) if when else t("entre-temps"),
+    )
+
+
+def update_versioned(
+    session: Session,
+    actor: Actor | None,
+    model: type[SQLModel],
+    row_id: int,
+    expected_version: int | None,
+    changes: dict[str, Any],
+    *,
+    entity: str,
+    what: str,
+    network_id: int | None = None,
+    cohort_id: int | None = None,
+    reason: str | None = None,
+) -> SQLModel:
+    """Apply ``changes`` to a row only if it still has the version the user saw.
+
+    Writes one change-log row per changed field. ``UPDATE … WHERE id = ? AND version = ?`` is
+    issued by the mapper's ``version_id_col``; a row changed in between raises ConflictError.
+    """
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(t("{what} n'existe plus (supprimé entre-temps ?).", what=what))
+    if expected_version is not None and row.version != expected_version:
+        raise ConflictError(conflict_message(session, entity, row_id, what))
+    changed = False
+    for name, new in changes.items():
+        old = getattr(row, name)
+        if _text(old) == _text(new):
+            continue
+        setattr(row, name, new)
+        changed = True
+        session.add(
+            ChangeLog(
+                user_id=actor.id if actor else None,
+                cohort_id=cohort_id,
+                network_id=network_id,
+                entity=entity,
+                entity_id=row_id,
+                action="update",
+                field=name,
+                before=_text(old),
+                after=_text(new),
+                reason=reason,
+            )
+        )
+    if changed:
+        if hasattr(row, "updated_at"):
+            row.updated_at = utcnow()
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            session.rollback()
+            raise ConflictError(conflict_message(session, entity, row_id, what)) from exc
+    return row
+
+
+def data_version(session: Session, cohort_id: int | None = None) -> int:
+    """A number that grows with every logged write: cache keys use it to see fresh data,
+    also across server processes."""
+    stmt = select(func.coalesce(func.max(ChangeLog.id), 0))
+    if cohort_id is not None:
+        stmt = stmt.where((ChangeLog.cohort_id == cohort_id) | (ChangeLog.cohort_id.is_(None)))
+    return int(session.exec(stmt).one())
+
+
+def cohort_of_network(session: Session, network_id: int) -> Cohort:
+    network = session.get(Network, network_id)
+    if network is None:
+        raise NotFound(t("Ce réseau n'existe pas."))
+    return session.get(Cohort, network.cohort_id)
+
+
+def ensure_network_writable(
+    session: Session, actor: Actor | None, action: str, entity: str, network_id: int
+) -> Network:
+    """Permission for ``action`` on ``entity`` of ``network_id``, and its cohort not closed."""
+    from dashboard.core.errors import PermissionDenied
+    from dashboard.core.permissions import authorize
+
+    authorize(actor, action, entity, network_id=network_id)
+    network = session.get(Network, network_id)
+    if network is None:
+        raise NotFound(t("Ce réseau n'existe pas."))
+    cohort = session.get(Cohort, network.cohort_id)
+    if cohort.status == "closed":
+        raise PermissionDenied(
+            t(
+                "La cohorte « {name} » est clôturée : ses données ne sont plus modifiables.",
+                name=cohort.name,
+            )
+        )
+    return network

@@ -1,0 +1,45 @@
+"""My account: who I am, and changing my password (required after a one-time secret)."""
+
+import streamlit as st
+
+from dashboard.auth import accounts as auth
+from dashboard.core.errors import AppError
+from dashboard.core.i18n import label, t
+from dashboard.ui import get_engine, page_setup, show_error
+
+actor = page_setup("Mon compte")
+engine = get_engine()
+
+if actor.must_change_password:
+    st.warning(
+        t(
+            "Avant de continuer, choisissez votre propre mot de passe (au moins {n} caractères).",
+            n=auth.MIN_PASSWORD_LENGTH,
+        )
+    )
+
+st.text(t("Nom : {name}", name=actor.full_name))
+st.text(t("Identifiant : {username}", username=actor.username))
+st.text(t("Rôle : {role}", role=label(actor.role)))
+
+# After a one-time-secret login the account has no password yet: nothing to ask for.
+ask_current = auth.requires_current_password(engine, actor)
+
+st.subheader(t("Changer mon mot de passe"))
+with st.form("change_password", clear_on_submit=True):
+    current = st.text_input(t("Mot de passe actuel"), type="password") if ask_current else None
+    new = st.text_input(t("Nouveau mot de passe"), type="password")
+    confirm = st.text_input(t("Confirmer le nouveau mot de passe"), type="password")
+    submitted = st.form_submit_button(t("Enregistrer le nouveau mot de passe"))
+if submitted:
+    if new != confirm:
+        st.error(t("Les deux saisies du nouveau mot de passe ne sont pas identiques."))
+    else:
+        try:
+            auth.change_password(engine, actor, current, new)
+        except AppError as error:
+            show_error(error)
+        else:
+            st.success(t("Votre mot de passe a été changé."))
+            if actor.must_change_password:
+                st.rerun()

@@ -1,0 +1,220 @@
+"""File de validation (programme team): values submitted by the networks, by network and month,
+with the previous value and the target for context; validate in bulk, return one value with a
+reason, reopen a validated value with a reason."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core.errors import AppError
+from dashboard.core.i18n import fmt_date, fmt_month_long, fmt_number, fmt_value, labels_for, t
+from dashboard.services.indicators import review as value_review
+from dashboard.services.reporting import cohorts
+from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.cohort_picker import pick_cohort
+from models.enums import Role, ValueStatus
+
+FLASH = "_at_admin_validation_flash"
+NONCE = "_at_admin_validation_nonce"
+ALL = 0
+
+actor = page_setup(
+    "File de validation",
+    Role.admin,
+    caption="Les valeurs soumises par les réseaux. Seules les valeurs validées figurent dans les "
+    "exports « validées uniquement ».",
+)
+engine = get_engine()
+
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH))
+
+
+def _done(message: str) -> None:
+    st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+cohort = pick_cohort(engine, actor)
+if cohort is None:
+    st.info(t("Aucune cohorte n'est encore configurée."))
+    st.stop()
+
+networks = cohorts.cohort_networks(engine, actor, cohort.id)
+network_names = {ALL: t("Tous les réseaux")} | {
+    int(r.id): f"{r.code} — {r.name}" for r in networks.itertuples(index=False)
+}
+chosen = st.selectbox(
+    t("Réseau"), list(network_names), format_func=network_names.get, key="validation_network"
+)
+queue = value_review.validation_queue(
+    engine, actor, cohort.id, network_id=None if chosen == ALL else chosen
+)
+nonce = st.session_state.get(NONCE, 0)
+
+
+def _describe(row) -> str:
+    return t(
+        "{network} · {month} · {label} : {value}",
+        network=row.network_code,
+        month=fmt_month_long(row.period_start),
+        label=row.indicator_label,
+        value=fmt_value(row.value, row.unit),
+    )
+
+
+tab_queue, tab_return, tab_reopen = st.tabs(
+    [
+        t("À valider ({n})", n=fmt_number(len(queue))),
+        t("Renvoyer une valeur"),
+        t("Rouvrir une valeur validée"),
+    ]
+)
+
+with tab_queue:
+    if queue.empty:
+        st.success(t("Aucune valeur en attente de validation."), icon=":material/task_alt:")
+    else:
+        groups = queue.groupby(["network_code", "period_start"], sort=True).size()
+        st.caption(
+            t(
+                "{n} valeur(s) en attente, {g} groupe(s) réseau × mois.",
+                n=fmt_number(len(queue)),
+                g=fmt_number(len(groups)),
+            )
+        )
+        select_all = st.checkbox(t("Tout cocher"), key=f"validation_all_{nonce}")
+        grid = pd.DataFrame(
+            {
+                "selected": [bool(select_all)] * len(queue),
+                "network": queue["network_code"],
+                "month": queue["period_start"].map(fmt_month_long),
+                "indicator": queue["indicator_label"],
+                "value": [
+                    fmt_value(v, u) for v, u in zip(queue["value"], queue["unit"], strict=True)
+                ],
+                "previous": [
+                    fmt_value(v, u)
+                    for v, u in zip(queue["previous_value"], queue["unit"], strict=True)
+                ],
+                "target": [
+                    fmt_value(v, u)
+                    for v, u in zip(queue["target_value"], queue["unit"], strict=True)
+                ],
+                "comment": queue["comment"].fillna(""),
+                "evidence_url": queue["evidence_url"],
+                "by": queue["updated_by"].fillna(""),
+                "submitted_at": queue["submitted_at"].map(
+                    lambda d: fmt_date(d) if pd.notna(d) else "—"
+                ),
+            }
+        )
+        with st.form(f"validation_form_{nonce}"):
+            edited = st.data_editor(
+                grid,
+                key=f"validation_editor_{cohort.id}_{chosen}_{nonce}_{int(select_all)}",
+                hide_index=True,
+                num_rows="fixed",
+                width="stretch",
+                disabled=[c for c in grid.columns if c != "selected"],
+                column_config={
+                    "selected": st.column_config.CheckboxColumn(t("Valider"), pinned=True),
+                    "network": st.column_config.TextColumn(t("Réseau")),
+                    "month": st.column_config.TextColumn(t("Mois")),
+                    "indicator": st.column_config.TextColumn(t("Indicateur")),
+                    "value": st.column_config.TextColumn(t("Valeur")),
+                    "previous": st.column_config.TextColumn(t("Mois précédent")),
+                    "target": st.column_config.TextColumn(t("Cible")),
+                    "comment": st.column_config.TextColumn(t("Commentaire")),
+                    "evidence_url": st.column_config.LinkColumn(t("Preuve")),
+                    "by": st.column_config.TextColumn(t("Saisie par")),
+                    "submitted_at": st.column_config.TextColumn(t("Soumise le")),
+                },
+            )
+            validate = st.form_submit_button(
+                t("Valider la sélection"), type="primary", icon=":material/done_all:"
+            )
+        if validate:
+            picked = queue[edited["selected"].fillna(False).astype(bool).to_numpy()]
+            items = [{"id": int(r.id), "version": int(r.version)} for r in picked.itertuples()]
+            try:
+                n = value_review.validate_values(engine, actor, items)
+            except AppError as error:
+                show_error(error)
+            else:
+                _done(t("{n} valeur(s) validée(s).", n=fmt_number(n)))
+
+with tab_return:
+    if queue.empty:
+        st.caption(t("Aucune valeur soumise à renvoyer."))
+    else:
+        returnable = {int(r.id): r for r in queue.itertuples(index=False)}
+        with st.form(f"return_form_{nonce}"):
+            value_id = st.selectbox(
+                t("Valeur à renvoyer au réseau"),
+                list(returnable),
+                format_func=lambda i, rows=returnable: _describe(rows[i]),
+                key=f"return_value_{nonce}",
+            )
+            reason = st.text_area(
+                t("Motif (obligatoire, visible par le réseau)"),
+                max_chars=1000,
+                key=f"return_reason_{nonce}",
+            )
+            send_back = st.form_submit_button(t("Renvoyer au réseau"), icon=":material/undo:")
+        if send_back:
+            try:
+                value_review.return_value(
+                    engine, actor, value_id, int(returnable[value_id].version), reason
+                )
+            except AppError as error:
+                show_error(error)
+            else:
+                _done(t("Valeur renvoyée au réseau avec votre motif."))
+
+with tab_reopen:
+    if chosen == ALL:
+        st.caption(t("Choisissez d'abord un réseau ci-dessus."))
+    else:
+        validated = value_review.validation_queue(
+            engine, actor, cohort.id, status=ValueStatus.validated.value, network_id=chosen
+        )
+        if validated.empty:
+            st.caption(t("Aucune valeur validée pour ce réseau."))
+        else:
+            reopenable = {int(r.id): r for r in validated.itertuples(index=False)}
+            statuses = labels_for(ValueStatus)
+            with st.form(f"reopen_form_{nonce}"):
+                value_id = st.selectbox(
+                    t("Valeur validée à rouvrir"),
+                    list(reopenable),
+                    format_func=lambda i, rows=reopenable: _describe(rows[i]),
+                    key=f"reopen_value_{nonce}",
+                )
+                to_status = st.radio(
+                    t("Elle redevient"),
+                    [ValueStatus.draft.value, ValueStatus.submitted.value],
+                    format_func=statuses.get,
+                    horizontal=True,
+                    key=f"reopen_status_{nonce}",
+                )
+                reason = st.text_area(
+                    t("Motif (obligatoire, gardé dans l'historique)"),
+                    max_chars=1000,
+                    key=f"reopen_reason_{nonce}",
+                )
+                reopen = st.form_submit_button(t("Rouvrir"), icon=":material/lock_open:")
+            if reopen:
+                try:
+                    value_review.reopen_value(
+                        engine,
+                        actor,
+                        value_id,
+                        int(reopenable[value_id].version),
+                        reason,
+                        to_status=to_status,
+                    )
+                except AppError as error:
+                    show_error(error)
+                else:
+                    _done(t("Valeur rouverte."))

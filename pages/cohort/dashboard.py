@@ -1,0 +1,297 @@
+"""Cohort dashboard: who is progressing, who is late, what changed since the last session."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.charts import (
+    alliances as charts_alliances,
+)
+from dashboard.charts import (
+    base as charts,
+)
+from dashboard.charts import (
+    followup as charts_followup,
+)
+from dashboard.charts import (
+    indicators as charts_indicators,
+)
+from dashboard.charts import (
+    maturity as charts_maturity,
+)
+from dashboard.core import clock
+from dashboard.core.errors import AppError
+from dashboard.core.i18n import fmt_date, fmt_month, fmt_number, fmt_percent, labels_for, t
+from dashboard.services.reporting import cohort_dashboard, cohorts, snapshots
+from dashboard.ui import get_engine, link_to, page_setup, show_error
+from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.filters import dashboard_filters, describe
+from dashboard.ui.navigation import spec_for
+from models.enums import MaturityAxis
+
+actor = page_setup(
+    "Tableau de bord",
+    caption="Qui avance, qui est en retard, ce qui a changé depuis la dernière session.",
+)
+engine = get_engine()
+today = clock.today()
+DETAIL = "pages/cohort/network_detail.py"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _dashboard(cohort_id, filters, shift, version, role, network_id, as_of, _actor):
+    # Keyed by cohort, filters, data version and what the result depends on (role, network);
+    # the permission check ran outside, in data_version().
+    return cohort_dashboard.cohort_dashboard(
+        get_engine(), _actor, cohort_id, filters=filters, shift_from=shift[0], shift_to=shift[1],
+        as_of=as_of,
+    )  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _since_last_snapshot(cohort_id, version, role, network_id, as_of, _actor):
+    listed = snapshots.list_snapshots(get_engine(), _actor, cohort_id)
+    if listed.empty:
+        return None
+    latest = listed.iloc[0]
+    diff = snapshots.compare_snapshots(
+        get_engine(), _actor, cohort_id, before_id=int(latest["id"]), as_of=as_of
+    )
+    return latest["label"], latest["taken_at"], diff.cohort
+
+
+def _open_network(event, networks: pd.DataFrame) -> None:
+    """Drill-down: a click on a network's bar or cell opens its page."""
+    points = event["selection"]["points"] if event and event.get("selection") else []
+    if not points:
+        return
+    by_name = dict(zip(networks["name"], networks["code"], strict=True))
+    code = by_name.get(points[0].get("y"))
+    if code:
+        st.switch_page(str(spec_for(DETAIL).path), query_params={"reseau": code})
+
+
+cohort = pick_cohort(engine, actor)
+if cohort is None:
+    st.info(t("Aucune cohorte n'est encore configurée."))
+    st.stop()
+
+try:
+    networks = cohorts.cohort_networks(engine, actor, cohort.id)
+    filters = dashboard_filters(cohort, networks)
+    version = cohort_dashboard.data_version(engine, actor, cohort.id)
+    sessions = cohorts.cohort_sessions(engine, actor, cohort.id)
+except AppError as error:
+    show_error(error)
+    st.stop()
+
+headline_box = st.container()
+tabs = st.tabs(
+    [t("Vue d'ensemble"), t("Jalons"), t("Indicateurs"), t("Alliances"), t("Maturité"),
+     t("Fraîcheur des données")]
+)  # fmt: skip
+held = sessions[sessions["session_date"] <= today]
+with tabs[3]:
+    shift = (None, None)
+    if len(held) >= 2:
+        codes = list(held["code"])
+        dates = dict(zip(held["code"], held["session_date"], strict=True))
+        c1, c2 = st.columns(2)
+        a = c1.selectbox(t("Logique d'alliance : de la session"), codes, index=0, key="shift_a")
+        b = c2.selectbox(t("à la session"), codes, index=len(codes) - 1, key="shift_b")
+        shift = (dates[a], dates[b])
+
+try:
+    data = _dashboard(
+        cohort.id, filters, shift, version, actor.role.value, actor.network_id, today, actor
+    )
+except AppError as error:
+    show_error(error)
+    st.stop()
+
+with headline_box:
+    head = data.headline
+    st.caption(
+        t(
+            "Chiffres clés de toute la cohorte au {date}. Les graphiques suivent les filtres : {f}.",
+            date=fmt_date(today),
+            f=describe(filters, networks),
+        )
+    )
+    m = st.columns(7)
+    m[0].metric(t("Réseaux"), fmt_number(head["networks"]))
+    m[1].metric(
+        t("Jalons réalisés"),
+        f"{fmt_number(head['milestones_done'])} / {fmt_number(head['milestones'])}",
+    )
+    m[2].metric(t("Jalons en retard"), fmt_number(head["milestones_late"]))
+    m[3].metric(
+        t("Alliances signées"),
+        fmt_number(head["alliances_signed"]),
+        help=t(
+            "Contractualisées ou au-delà, sur {n} alliances hors abandons.", n=head["alliances"]
+        ),
+    )
+    m[4].metric(
+        t("Contrat-alliance"),
+        fmt_percent(head["alliance_logic_share"]),
+        help=t("Part des alliances (hors abandons) en logique de contrat-alliance."),
+    )
+    m[5].metric(t("Valeurs à valider"), fmt_number(head["values_awaiting_validation"]))
+    upcoming = data.next_session
+    m[6].metric(
+        t("Prochaine session"),
+        upcoming["code"] if upcoming else "—",
+        help=fmt_date(upcoming["session_date"])
+        if upcoming
+        else t("Toutes les sessions ont eu lieu."),
+    )
+
+shown = networks[networks["id"].isin(data.shown_network_ids)]
+with tabs[0]:
+    event = st.plotly_chart(
+        charts_indicators.progress_heatmap(data.progress),
+        width="stretch", key="overview_heatmap", on_select="rerun", selection_mode="points",
+    )  # fmt: skip
+    _open_network(event, networks)
+    left, right = st.columns([3, 2])
+    with left:
+        event = st.plotly_chart(
+            charts.milestone_status_bars(data.milestone_counts, sort_by="late"),
+            width="stretch", key="overview_bars", on_select="rerun", selection_mode="points",
+        )  # fmt: skip
+        _open_network(event, networks)
+    right_box = right.container()
+with right_box:
+    st.markdown(f"#### {t('Ce qui a changé depuis le dernier instantané')}")
+    try:
+        since = _since_last_snapshot(
+            cohort.id, version, actor.role.value, actor.network_id, today, actor
+        )
+    except AppError as error:
+        since = None
+        show_error(error)
+    if since is None:
+        st.caption(t("Aucun instantané pris pour l'instant."))
+    else:
+        label, taken_at, totals = since
+        st.caption(t("Depuis « {label} » ({when})", label=label, when=fmt_date(taken_at)))
+        c = st.columns(3)
+        c[0].metric(t("Jalons : réalisés"), fmt_number(totals["milestones_done"]))
+        c[1].metric(t("Jalons : ajoutés"), fmt_number(totals["milestones_added"]))
+        c[2].metric(
+            t("Jalons : repoussés ou en retard"),
+            fmt_number(totals["milestones_slipped"] + totals["milestones_late"]),
+        )
+        c = st.columns(3)
+        c[0].metric(t("Alliances : contractualisées"), fmt_number(totals["alliances_signed"]))
+        c[1].metric(t("Alliances : changements d'étape"), fmt_number(totals["stage_changes"]))
+        c[2].metric(t("Indicateurs en progrès"), fmt_number(totals["indicators_improved"]))
+    link_to("pages/cohort/snapshots.py", "Comparer les sessions en détail")
+    pick = st.selectbox(
+        t("Ouvrir la fiche d'un réseau"),
+        list(shown["code"]),
+        format_func=dict(zip(shown["code"], shown["name"], strict=True)).get,
+        key="open_network",
+    )
+    if pick:
+        link_to(DETAIL, "Voir la fiche du réseau", query_params={"reseau": pick})
+
+with tabs[1]:
+    sort = st.segmented_control(
+        t("Trier par"),
+        ["late", "done", "total", "name"],
+        default="late",
+        format_func={
+            "late": t("Retards"), "done": t("Jalons réalisés"), "total": t("Nombre de jalons"),
+            "name": t("Nom"),
+        }.get,
+        key="milestone_sort",
+    )  # fmt: skip
+    st.plotly_chart(
+        charts.milestone_status_bars(data.milestone_counts, sort_by=sort or "late"),
+        width="stretch",
+    )
+    st.plotly_chart(charts.milestone_timeline(data.timeline, data.sessions, today), width="stretch")
+    late = data.timeline[data.timeline["derived_status"] == "late"].sort_values(
+        "days_late", ascending=False
+    )
+    st.markdown(f"#### {t('Jalons en retard')}")
+    if late.empty:
+        st.caption(t("Aucun jalon en retard sur la période."))
+    else:
+        table = pd.DataFrame(
+            {
+                t("Réseau"): late["network_name"],
+                t("Jalon"): late["title"].fillna("—"),
+                t("Échéance"): late["due_date"].map(fmt_date),
+                t("Retard (jours)"): late["days_late"],
+                t("Session"): late["session_code"].fillna("—"),
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+
+with tabs[2]:
+    st.caption(
+        t(
+            "Avancement = (valeur actuelle − référence) / (cible − référence), borné entre 0 et "
+            "100 %. Cumul : dernière valeur ; flux mensuel : somme des mois de la période ; "
+            "niveau : dernière valeur. Sans cible, la case reste vide. Valeurs soumises et "
+            "validées seulement."
+        )
+    )
+    st.plotly_chart(charts_indicators.progress_heatmap(data.progress), width="stretch")
+    st.plotly_chart(
+        charts_indicators.benchmark_chart(data.progress, data.benchmark), width="stretch"
+    )
+
+with tabs[3]:
+    if data.pipeline_day:
+        st.caption(t("Étapes au {date}, d'après l'historique.", date=fmt_date(data.pipeline_day)))
+    left, right = st.columns([3, 2])
+    left.plotly_chart(charts_alliances.pipeline_chart(data.pipeline), width="stretch")
+    right.plotly_chart(charts_alliances.company_types_chart(data.company_types), width="stretch")
+    st.plotly_chart(
+        charts_alliances.logic_shift_chart(data.logic_shift, data.shift_labels), width="stretch"
+    )
+
+with tabs[4]:
+    st.caption(
+        t(
+            "Axes dans le sens des aiguilles d'une montre, en partant du haut : {axes}. "
+            "Niveaux de 1 (découverte) à 4 (alliance stratégique).",
+            axes=", ".join(labels_for(MaturityAxis).values()),
+        )
+    )
+    st.plotly_chart(charts_maturity.maturity_radar_grid(data.maturity), width="stretch")
+    if not data.maturity.empty:
+        st.altair_chart(charts_maturity.maturity_distribution(data.maturity))
+        both = charts_maturity.self_vs_facilitator(data.maturity)
+        if both is not None:
+            st.altair_chart(both)
+
+with tabs[5]:
+    fresh = data.freshness
+    st.plotly_chart(charts_followup.freshness_chart(fresh), width="stretch")
+    if not fresh.empty:
+        expected = fresh["expected_last_month"].iloc[0]
+        st.caption(
+            t(
+                "Mois attendus jusqu'à {m}. « À relancer » : au moins deux mois de retard ou "
+                "deux mois incomplets.",
+                m=fmt_month(expected),
+            )
+        )
+        table = pd.DataFrame(
+            {
+                t("Réseau"): fresh["network_name"],
+                t("Dernière mise à jour"): fresh["last_update"].map(
+                    lambda d: fmt_date(None if pd.isna(d) else d)
+                ),
+                t("Dernier mois saisi"): fresh["last_period"].map(
+                    lambda d: fmt_month(None if pd.isna(d) else d)
+                ),
+                t("Mois incomplets"): fresh["months_missing"],
+                t("État"): fresh["stale"].map(lambda s: t("À relancer") if s else t("À jour")),
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch")

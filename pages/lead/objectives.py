@@ -1,0 +1,144 @@
+"""Objectifs: the network's roadmap objectives — add, edit, archive."""
+
+import streamlit as st
+
+from dashboard.core.errors import AppError
+from dashboard.core.i18n import fmt_datetime, label_of, labels_for, t
+from dashboard.services import roadmap
+from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.network_picker import pick_network
+from models.enums import Motivation, Role
+
+FLASH = "_at_lead_objectives_flash"
+NONCE = "_at_lead_objectives_nonce"
+
+actor = page_setup(
+    "Objectifs",
+    Role.lead,
+    Role.admin,
+    caption="Les objectifs de la feuille de route d'alliances, chacun avec sa motivation.",
+)
+engine = get_engine()
+network_id = pick_network(engine, actor)
+if network_id is None:
+    st.stop()
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH))
+nonce = st.session_state.setdefault(NONCE, 0)
+
+
+def _done(message: str) -> None:
+    st.session_state[FLASH] = message
+    st.session_state[NONCE] = nonce + 1
+    st.rerun()
+
+
+try:
+    objectives = roadmap.list_objectives(engine, actor, network_id)
+except AppError as error:
+    show_error(error)
+    st.stop()
+
+motivations = labels_for(Motivation)
+if objectives.empty:
+    st.info(t("Aucun objectif pour l'instant : ajoutez le premier ci-dessous."))
+else:
+    st.dataframe(
+        {
+            t("Objectif"): objectives["title"],
+            t("Motivation"): objectives["motivation"].map(lambda c: label_of(Motivation, c)),
+            t("Description"): objectives["description"].fillna(""),
+            t("État"): objectives["archived"].map(lambda a: t("Archivé") if a else t("Actif")),
+            t("Modifié le"): objectives["updated_at"].map(fmt_datetime),
+        },
+        hide_index=True,
+        width="stretch",
+    )
+
+with st.expander(t("Ajouter un objectif"), expanded=objectives.empty, icon=":material/add:"):
+    with st.form(f"objective_new_{network_id}_{nonce}"):
+        title = st.text_input(t("Intitulé"), max_chars=200)
+        motivation = st.selectbox(t("Motivation"), list(motivations), format_func=motivations.get)
+        description = st.text_area(t("Description (facultatif)"), max_chars=4000)
+        if st.form_submit_button(t("Ajouter l'objectif"), type="primary"):
+            try:
+                roadmap.create_objective(
+                    engine,
+                    actor,
+                    network_id,
+                    title=title,
+                    motivation=motivation,
+                    description=description,
+                )
+            except AppError as error:
+                show_error(error)
+            else:
+                _done(t("Objectif ajouté."))
+
+if objectives.empty:
+    st.stop()
+
+st.subheader(t("Modifier un objectif"))
+by_id = {int(r.id): r for r in objectives.itertuples(index=False)}
+chosen = st.selectbox(
+    t("Objectif à modifier"),
+    list(by_id),
+    format_func=lambda i: by_id[i].title + (f" ({t('archivé')})" if by_id[i].archived else ""),
+    key=f"objective_pick_{network_id}",
+)
+# The objective as first shown: the form keeps the user's input across reruns, and the save
+# checks its version (someone else's change meanwhile is reported, not overwritten).
+row = st.session_state.setdefault(f"_at_objective_seen_{chosen}_{nonce}", by_id[chosen]._asdict())
+if int(by_id[chosen].version) != int(row["version"]):
+    st.info(
+        t(
+            "Cet objectif a été modifié depuis que vous l'avez ouvert : « Recharger » affiche sa dernière version (vos saisies non enregistrées seront perdues)."
+        ),
+        icon=":material/sync_problem:",
+    )
+seen = int(row["version"])
+with st.form(f"objective_edit_{chosen}_{nonce}"):
+    title = st.text_input(t("Intitulé"), value=row["title"], max_chars=200)
+    motivation = st.selectbox(
+        t("Motivation"),
+        list(motivations),
+        index=list(motivations).index(row["motivation"]) if row["motivation"] in motivations else 0,
+        format_func=motivations.get,
+    )
+    description = st.text_area(
+        t("Description (facultatif)"), value=row["description"] or "", max_chars=4000
+    )
+    if st.form_submit_button(t("Enregistrer l'objectif"), type="primary"):
+        try:
+            roadmap.update_objective(
+                engine,
+                actor,
+                chosen,
+                seen,
+                title=title,
+                motivation=motivation,
+                description=description,
+            )
+        except AppError as error:
+            show_error(error)
+        else:
+            _done(t("Objectif enregistré."))
+
+left, right = st.columns(2)
+archive_label = t("Réactiver cet objectif") if row["archived"] else t("Archiver cet objectif")
+if left.button(archive_label, key=f"objective_archive_{chosen}", icon=":material/archive:"):
+    try:
+        roadmap.set_objective_archived(engine, actor, chosen, seen, archived=not row["archived"])
+    except AppError as error:
+        show_error(error)
+    else:
+        _done(t("Objectif réactivé.") if row["archived"] else t("Objectif archivé."))
+if right.button(t("Recharger"), key="objective_reload", icon=":material/refresh:"):
+    st.session_state[NONCE] = nonce + 1
+    st.rerun()
+st.caption(
+    t(
+        "Un objectif archivé garde ses alliances et jalons ; il n'est plus proposé pour les "
+        "nouvelles alliances."
+    )
+)
