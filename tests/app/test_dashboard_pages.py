@@ -247,7 +247,12 @@ def test_anonymised_mode_shows_no_other_network_name_to_a_lead(login_as):
 
     at = login_as("lead.r05")
     seen = []
-    for name in ("cohort/dashboard", "cohort/network_detail", "cohort/snapshots", "cohort/lessons_board"):
+    for name in (
+        "cohort/dashboard",
+        "cohort/network_detail",
+        "cohort/snapshots",
+        "cohort/lessons_board",
+    ):
         at.switch_page(page(name)).run()
         assert not at.exception, (name, at.exception)
         seen.append((name, everything_shown(at)))

@@ -17,7 +17,11 @@ from sqlalchemy import create_engine
 
 from dashboard.core.errors import ConflictError
 from dashboard.services.roadmap import milestones
-from dashboard.services.roadmap.milestone_grid import AddedMilestone, EditedMilestone, MilestoneChanges
+from dashboard.services.roadmap.milestone_grid import (
+    AddedMilestone,
+    EditedMilestone,
+    MilestoneChanges,
+)
 from models import ChangeLog
 from tests.unit.roadmap_world import AS_OF, count, make_world
 
