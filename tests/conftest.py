@@ -17,9 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
+from dashboard.auth import accounts
 from dashboard.core.config import get_settings
 from dashboard.core.db import make_engine, migrate
 
@@ -27,9 +29,23 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 
+# argon2id's production profile costs 64 MiB and tens of milliseconds per hash, on purpose.
+# Tests hash and verify hundreds of passwords (every account, every login), so they use the
+# library's cheapest profile; the tests about hashing itself ask for ``real_argon2``.
+CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+REAL_HASHER = accounts._hasher
+REAL_DUMMY_HASH = accounts._DUMMY_HASH
+
+
+def _use_hasher(hasher: PasswordHasher, dummy_hash: str) -> None:
+    accounts._hasher = hasher
+    accounts._DUMMY_HASH = dummy_hash
+
+
 def pytest_configure(config):
     os.environ.setdefault("APP_ENV", "test")
     get_settings.cache_clear()
+    _use_hasher(CHEAP_HASHER, CHEAP_HASHER.hash("mot-de-passe-factice-pour-temps-constant"))
     if os.environ.get("REQUIRE_POSTGRES") == "1":
         if not PG_URL:
             raise pytest.UsageError("REQUIRE_POSTGRES=1 mais TEST_DATABASE_URL n'est pas défini.")
@@ -105,6 +121,17 @@ class _Templates:
             for name in self.pg.values():
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def real_argon2() -> Iterator[None]:
+    """The production argon2id profile, for the tests about password hashing itself."""
+    cheap_dummy = accounts._DUMMY_HASH
+    _use_hasher(REAL_HASHER, REAL_DUMMY_HASH)
+    try:
+        yield
+    finally:
+        _use_hasher(CHEAP_HASHER, cheap_dummy)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import argon2
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
@@ -38,6 +39,20 @@ def test_correct_password_opens_a_session(engine, lead):
 def test_password_hash_is_argon2id(engine, lead):
     with session_scope(engine) as s:
         assert s.get(User, lead.id).password_hash.startswith("$argon2id$")
+
+
+def test_passwords_are_hashed_with_the_rfc_9106_low_memory_profile(real_argon2):
+    stored = auth.hash_password("un-mot-de-passe-assez-long")
+    assert argon2.extract_parameters(stored) == argon2.profiles.RFC_9106_LOW_MEMORY
+    assert auth._verify(stored, "un-mot-de-passe-assez-long")
+    assert not auth._verify(stored, "un-autre-mot-de-passe")
+
+
+def test_other_tests_hash_with_the_cheapest_profile():
+    # Only the tests about hashing pay for the production profile (``real_argon2``).
+    stored = auth.hash_password("un-mot-de-passe-assez-long")
+    assert argon2.extract_parameters(stored) == argon2.profiles.CHEAPEST
+    assert auth._verify(stored, "un-mot-de-passe-assez-long")
 
 
 def test_wrong_password_and_unknown_user_get_the_same_message(engine, lead, monkeypatch):
