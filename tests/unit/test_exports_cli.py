@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import shutil
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +21,8 @@ from dashboard.services.exports.runner import ExportFilters, ExportRequest
 from models.enums import Role
 from tests.factories import make_cohort
 from tests.unit.test_exports_fixture import build_export_fixture
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -105,3 +113,99 @@ def test_cli_unknown_profile_and_missing_out(cli, tmp_path, capsys):
     file.write_text("x")
     assert main(["export", "--profile", "json", "--out", str(file)]) == 2
     assert "n'est pas un dossier" in capsys.readouterr().err
+
+
+# Writing the files: all or nothing --------------------------------------------------------
+
+
+def _disk_full_on_second_table(monkeypatch):
+    """The second CSV fails part-way, as when the disk fills up during an export."""
+    from dashboard.services.exports import writers
+
+    real = writers.write_csv
+    calls = []
+
+    def failing(fh, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            fh.write(b"cohort_code;network_code\r\nC-EXP;R0")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fh, *args, **kwargs)
+
+    monkeypatch.setattr(writers, "write_csv", failing)
+
+
+def _snapshot(directory):
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def test_export_failing_part_way_keeps_the_previous_export(cli, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "publication"
+    assert main(["export", "--profile", "excel_fr", "--out", str(out), "--cohort", "C-EXP"]) == 0
+    before = _snapshot(out)
+    capsys.readouterr()
+
+    _disk_full_on_second_table(monkeypatch)
+    args = ["export", "--profile", "excel_fr", "--out", str(out), "--validated-only"]
+    assert main(args) != 0
+    err = capsys.readouterr().err
+    assert "L'export n'a pas pu être écrit" in err
+    assert "l'espace disque est insuffisant" in err
+    assert "Traceback" not in err
+    assert _snapshot(out) == before  # no new file beside old ones, none half-written
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".publication")] == []
+
+
+def test_export_failing_part_way_into_a_new_folder_leaves_nothing(
+    cli, tmp_path, capsys, monkeypatch
+):
+    _disk_full_on_second_table(monkeypatch)
+    out = tmp_path / "new" / "publication"
+    assert main(["export", "--profile", "opendata", "--out", str(out)]) != 0
+    assert "l'espace disque est insuffisant" in capsys.readouterr().err
+    assert not out.exists()
+    assert list((tmp_path / "new").iterdir()) == []  # no staging folder left behind
+
+
+def test_a_new_export_replaces_the_files_of_the_previous_one(cli, tmp_path):
+    out = tmp_path / "publication"
+    (tmp_path / "publication").mkdir()
+    (out / "notes.txt").write_text("à garder")
+    assert main(["export", "--profile", "opendata", "--out", str(out)]) == 0
+    assert (out / "datapackage.json").exists()
+    assert main(["export", "--profile", "json", "--out", str(out)]) == 0
+    # The earlier profile's files are gone; a file that is not an export's is kept.
+    assert sorted(p.name for p in out.iterdir()) == ["export.json", "notes.txt"]
+
+
+def _run_cli_without_root_override(args, env):
+    """Run the command line in a child process that cannot bypass file permissions, even
+    when the tests run as root (which ignores a folder's read-only mode)."""
+    command = [sys.executable, "-m", "dashboard", *args]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "setpriv (util-linux) is needed to drop root's override"
+        drop = "-dac_override,-dac_read_search"
+        command = [setpriv, f"--bounding-set={drop}", f"--inh-caps={drop}", *command]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_unwritable_out_gets_a_french_message_not_a_traceback(cli, engine_url, tmp_path):
+    locked = tmp_path / "lecture-seule"
+    locked.mkdir()
+    locked.chmod(0o555)
+    env = dict(os.environ, DATABASE_URL=engine_url, PYTHONPATH=str(ROOT), APP_ENV="test")
+    try:
+        for out in (locked / "publication", locked):
+            done = _run_cli_without_root_override(
+                ["export", "--profile", "json", "--out", str(out)], env
+            )
+            assert done.returncode != 0
+            assert "Traceback" not in done.stderr
+            assert "n'est pas accessible en écriture" in done.stderr, done.stderr
+            assert list(locked.iterdir()) == []
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    finally:
+        locked.chmod(0o755)

@@ -22,11 +22,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from dashboard.core import clock
 from dashboard.core.db import read_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.core import clock
 from dashboard.services.exports import writers
 from dashboard.services.exports.request import (
     PROFILE_LABELS,
@@ -39,7 +39,14 @@ from dashboard.services.exports.request import (
     resolve,
 )
 from dashboard.services.exports.schema import ExportColumn, ExportTable, Selection
-from dashboard.services.exports.sinks import BufferSink, DirectorySink, Sink, ZipSink
+from dashboard.services.exports.sinks import (
+    BufferSink,
+    DirectorySink,
+    ExportWriteFailed,
+    Sink,
+    ZipSink,
+    staged_directory,
+)
 from dashboard.services.exports.tables import TABLES, dictionary_rows
 from models import Cohort, Indicator, Network
 from models.base import utcnow
@@ -53,6 +60,7 @@ __all__ = [
     "ExportProfile",
     "ExportRequest",
     "ExportResult",
+    "ExportWriteFailed",
     "TablePreview",
     "ZipSink",
     "export_download",
@@ -217,8 +225,12 @@ def export_to_directory(
     *,
     generated_at: dt.datetime | None = None,
 ) -> ExportResult:
-    """Write the export's files into ``directory`` (created if needed)."""
-    return write_export(engine, actor, request, DirectorySink(directory), generated_at=generated_at)
+    """Write the export's files into ``directory`` (created if needed), all or nothing: they
+    are written beside it first and moved in once complete. A disk that is full or read-only
+    raises :class:`ExportWriteFailed` (French) and leaves ``directory`` as it was."""
+    every_name = {name for profile in ExportProfile for name in output_files(profile)}
+    with staged_directory(Path(directory), every_name) as sink:
+        return write_export(engine, actor, request, sink, generated_at=generated_at)
 
 
 _MIMES = {

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
+import shutil
+import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
+
+from dashboard.core.errors import AppError
+from dashboard.core.i18n import t
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: the same files give the same zip
 
@@ -60,3 +66,65 @@ class BufferSink:
     def open(self, name: str) -> Iterator[BinaryIO]:
         self.buffers[name] = buf = io.BytesIO()
         yield buf
+
+
+class ExportWriteFailed(AppError):
+    """The files could not be written (disk full, read-only folder…); nothing was changed."""
+
+
+def write_failure(directory: Path, error: OSError) -> ExportWriteFailed:
+    """The French message for an ``OSError`` met while writing an export into ``directory``."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = t("l'espace disque est insuffisant")
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = t("ce dossier n'est pas accessible en écriture")
+    else:
+        reason = error.strerror or str(error)
+    return ExportWriteFailed(
+        t(
+            "L'export n'a pas pu être écrit dans « {out} » : {reason}. Aucun fichier de ce "
+            "dossier n'a été modifié.",
+            out=directory,
+            reason=reason,
+        )
+    )
+
+
+@contextlib.contextmanager
+def staged_directory(target: Path, export_names: Collection[str]) -> Iterator[DirectorySink]:
+    """A sink writing into a hidden folder beside ``target``, moved into place only once every
+    file is complete: a failure part-way (disk full) leaves ``target`` as it was.
+
+    A missing ``target`` appears in one rename. In an existing folder each file replaces its
+    namesake in one rename, and files of an earlier export (``export_names``) that this one
+    does not write are removed, so the folder never mixes two exports. Other files are kept.
+    ``OSError`` becomes :class:`ExportWriteFailed` with a French message."""
+    target = Path(target).absolute()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise write_failure(target, exc) from exc
+    try:
+        yield DirectorySink(staging)
+        _move_into_place(staging, target, export_names)
+    except OSError as exc:
+        raise write_failure(target, exc) from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_into_place(staging: Path, target: Path, export_names: Collection[str]) -> None:
+    for path in staging.iterdir():
+        with open(path, "rb") as fh:
+            os.fsync(fh.fileno())
+    if not target.exists():
+        staging.chmod(0o755)
+        os.rename(staging, target)
+        return
+    written = sorted(p.name for p in staging.iterdir())
+    for name in written:
+        os.replace(staging / name, target / name)
+    for name in export_names:
+        if name not in written:
+            (target / name).unlink(missing_ok=True)
