@@ -38,13 +38,18 @@ class User(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """Every password verification, counted in the database so throttling spans processes."""
+    """Every password verification, counted in the database so throttling spans processes.
+
+    A row is written (as a failure) before the verification runs and turned into a success
+    afterwards, so attempts still in progress count towards the limits too."""
 
     __tablename__ = "login_attempt"
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=120, index=True)
     attempted_at: dt.datetime = Field(default_factory=utcnow, index=True)
     success: bool = Field(default=False)
+    # The client's address (IPv4/IPv6 text), for the per-address limit; None when unknown.
+    client_address: str | None = Field(default=None, max_length=45, index=True)
 
 
 class AuthSession(SQLModel, table=True):

@@ -3,19 +3,22 @@ sessions whose random id the browser keeps in an HttpOnly cookie."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import unicodedata
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard.core.config import get_settings
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor
@@ -91,8 +94,95 @@ LOCKED = (
 )
 
 
+# Bounds checked before anything else touches a login form's fields.
+MAX_USERNAME_LENGTH = 120
+MAX_PASSWORD_LENGTH = 1024
+ADDRESS_LOCKED = (
+    "Trop de tentatives de connexion depuis votre adresse. Réessayez dans quelques minutes."
+)
+BUSY = "Le service de connexion reçoit trop de demandes. Réessayez dans une minute."
+_BOOKKEEPING_LOCK = 7_240_351  # PostgreSQL advisory lock id serialising the login counters
+
+
+def acceptable_credentials(username: str, password: str) -> bool:
+    """False for what no account can have: an over-long or control-character username, an
+    over-long password. Checked before any database work, so a flood of such forms costs
+    nothing (and never reaches a column limit)."""
+    if not isinstance(username, str) or not isinstance(password, str):
+        return False
+    if len(username) > MAX_USERNAME_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        return False
+    if any(unicodedata.category(ch) == "Cc" for ch in username):
+        return False
+    return "\x00" not in password
+
+
+def _serialise_login_counters(session: Session) -> None:
+    """Make count-then-insert atomic: SQLite writes already begin with BEGIN IMMEDIATE;
+    PostgreSQL takes a transaction-scoped advisory lock (released at commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_BOOKKEEPING_LOCK))
+
+
+def _count_attempts(session: Session, *conditions) -> int:
+    return session.exec(select(func.count()).select_from(LoginAttempt).where(*conditions)).one()
+
+
+def reserve_verification(
+    engine: Engine, username: str, client_address: str | None, now: dt.datetime
+) -> tuple[int | None, str | None]:
+    """Count and record one password verification, atomically, in a short transaction.
+
+    Returns ``(attempt_id, None)`` when the verification may run — the attempt is stored as a
+    failure until :func:`_record_success` — or ``(None, French refusal)`` when the account, the
+    client's address or the whole service is over its limit. Attempts in progress count, so a
+    burst of parallel requests gets no more verifications than the limit.
+    """
+    settings = get_settings()
+    window_start = now - dt.timedelta(minutes=settings.login_window_minutes)
+    failed = (LoginAttempt.success.is_(False), LoginAttempt.attempted_at >= window_start)
+    with session_scope(engine) as session:
+        _serialise_login_counters(session)
+        if (
+            _count_attempts(session, LoginAttempt.username == username, *failed)
+            >= settings.login_max_failures
+        ):
+            return None, t(LOCKED)
+        if (
+            client_address
+            and _count_attempts(session, LoginAttempt.client_address == client_address, *failed)
+            >= settings.login_max_failures_per_address
+        ):
+            return None, t(ADDRESS_LOCKED)
+        minute_ago = now - dt.timedelta(minutes=1)
+        if (
+            _count_attempts(session, LoginAttempt.attempted_at >= minute_ago)
+            >= settings.login_max_per_minute
+        ):
+            return None, t(BUSY)
+        attempt = LoginAttempt(
+            username=username, attempted_at=now, success=False, client_address=client_address
+        )
+        session.add(attempt)
+        session.flush()
+        return attempt.id, None
+
+
+def _record_success(session: Session, attempt_id: int) -> None:
+    session.exec(
+        LoginAttempt.__table__.update()
+        .where(LoginAttempt.__table__.c.id == attempt_id)
+        .values(success=True)
+    )
+
+
 def login(
-    engine: Engine, username: str, password: str, *, user_agent: str | None = None
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    user_agent: str | None = None,
+    client_address: str | None = None,
 ) -> LoginResult:
     """Verify a password (or a one-time secret) and open a server-side session.
 
@@ -100,42 +190,60 @@ def login(
     give the same French message after one argon2 verification each. A valid one-time secret
     (invitation or reset, see :func:`issue_one_time_secret`) is spent, and the user must then
     choose a password before anything else. After ``login_max_failures`` failures within the
-    window the account is locked for the rest of the window, without verifying anything.
+    window the account is locked for the rest of the window, without verifying anything; the
+    client's address and the whole service have limits too (see :func:`reserve_verification`).
+
+    The argon2 verification runs outside any write transaction, and the bookkeeping writes
+    (attempt, last login) never touch the account's version: concurrent logins of one account,
+    or a login during an edit of the account, do not conflict.
     """
-    settings = get_settings()
+    if not acceptable_credentials(username, password):
+        return LoginResult(False, t(GENERIC_FAILURE))
     name = normalise_username(username)
+    maybe_purge(engine)
     now = utcnow()
-    window_start = now - dt.timedelta(minutes=settings.login_window_minutes)
-    with session_scope(engine) as session:
-        failures = session.exec(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(
-                LoginAttempt.username == name,
-                LoginAttempt.success.is_(False),
-                LoginAttempt.attempted_at >= window_start,
-            )
-        ).one()
-        if failures >= settings.login_max_failures:
-            return LoginResult(False, t(LOCKED))
+    attempt_id, refusal = reserve_verification(engine, name, client_address, now)
+    if refusal is not None:
+        return LoginResult(False, refusal)
+    with read_scope(engine) as session:
         user = session.exec(select(User).where(User.username == name)).first()
-        verified = _verify(user.password_hash if user else None, password)
-        ok = bool(user and verified and user.active and user.password_hash)
-        one_time = None
-        if not ok and user is not None and user.active:
-            one_time = _usable_secret(session, user.id, password, now)
-            ok = one_time is not None
-        session.add(LoginAttempt(username=name, attempted_at=now, success=ok))
+    stored_hash = user.password_hash if user else None
+    verified = _verify(stored_hash, password)
+    ok = bool(user and verified and user.active and stored_hash)
+    new_hash = None
+    if ok and _hasher.check_needs_rehash(stored_hash):
+        new_hash = hash_password(password)
+    users = User.__table__
+    with session_scope(engine) as session:
+        spent_secret = False
+        if not ok and user is not None and user.active and password:
+            spent_secret = _spend_secret(session, user.id, password, now)
+            ok = spent_secret
         if not ok:
             return LoginResult(False, t(GENERIC_FAILURE))
-        if one_time is not None:
-            # Usable once; the account has no password until the user chooses one.
-            one_time.used_at = now
-            user.password_hash = None
-            user.must_change_password = True
-        elif _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        user.last_login_at = now
+        _record_success(session, attempt_id)
+        if spent_secret:
+            # Usable once; the account has no password until the user chooses one. This is a
+            # change of the account, so its version moves on.
+            session.exec(
+                users.update()
+                .where(users.c.id == user.id)
+                .values(
+                    password_hash=None,
+                    must_change_password=True,
+                    last_login_at=now,
+                    version=users.c.version + 1,
+                )
+            )
+        else:
+            # Bookkeeping: Core UPDATEs that neither check nor bump the account's version.
+            session.exec(users.update().where(users.c.id == user.id).values(last_login_at=now))
+            if new_hash is not None:
+                session.exec(
+                    users.update()
+                    .where(users.c.id == user.id, users.c.password_hash == stored_hash)
+                    .values(password_hash=new_hash)
+                )
         token = secrets.token_urlsafe(32)
         session.add(
             AuthSession(
@@ -143,37 +251,50 @@ def login(
                 user_id=user.id,
                 created_at=now,
                 last_seen_at=now,
-                expires_at=now + dt.timedelta(hours=settings.session_absolute_hours),
+                expires_at=now + dt.timedelta(hours=get_settings().session_absolute_hours),
                 user_agent=(user_agent or "")[:300] or None,
             )
         )
         network = session.get(Network, user.network_id) if user.network_id else None
-        return LoginResult(True, token=token, actor=actor_for(user, network))
+        actor = actor_for(user, network)
+        if spent_secret:
+            actor = dataclasses.replace(actor, must_change_password=True)
+        return LoginResult(True, token=token, actor=actor)
 
 
 def resolve_session(engine: Engine, token: str | None) -> Actor | None:
     """The user behind a session id, or None if unknown, revoked, idle or expired, or the user
-    was deactivated. Refreshes the idle clock (at most once a minute)."""
-    if not token:
+    was deactivated. Refreshes the idle clock (at most once a minute).
+
+    Reads in the read scope; the rare writes (idle clock, idle revocation) are short Core
+    UPDATEs of the session row, so page loads do not queue behind one another on SQLite."""
+    if not token or not isinstance(token, str) or len(token) > 200:
         return None
     settings = get_settings()
     now = utcnow()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         auth = session.exec(
             select(AuthSession).where(AuthSession.token_hash == _token_hash(token))
         ).first()
         if auth is None or auth.revoked_at is not None or auth.expires_at <= now:
             return None
-        if auth.last_seen_at + dt.timedelta(minutes=settings.session_idle_minutes) <= now:
-            auth.revoked_at = now
-            return None
         user = session.get(User, auth.user_id)
-        if user is None or not user.active:
-            return None
-        if now - auth.last_seen_at >= TOUCH_EVERY:
-            auth.last_seen_at = now
-        network = session.get(Network, user.network_id) if user.network_id else None
-        return actor_for(user, network)
+        network = session.get(Network, user.network_id) if user and user.network_id else None
+    sessions = AuthSession.__table__
+    if auth.last_seen_at + dt.timedelta(minutes=settings.session_idle_minutes) <= now:
+        with session_scope(engine) as session:
+            session.exec(
+                sessions.update()
+                .where(sessions.c.id == auth.id, sessions.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+        return None
+    if user is None or not user.active:
+        return None
+    if now - auth.last_seen_at >= TOUCH_EVERY:
+        with session_scope(engine) as session:
+            session.exec(sessions.update().where(sessions.c.id == auth.id).values(last_seen_at=now))
+    return actor_for(user, network)
 
 
 def logout(engine: Engine, token: str | None) -> None:
@@ -259,51 +380,54 @@ def change_password(engine: Engine, actor: Actor, current: str | None, new: str)
     login attempt, so this form cannot be used to get around login throttling.
     """
     check_password_strength(new)
-    settings = get_settings()
-    now = utcnow()
-    with session_scope(engine) as session:
-        user = session.get(User, actor.id)
-        if user is None or not user.active:
-            raise ValidationFailed(t("Le mot de passe actuel est incorrect."))
-        if user.password_hash or not user.must_change_password:
-            window_start = now - dt.timedelta(minutes=settings.login_window_minutes)
-            failures = session.exec(
-                select(func.count())
-                .select_from(LoginAttempt)
-                .where(
-                    LoginAttempt.username == user.username,
-                    LoginAttempt.success.is_(False),
-                    LoginAttempt.attempted_at >= window_start,
-                )
-            ).one()
-            if failures >= settings.login_max_failures:
-                raise ValidationFailed(t(LOCKED))
-            if not _verify(user.password_hash, current or ""):
-                session.add(LoginAttempt(username=user.username, attempted_at=now, success=False))
-                session.commit()
-                raise ValidationFailed(t("Le mot de passe actuel est incorrect."))
-            if current == new:
-                raise ValidationFailed(
-                    t("Le nouveau mot de passe doit être différent de l'actuel.")
-                )
-        user.password_hash = hash_password(new)
-        user.must_change_password = False
-
-
-def _usable_secret(
-    session: Session, user_id: int, secret: str, now: dt.datetime
-) -> OneTimeSecret | None:
-    """The user's one-time secret matching ``secret``, if neither used nor expired."""
-    if not secret:
-        return None
-    return session.exec(
-        select(OneTimeSecret).where(
-            OneTimeSecret.user_id == user_id,
-            OneTimeSecret.secret_hash == _token_hash(secret),
-            OneTimeSecret.used_at.is_(None),
-            OneTimeSecret.expires_at > now,
+    if len(new) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            t("Le mot de passe ne doit pas dépasser {n} caractères.", n=MAX_PASSWORD_LENGTH)
         )
-    ).first()
+    wrong = t("Le mot de passe actuel est incorrect.")
+    with read_scope(engine) as session:
+        user = session.get(User, actor.id)
+    if user is None or not user.active:
+        raise ValidationFailed(wrong)
+    if user.password_hash or not user.must_change_password:
+        if not acceptable_credentials(user.username, current or ""):
+            raise ValidationFailed(wrong)
+        attempt_id, refusal = reserve_verification(engine, user.username, None, utcnow())
+        if refusal is not None:
+            raise ValidationFailed(refusal)
+        # Verified and hashed outside any write transaction (argon2 takes a while).
+        if not _verify(user.password_hash, current or ""):
+            raise ValidationFailed(wrong)  # the attempt stays counted as a failure
+        with session_scope(engine) as session:
+            _record_success(session, attempt_id)
+        if current == new:
+            raise ValidationFailed(t("Le nouveau mot de passe doit être différent de l'actuel."))
+    new_hash = hash_password(new)
+    with session_scope(engine) as session:
+        fresh = session.get(User, actor.id)
+        if fresh is None or not fresh.active or fresh.password_hash != user.password_hash:
+            raise ValidationFailed(
+                t("Le mot de passe de ce compte vient d'être modifié. Rechargez la page.")
+            )
+        fresh.password_hash = new_hash
+        fresh.must_change_password = False
+
+
+def _spend_secret(session: Session, user_id: int, secret: str, now: dt.datetime) -> bool:
+    """Spend the user's one-time secret matching ``secret`` if neither used nor expired.
+    One conditional UPDATE: of two logins racing with the same secret, only one spends it."""
+    secrets_table = OneTimeSecret.__table__
+    spent = session.exec(
+        secrets_table.update()
+        .where(
+            secrets_table.c.user_id == user_id,
+            secrets_table.c.secret_hash == _token_hash(secret),
+            secrets_table.c.used_at.is_(None),
+            secrets_table.c.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    return spent.rowcount == 1
 
 
 def issue_one_time_secret(
@@ -335,3 +459,55 @@ def issue_one_time_secret(
         )
     )
     return secret, expires_at
+
+
+# Login attempts are kept this long (throttling needs only the window; the rest is for
+# reading back a burst), closed sessions this long after they ended.
+ATTEMPT_RETENTION = dt.timedelta(days=7)
+CLOSED_SESSION_RETENTION = dt.timedelta(days=1)
+PURGE_EVERY = dt.timedelta(minutes=10)
+_purge_lock = threading.Lock()
+_last_purge: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    attempts: int
+    sessions: int
+
+
+def purge_auth_records(engine: Engine, *, now: dt.datetime | None = None) -> PurgeReport:
+    """Delete login attempts older than :data:`ATTEMPT_RETENTION` and sessions that ended
+    (expired, revoked or idle) more than :data:`CLOSED_SESSION_RETENTION` ago.
+
+    Run by ``python -m dashboard purge`` and, at most every :data:`PURGE_EVERY` per process,
+    on a login."""
+    now = now or utcnow()
+    settings = get_settings()
+    attempts, sessions = LoginAttempt.__table__, AuthSession.__table__
+    ended_before = now - CLOSED_SESSION_RETENTION
+    idle_before = ended_before - dt.timedelta(minutes=settings.session_idle_minutes)
+    with session_scope(engine) as session:
+        removed_attempts = session.exec(
+            attempts.delete().where(attempts.c.attempted_at < now - ATTEMPT_RETENTION)
+        ).rowcount
+        removed_sessions = session.exec(
+            sessions.delete().where(
+                (sessions.c.expires_at < ended_before)
+                | (sessions.c.revoked_at < ended_before)
+                | (sessions.c.last_seen_at < idle_before)
+            )
+        ).rowcount
+    return PurgeReport(attempts=removed_attempts, sessions=removed_sessions)
+
+
+def maybe_purge(engine: Engine) -> bool:
+    """Purge if this process has not done so for :data:`PURGE_EVERY`; True if it did."""
+    global _last_purge
+    now = utcnow()
+    with _purge_lock:
+        if _last_purge is not None and now - _last_purge < PURGE_EVERY:
+            return False
+        _last_purge = now
+    purge_auth_records(engine, now=now)
+    return True

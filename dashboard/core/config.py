@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
@@ -21,8 +22,12 @@ class Settings:
     session_absolute_hours: int
     login_max_failures: int
     login_window_minutes: int
+    login_max_failures_per_address: int
+    login_max_per_minute: int
+    trusted_proxies: tuple[str, ...]
     cookie_secure: bool
     demo_cohort_code: str
+    programme_timezone: str = "Europe/Paris"  # the zone whose date is "today" for every rule
 
     @property
     def is_sqlite(self) -> bool:
@@ -41,6 +46,18 @@ def _int(name: str, default: int) -> int:
         ) from exc
 
 
+def _timezone(name: str, default: str) -> str:
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"La variable {name} doit être un fuseau horaire IANA, par exemple "
+            f"Europe/Paris ou America/Cayenne (reçu : {raw!r})."
+        ) from exc
+    return raw
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Read the settings once; ``.env`` never overrides a variable already set."""
@@ -53,6 +70,14 @@ def get_settings() -> Settings:
         session_absolute_hours=_int("SESSION_ABSOLUTE_HOURS", 12),
         login_max_failures=_int("LOGIN_MAX_FAILURES", 10),
         login_window_minutes=_int("LOGIN_WINDOW_MINUTES", 5),
+        login_max_failures_per_address=_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
+        login_max_per_minute=_int("LOGIN_MAX_PER_MINUTE", 60),
+        trusted_proxies=tuple(
+            part.strip()
+            for part in os.environ.get("TRUSTED_PROXIES", "").split(",")
+            if part.strip()
+        ),
         cookie_secure=os.environ.get("COOKIE_SECURE", "false").lower() in {"1", "true", "yes"},
         demo_cohort_code=os.environ.get("DEMO_COHORT_CODE", "AI-2026").strip() or "AI-2026",
+        programme_timezone=_timezone("PROGRAMME_TIMEZONE", "Europe/Paris"),
     )
