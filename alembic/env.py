@@ -13,7 +13,7 @@ config = context.config
 
 
 def run_migrations_online() -> None:
-    engine = config.attributes.get("engine") or make_engine()
+    engine = config.attributes.get("engine") or make_engine(create=True)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

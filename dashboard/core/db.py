@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 from dashboard.core.config import PROJECT_ROOT, get_settings
-from dashboard.core.errors import DatabaseUnavailable
+from dashboard.core.errors import DatabaseUnavailable, StorageFailed
 from dashboard.core.i18n import t
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
@@ -44,8 +45,50 @@ def _sqlite_begin_immediate(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
-    """Build the process's engine for ``url`` (default: settings). No Streamlit here."""
+# Engines allowed to create their SQLite file: ``migrate`` and ``restore`` only. Anything else
+# refuses a missing file, so a mistyped DATABASE_URL never starts an empty database.
+_MAY_CREATE_FILE: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def allow_creating_file(engine: Engine) -> None:
+    """Let ``engine`` create its SQLite file (and folder) if missing: migrate and restore."""
+    _MAY_CREATE_FILE.add(engine)
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The SQLite database file of ``engine`` (None for PostgreSQL or an in-memory database)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.query.get("uri") or url.database.startswith("file:"):
+        return None
+    return Path(url.database)
+
+
+def _refuse_missing_file(engine: Engine, path: Path):
+    def check(_dialect, _record, _cargs, _cparams) -> None:
+        if path.exists():
+            return
+        if engine in _MAY_CREATE_FILE:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return
+        raise DatabaseUnavailable(
+            t(
+                "Le fichier de base de données « {path} » n'existe pas. Vérifiez DATABASE_URL "
+                "(fichier .env) ; pour créer une base neuve à cet endroit, lancez : "
+                "python -m dashboard migrate",
+                path=path.absolute(),
+            )
+        )
+
+    return check
+
+
+def make_engine(url: str | None = None, *, echo: bool = False, create: bool = False) -> Engine:
+    """Build the process's engine for ``url`` (default: settings). No Streamlit here.
+
+    A SQLite file that does not exist is refused with a French message at the first
+    connection, unless ``create`` is true or the engine goes through :func:`migrate` first."""
     url = url or get_settings().database_url
     try:
         parsed = make_url(url)
@@ -62,9 +105,12 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if parsed.database in (None, "", ":memory:"):
             kwargs["poolclass"] = StaticPool
-        else:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, **kwargs)
+        path = sqlite_path(engine)
+        if path is not None:
+            event.listen(engine, "do_connect", _refuse_missing_file(engine, path))
+            if create:
+                allow_creating_file(engine)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
@@ -87,15 +133,44 @@ def shared_engine(url: str) -> Engine:
     return make_engine(url)
 
 
+def storage_failure(error: BaseException) -> StorageFailed | None:
+    """The French error for a database that ran out of disk space or cannot use its disk
+    (SQLite's "database or disk is full" / "disk I/O error", PostgreSQL's disk_full)."""
+    if not isinstance(error, DBAPIError):
+        return None
+    text_ = str(error.orig).lower()
+    if "database or disk is full" in text_ or getattr(error.orig, "sqlstate", None) == "53100":
+        return StorageFailed(
+            t(
+                "Enregistrement impossible : le disque de la base de données est plein. Rien "
+                "n'a été enregistré. Prévenez l'équipe d'animation ; une fois de la place "
+                "libérée, enregistrez à nouveau."
+            )
+        )
+    if "disk i/o error" in text_:
+        return StorageFailed(
+            t(
+                "La base de données n'a pas pu lire ou écrire sur son disque (erreur "
+                "d'entrée-sortie). Rien n'a été enregistré. Prévenez l'équipe d'animation, "
+                "puis réessayez."
+            )
+        )
+    return None
+
+
 @contextlib.contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back everything on any error."""
+    """One unit of work: commit on success, roll back everything on any error. A full or
+    failing disk becomes :class:`StorageFailed` (French), not a raw driver error."""
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        failure = storage_failure(exc)
+        if failure is not None:
+            raise failure from exc
         raise
     finally:
         session.close()
@@ -108,6 +183,11 @@ def read_scope(engine: Engine) -> Iterator[Session]:
     session = Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
     try:
         yield session
+    except DBAPIError as exc:
+        failure = storage_failure(exc)
+        if failure is not None:
+            raise failure from exc
+        raise
     finally:
         # Closing ends the transaction (the pool rolls the connection back) without expiring
         # what was loaded, unlike an explicit rollback.
@@ -124,9 +204,10 @@ def _alembic_config(engine: Engine):
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest Alembic revision."""
+    """Bring the schema to the latest Alembic revision (creating a missing SQLite file)."""
     from alembic import command
 
+    allow_creating_file(engine)
     command.upgrade(_alembic_config(engine), "head")
 
 

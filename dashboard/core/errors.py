@@ -38,3 +38,7 @@ class NotFound(AppError):
 
 class DatabaseUnavailable(AppError):
     """The database cannot be reached, the URL is wrong, or the schema is not migrated."""
+
+
+class StorageFailed(DatabaseUnavailable):
+    """The database's disk is full or failing; the unit of work was rolled back whole."""

@@ -14,7 +14,7 @@ from dashboard.core.errors import DatabaseUnavailable
 
 
 def test_sqlite_connections_get_the_pragmas(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'p.sqlite'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.sqlite'}", create=True)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -25,7 +25,7 @@ def test_sqlite_connections_get_the_pragmas(tmp_path):
 def test_sqlite_write_transactions_begin_immediate(tmp_path):
     """A second writer cannot start while the first holds its transaction: BEGIN IMMEDIATE."""
     path = tmp_path / "lock.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}", create=True)
     with engine.connect() as conn:
         conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
         conn.commit()
@@ -46,6 +46,7 @@ def test_malformed_url_gives_french_message():
 
 
 def test_unmigrated_database_names_the_fix(tmp_path):
+    (tmp_path / "vide.sqlite").touch()  # an existing file without the schema
     engine = make_engine(f"sqlite:///{tmp_path / 'vide.sqlite'}")
     with pytest.raises(DatabaseUnavailable) as info:
         check_schema(engine)
@@ -72,7 +73,7 @@ def test_a_long_read_does_not_block_a_writer(tmp_path):
     """Exports and dashboards read in a deferred transaction: a save goes through meanwhile."""
     from dashboard.core.db import read_scope, session_scope
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'rw.sqlite'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'rw.sqlite'}", create=True)
     with engine.connect() as conn:
         conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
         conn.exec_driver_sql("INSERT INTO t VALUES (1)")
