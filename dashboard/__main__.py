@@ -66,10 +66,18 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_create_user(args: argparse.Namespace) -> int:
     from sqlmodel import Session, select
 
-    from dashboard.auth.accounts import create_user
+    from dashboard.auth.accounts import create_user, normalise_username, username_problem
     from dashboard.core.db import check_schema
     from models import Cohort, Network
 
+    # The identifier rule of the admin page, checked before a password is asked for.
+    problem = username_problem(normalise_username(args.username))
+    if problem:
+        print(
+            t("Identifiant « {name} » refusé : {rule}.", name=args.username, rule=problem),
+            file=sys.stderr,
+        )
+        return 2
     engine = _engine()
     check_schema(engine)
     network_id = None
@@ -134,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     cu.add_argument("--must-change-password", action="store_true")
     cu.set_defaults(func=cmd_create_user)
 
-    for extra in ("dashboard.cli.export", "dashboard.cli_bench"):
+    for extra in ("dashboard.cli.export", "dashboard.cli.purge", "dashboard.cli_bench"):
         try:
             module = __import__(extra, fromlist=["register"])
         except ModuleNotFoundError as exc:
