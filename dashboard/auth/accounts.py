@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import secrets
 import threading
 import unicodedata
@@ -49,6 +50,16 @@ def _verify(password_hash: str | None, password: str) -> bool:
 
 def normalise_username(username: str) -> str:
     return (username or "").strip().lower()
+
+
+# The one rule for identifiers, wherever an account is created (admin page, command line, seed).
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,119}$")
+USERNAME_RULE = "2 à 120 caractères : lettres minuscules, chiffres, « . », « - » ou « _ »"
+
+
+def username_problem(name: str) -> str | None:
+    """Why the normalised identifier ``name`` is refused (French), or None when it is valid."""
+    return None if USERNAME_PATTERN.match(name) else t(USERNAME_RULE)
 
 
 def check_password_strength(password: str) -> None:
@@ -340,6 +351,8 @@ def create_user(
     errors = []
     if not name:
         errors.append(t("L'identifiant est obligatoire."))
+    elif problem := username_problem(name):
+        errors.append(t("Identifiant « {name} » refusé : {rule}.", name=name, rule=problem))
     if role is Role.lead and network_id is None:
         errors.append(t("Un·e référent·e réseau doit être rattaché·e à un réseau."))
     if role is not Role.lead and network_id is not None:

@@ -58,7 +58,6 @@ USER_LABELS = {
     "network_id": "Réseau",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,119}$")
 
 
 class UserInput(BaseModel):
@@ -72,10 +71,8 @@ class UserInput(BaseModel):
     @classmethod
     def check_username(cls, v):
         v = auth.normalise_username(v) if isinstance(v, str) else v
-        if isinstance(v, str) and not _USERNAME.match(v):
-            raise ValueError(
-                t("2 à 120 caractères : lettres minuscules, chiffres, « . », « - » ou « _ »")
-            )
+        if isinstance(v, str) and (problem := auth.username_problem(v)):
+            raise ValueError(problem)
         return v or None
 
     @field_validator("full_name", mode="before")

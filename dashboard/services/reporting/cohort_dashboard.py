@@ -20,6 +20,7 @@ from dashboard.core import clock
 from dashboard.core.db import read_scope
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.indicators.progress import (
+    COUNTED_STATUSES,
     cohort_benchmark,
     cohort_of,
     network_frame,
@@ -156,6 +157,8 @@ def freshness(
     The months expected run from the cohort's first month to the month before ``as_of`` (values
     of a month are entered the month after), capped at the cohort's last month. A month is
     missing when the network has fewer values for it than indicators it follows (targets).
+    Only counted values (submitted or validated, as for the progress) make a month entered: a
+    draft is the lead's work in progress.
     """
     expected_last = min(clock.add_months(as_of, -1), clock.month_start(cohort.end_date))
     expected = clock.months_between(cohort.start_date, expected_last)
@@ -167,7 +170,10 @@ def freshness(
                 func.max(IndicatorValue.updated_at),
                 func.max(IndicatorValue.period_start),
             )
-            .where(IndicatorValue.network_id.in_(ids))
+            .where(
+                IndicatorValue.network_id.in_(ids),
+                IndicatorValue.status.in_(COUNTED_STATUSES),
+            )
             .group_by(IndicatorValue.network_id)
         ).all(),
         columns=["network_id", "values_updated", "last_period"],
@@ -204,6 +210,7 @@ def freshness(
             )
             .where(
                 IndicatorValue.network_id.in_(ids),
+                IndicatorValue.status.in_(COUNTED_STATUSES),
                 IndicatorValue.period_start >= clock.month_start(cohort.start_date),
                 IndicatorValue.period_start <= expected_last,
             )
@@ -266,9 +273,9 @@ def cohort_dashboard(
     """Everything the cohort dashboard shows, for the networks and period of ``filters``.
 
     Milestones are those due inside the period; "late" is derived at ``as_of``. Indicator
-    progress uses the values up to the period's end (per-period indicators: the sum inside the
-    period); the cohort's median and quartiles are computed on all its networks, whatever the
-    network filter. The pipeline is the current one, or the one at the period's end when that
+    progress uses the values up to the period's end (per-period indicators: the sum from the
+    cohort's start to the period's end, the target being the cohort's); the cohort's median
+    and quartiles are computed on all its networks, whatever the network filter. The pipeline is the current one, or the one at the period's end when that
     is in the past (from the stage history).
     """
     filters = filters or DashboardFilters()
