@@ -87,8 +87,10 @@ def _progress_hover(network: str, indicator: str, r) -> str:
     lines.append(t("Cible : {v}", v=_value_text(r.target, unit)))
     if not pd.isna(r.progress_raw) and r.progress_raw > 1:
         lines.append(t("Cible dépassée ({p})", p=fmt_percent(r.progress_raw)))
+    if getattr(r, "baseline_missing", False):
+        lines.append(t("Base de référence manquante"))
     if r.accumulation == "per_period":
-        lines.append(t("Somme des mois de la période"))
+        lines.append(t("Somme des mois depuis le début de la cohorte"))
     return "<br>".join(lines)
 
 

@@ -234,8 +234,10 @@ with tabs[2]:
     st.caption(
         t(
             "Avancement = (valeur actuelle − référence) / (cible − référence), borné entre 0 et "
-            "100 %. Cumul : dernière valeur ; flux mensuel : somme des mois de la période ; "
-            "niveau : dernière valeur. Sans cible, la case reste vide. Valeurs soumises et "
+            "100 %. La période choisit ce qui est affiché ; l'avancement est mesuré du début "
+            "de la cohorte à la fin de la période. Cumul : dernière valeur ; flux mensuel : "
+            "somme des mois depuis le début de la cohorte ; niveau : dernière valeur. Sans "
+            "cible ou sans base de référence, la case reste vide. Valeurs soumises et "
             "validées seulement."
         )
     )

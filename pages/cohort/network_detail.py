@@ -192,6 +192,10 @@ with tabs[2]:
                     fmt_value(None if pd.isna(v) else float(v), u)
                     for v, u in zip(pr[column], pr["unit"], strict=True)
                 ]
+            table[t("Remarque")] = [
+                t("base de référence manquante") if missing else ""
+                for missing in pr["baseline_missing"]
+            ]
         st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     if not d.anonymised and not d.progress.empty:
         labels = dict(zip(d.progress["indicator_code"], d.progress["indicator_label"], strict=True))

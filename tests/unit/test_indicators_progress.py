@@ -59,9 +59,9 @@ def test_current_value_follows_the_accumulation_rule():
     assert ip.current_value("per_period", latest=None, period_sum=None) is None
 
 
-def test_missing_baseline_counts_from_zero_for_flows_and_totals_only():
-    assert ip.effective_baseline(None, "cumulative") == 0.0
-    assert ip.effective_baseline(None, "per_period") == 0.0
+def test_missing_baseline_is_never_taken_as_zero():
+    assert ip.effective_baseline(None, "cumulative") is None
+    assert ip.effective_baseline(None, "per_period") is None
     assert ip.effective_baseline(None, "level") is None
     assert ip.effective_baseline(6.0, "level") == 6.0
 
@@ -105,7 +105,7 @@ def test_progress_per_rule_over_the_whole_cohort(world):
     assert rows["CUMUL"].last_period == DEC
 
 
-def test_period_filter_moves_the_end_and_sums_only_inside(world):
+def test_period_filter_moves_the_end_and_sums_from_the_cohort_start(world):
     frame = ip.indicator_progress(
         world["engine"],
         world["actor"],
@@ -117,8 +117,8 @@ def test_period_filter_moves_the_end_and_sums_only_inside(world):
     rows = by_code(frame)
     assert rows["CUMUL"].current == 5  # running total at the end of November
     assert rows["CUMUL"].progress == pytest.approx(0.5)
-    assert rows["FLOW"].current == 5  # November only
-    assert rows["FLOW"].progress == pytest.approx(5 / 60)
+    assert rows["FLOW"].current == 15  # October and November, against the cohort's target
+    assert rows["FLOW"].progress == pytest.approx(15 / 60)
     assert rows["LEVEL"].progress == pytest.approx((40 - 50) / (30 - 50))
 
 

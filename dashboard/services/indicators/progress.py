@@ -6,15 +6,16 @@ value follows the indicator's accumulation rule:
 - ``cumulative``: values are running totals since the start, so the current value is the latest
   monthly value up to the end of the period;
 - ``per_period``: values are monthly flows, so the current value is the sum of the monthly values
-  inside the period, compared with a target set for that whole period;
+  from the cohort's start to the end of the period, compared with a target set for the whole
+  cohort (a period filter chooses what is shown, never a part of the sum);
 - ``level``: values are states at a date, so the current value is the latest one, never added up.
 
 Direction "lower is better" goes through the same formula (its target is below its baseline).
-Without a target, or with a target equal to the baseline, there is no progress (``None``): it is
-shown as missing, never as 0 %. A missing baseline counts as 0 for cumulative and per-period
-indicators (they count from the start of the programme) and leaves level indicators without
-progress. Values are read from the database in grouped queries (one row per network × indicator),
-never by looping over ORM objects.
+Without a target, without a baseline, or with a target equal to the baseline, there is no progress
+(``None``): it is shown as missing, never as 0 %, and left out of the cohort's median and
+quartiles; a missing baseline is flagged (``baseline_missing``) so the page can say so. Drafts
+are never counted (``COUNTED_STATUSES``). Values are read from the database in grouped queries
+(one row per network × indicator), never by looping over ORM objects.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import math
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlalchemy import and_, func, true
+from sqlalchemy import and_, case, func, true
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -57,6 +58,7 @@ PROGRESS_COLUMNS = [
     "months_with_values",
     "progress_raw",
     "progress",
+    "baseline_missing",
 ]
 
 
@@ -86,10 +88,12 @@ def progress_ratio(
 
 
 def effective_baseline(baseline: float | None, accumulation: str) -> float | None:
-    """A missing baseline is 0 for counts from the start (cumulative, per period)."""
-    if _missing(baseline):
-        return 0.0 if accumulation in ("cumulative", "per_period") else None
-    return float(baseline)
+    """The baseline progress is measured from: the one recorded, whatever the accumulation rule.
+
+    A missing baseline is never taken as 0 (a network that starts with 40 agreements is not
+    at 0): without it there is no progress, shown as « base de référence manquante ».
+    """
+    return None if _missing(baseline) else float(baseline)
 
 
 def current_value(
@@ -135,11 +139,14 @@ def progress_frame(
     """One row per network × indicator it follows (a target row) or reports on (values).
 
     Three grouped statements whatever the number of networks: the targets, the latest value
-    up to the period end, and the sum and count of values inside the period.
+    up to the period end, and the sum of values up to the period end with the count of those
+    inside the period. A network belongs to one cohort, so its values start with the cohort:
+    per-period sums run from the cohort's start whatever ``period_start`` says.
     """
     ids = [int(i) for i in (networks["id"] if network_ids is None else network_ids)]
     end = _period_end(period_end, as_of)
     start = clock.month_start(period_start) if period_start else dt.date(1900, 1, 1)
+    in_period = case((IndicatorValue.period_start >= start, 1), else_=0)
     ind_filter = Indicator.is_key.is_(True) if key_only else true()
 
     targets = pd.DataFrame(
@@ -199,10 +206,10 @@ def progress_frame(
                 IndicatorValue.network_id,
                 IndicatorValue.indicator_id,
                 func.sum(IndicatorValue.value),
-                func.count(),
+                func.sum(in_period),
             )
             .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
-            .where(in_scope, IndicatorValue.period_start >= start, ind_filter)
+            .where(in_scope, ind_filter)
             .group_by(IndicatorValue.network_id, IndicatorValue.indicator_id)
         ).all(),
         columns=["network_id", "indicator_id", "period_sum", "months_with_values"],
@@ -234,6 +241,7 @@ def _with_progress(frame: pd.DataFrame) -> pd.DataFrame:
         current=pd.Series(currents, index=frame.index, dtype=float),
         progress_raw=pd.Series(raws, index=frame.index, dtype=float),
         progress=pd.Series(capped, index=frame.index, dtype=float),
+        baseline_missing=frame["baseline"].isna() & frame["target"].notna(),
     )
     frame["months_with_values"] = frame["months_with_values"].fillna(0).astype(int)
     frame = frame.rename(
@@ -323,7 +331,12 @@ def monthly_values(
     statuses: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Monthly values of some networks (all indicators), with a running total per indicator
-    (meaningful for per-period indicators, whose target applies to the sum)."""
+    (meaningful for per-period indicators, whose target applies to the sum).
+
+    Only counted values (submitted and validated, as for the progress) unless ``statuses``
+    says otherwise: a draft month neither shows nor adds to the running total.
+    """
+    statuses = COUNTED_STATUSES if statuses is None else statuses
     stmt = (
         select(
             IndicatorValue.network_id,
@@ -344,5 +357,8 @@ def monthly_values(
         session.exec(stmt).all(),
         columns=["network_id", "indicator_code", "period_start", "value", "status"],
     )
+    if frame.empty:  # a network with targets and no value yet
+        return frame.assign(running_total=pd.Series(dtype=float))
+    frame["value"] = frame["value"].astype(float)
     frame["running_total"] = frame.groupby(["network_id", "indicator_code"])["value"].cumsum()
     return frame
