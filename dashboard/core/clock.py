@@ -1,12 +1,28 @@
-"""The date services treat as "today" (injectable so derived figures are testable)."""
+"""The date services treat as "today": the programme's date (``PROGRAMME_TIMEZONE``, Europe/Paris
+by default), not the server's, so "late" turns at midnight where the networks are. Services
+take an ``as_of`` date so derived figures are testable."""
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
+
+from dashboard.core.config import get_settings
 
 
-def today() -> dt.date:
-    return dt.date.today()
+def programme_zone() -> ZoneInfo:
+    """The programme's time zone (setting ``PROGRAMME_TIMEZONE``)."""
+    return ZoneInfo(get_settings().programme_timezone)
+
+
+def today(now: dt.datetime | None = None) -> dt.date:
+    """The programme's date at the instant ``now`` (default: this instant).
+
+    A naive ``now`` is read as UTC."""
+    instant = now or dt.datetime.now(dt.UTC)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(programme_zone()).date()
 
 
 def month_start(day: dt.date) -> dt.date:

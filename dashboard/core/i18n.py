@@ -10,28 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 from enum import Enum
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal, format_percent
 
+from dashboard.core import clock
+
 LOCALE = "fr_FR"
-PARIS = ZoneInfo("Europe/Paris")
 _CATALOGUES: dict[str, dict[str, str]] = {"fr": {}, "en": {}}
-_current_language = "fr"
-
-
-def set_language(language: str) -> None:
-    global _current_language
-    if language not in _CATALOGUES:
-        raise ValueError(f"Langue inconnue : {language}")
-    _current_language = language
+_LANGUAGE = "fr"
 
 
 def t(message: str, /, **values: object) -> str:
     """Translate ``message`` (French source text) and fill its ``{placeholders}``."""
-    text = _CATALOGUES.get(_current_language, {}).get(message, message)
+    text = _CATALOGUES.get(_LANGUAGE, {}).get(message, message)
     return text.format(**values) if values else text
 
 
@@ -61,12 +54,14 @@ def fmt_date(value: dt.date | dt.datetime | None, *, empty: str = "—") -> str:
 
 
 def fmt_datetime(value: dt.datetime | None, *, empty: str = "—") -> str:
-    """``2026-11-26 13:05 UTC`` → ``26/11/2026 14:05`` (shown in Paris time)."""
+    """``2026-11-26 13:05 UTC`` → ``26/11/2026 14:05`` (shown in the programme's time zone)."""
     if value is None:
         return empty
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return _babel_datetime(value, format="dd/MM/yyyy HH:mm", tzinfo=PARIS, locale=LOCALE)
+    return _babel_datetime(
+        value, format="dd/MM/yyyy HH:mm", tzinfo=clock.programme_zone(), locale=LOCALE
+    )
 
 
 def fmt_month(value: dt.date | None, *, empty: str = "—") -> str:

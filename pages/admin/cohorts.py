@@ -1,11 +1,10 @@
 """Cohorts and sessions (programme team): create a cohort, edit it, its networks and its
 sessions, choose how leads see the other networks, close it."""
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
+from dashboard.core import clock
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, label_of, labels_for, t
 from dashboard.services.admin import (
@@ -294,7 +293,7 @@ with tab_sessions:
                     format="DD/MM/YYYY",
                     min_value=cohort.start_date,
                     max_value=cohort.end_date,
-                    default=max(min(dt.date.today(), cohort.end_date), cohort.start_date),
+                    default=max(min(clock.today(), cohort.end_date), cohort.start_date),
                 ),
                 "host": st.column_config.TextColumn(t("Accueil")),
                 "theme": st.column_config.TextColumn(t("Thème")),

@@ -9,7 +9,6 @@ import pytest
 
 from dashboard.core.db import session_scope
 from dashboard.services.reporting import cohort_dashboard as cd
-from dashboard.services.reporting import state_at_date as roadmap_state
 from models import ChangeLog
 from tests.factories import make_cohort, make_network, make_session, make_user
 from tests.unit.roadmap_builders import (
@@ -24,16 +23,6 @@ from tests.unit.roadmap_builders import (
 
 AS_OF = dt.date(2026, 1, 20)
 S1, S2, S3 = dt.date(2025, 10, 14), dt.date(2025, 12, 9), dt.date(2026, 3, 17)
-
-
-def test_late_is_derived_from_status_and_due_date():
-    late = roadmap_state.derived_milestone_status
-    assert late("planned", dt.date(2026, 1, 19), AS_OF) == "late"
-    assert late("in_progress", dt.date(2026, 1, 19), AS_OF) == "late"
-    assert late("postponed", dt.date(2026, 1, 19), AS_OF) == "late"
-    assert late("planned", AS_OF, AS_OF) == "planned"  # due today: not late yet
-    assert late("done", dt.date(2025, 11, 1), AS_OF) == "done"
-    assert late("cancelled", dt.date(2025, 11, 1), AS_OF) == "cancelled"
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pydantic import BaseModel, field_validator
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
@@ -104,7 +104,7 @@ NETWORK_COLUMNS += ["member_count", "rna", "siren", "is_fictional", "version"]
 def network_rows(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
     """The cohort's networks with every editable field and their version (admin editor)."""
     authorize(actor, "update", "network")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         rows = session.exec(
             select(*(getattr(Network, c) for c in NETWORK_COLUMNS))
             .where(Network.cohort_id == cohort_id)

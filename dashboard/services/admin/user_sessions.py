@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard.auth import accounts as auth
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
@@ -60,7 +60,7 @@ def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
     """
     authorize(actor, "read", "user")
     now = utcnow()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         open_sessions = (
             select(AuthSession.user_id, func.count().label("n"))
             .where(AuthSession.revoked_at.is_(None), AuthSession.expires_at > now)
@@ -122,7 +122,7 @@ def user_sessions(engine: Engine, actor: Actor, user_id: int) -> pd.DataFrame:
     """A user's open sessions: id, created_at, last_seen_at, expires_at, user_agent."""
     authorize(actor, "read", "user")
     now = utcnow()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         user_or_404(session, user_id)
         rows = session.exec(
             select(

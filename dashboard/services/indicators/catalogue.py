@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
@@ -121,7 +121,7 @@ def list_indicators(engine: Engine, actor: Actor) -> pd.DataFrame:
     """The catalogue in display order, with ``has_values`` (code locked), ``networks``
     (how many follow it) and ``version``."""
     authorize(actor, "read", "indicator")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         values = (
             select(IndicatorValue.indicator_id, func.count().label("n"))
             .group_by(IndicatorValue.indicator_id)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import fmt_month_long, label_of, t
 from dashboard.core.permissions import Actor, authorize
@@ -116,7 +116,7 @@ def validation_queue(
     )
     if network_id is not None:
         stmt = stmt.where(IndicatorValue.network_id == network_id)
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         rows = session.exec(stmt).all()
     return pd.DataFrame(rows, columns=QUEUE_COLUMNS)
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard.core import clock
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_number, t
 from dashboard.core.permissions import Actor, authorize
@@ -88,7 +88,7 @@ def network_targets(engine: Engine, actor: Actor, network_id: int) -> pd.DataFra
     authorize(actor, "read", "indicator_target", network_id=network_id)
     if actor.role is Role.lead and network_id != actor.network_id:
         raise NotFound(t("Ce réseau n'existe pas ou ne vous est pas accessible."))
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         if session.get(Network, network_id) is None:
             raise NotFound(t("Ce réseau n'existe pas."))
         values = (
@@ -337,7 +337,7 @@ def target_revisions(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFra
     """Targets revised after their cohort started: network, indicator, initial and current
     target, reason, when and by whom (a lead: their own network only)."""
     authorize(actor, "read", "indicator_target")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         rows = session.exec(
             select(
                 Network.code,

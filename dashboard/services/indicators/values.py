@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from dashboard.core import clock
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ConflictError, NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_month_long, t
 from dashboard.core.permissions import Actor, authorize
@@ -121,7 +121,7 @@ def value_grid(
     "indicators": DataFrame (INDICATOR_COLUMNS), "values": DataFrame (VALUE_COLUMNS)}``.
     """
     as_of = as_of or clock.today()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         network, cohort = workspace(session, actor, network_id)
         indicators = followed_indicators(session, network_id)
         values = _network_values(session, network_id)

@@ -16,17 +16,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from dashboard.core import clock
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope
 from dashboard.core.permissions import Actor
 from dashboard.services.indicators.values import followed_indicators, workspace
+from dashboard.services.shared.rules import LATE_ELIGIBLE, is_late
 from models import IndicatorValue, Milestone, ProgrammeSession
-from models.enums import MilestoneStatus, ValueStatus
+from models.enums import ValueStatus
 
-OPEN_STATUSES = (
-    MilestoneStatus.planned.value,
-    MilestoneStatus.in_progress.value,
-    MilestoneStatus.postponed.value,
-)
 MILESTONE_COLUMNS = [
     "id",
     "title",
@@ -68,7 +64,7 @@ def before_session(
     "drafts", "returned", "awaiting" (VALUE_COLUMNS), "counts"}``.
     """
     as_of = as_of or clock.today()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         network, cohort = workspace(session, actor, network_id)
         upcoming = session.exec(
             select(
@@ -98,7 +94,7 @@ def before_session(
                 Milestone.version,
             )
             .join(ProgrammeSession, ProgrammeSession.id == Milestone.session_id, isouter=True)
-            .where(Milestone.network_id == network_id, Milestone.status.in_(OPEN_STATUSES), due)
+            .where(Milestone.network_id == network_id, Milestone.status.in_(LATE_ELIGIBLE), due)
             .order_by(Milestone.due_date, Milestone.id)
         ).all()
         indicators = followed_indicators(session, network_id)
@@ -116,7 +112,10 @@ def before_session(
         ).all()
 
     milestones = pd.DataFrame(milestone_rows, columns=MILESTONE_COLUMNS[:-1])
-    milestones["late"] = milestones["due_date"] < as_of
+    milestones["late"] = [
+        is_late(due, status, as_of)
+        for due, status in zip(milestones["due_date"], milestones["status"], strict=True)
+    ]
     milestones = milestones.sort_values(["late", "due_date"], ascending=[False, True])
 
     values = pd.DataFrame(

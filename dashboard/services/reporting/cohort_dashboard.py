@@ -280,9 +280,9 @@ def cohort_dashboard(
     """
     filters = filters or DashboardFilters()
     as_of = as_of or clock.today()
-    headline = cohorts.headline(engine, actor, cohort_id, as_of=as_of)
     with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
+        headline = cohorts.headline_counts(session, cohort.id, as_of=as_of)
         for entity in ("milestone", "alliance", "indicator_value", "maturity"):
             authorize(actor, "read", entity)
         networks = network_frame(session, actor, cohort)

@@ -7,14 +7,15 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import case, func
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dashboard.core import clock
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope
 from dashboard.core.errors import NotFound
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access
+from dashboard.services.shared.rules import late_condition
 from models import (
     Alliance,
     Cohort,
@@ -23,13 +24,21 @@ from models import (
     Network,
     ProgrammeSession,
 )
-from models.enums import SIGNED_STAGES, Role
+from models.enums import (
+    SIGNED_STAGES,
+    AllianceStage,
+    CohortStatus,
+    MilestoneStatus,
+    RelationLogic,
+    Role,
+    ValueStatus,
+)
 
 
 def list_cohorts(engine: Engine, actor: Actor) -> list[access.CohortInfo]:
     """Cohorts the actor may read, most recent first (a lead: only their network's cohort)."""
     authorize(actor, "read", "cohort")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         stmt = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.id.desc())
         if actor.role is Role.lead:
             stmt = stmt.where(Cohort.id == actor.cohort_id)
@@ -38,14 +47,14 @@ def list_cohorts(engine: Engine, actor: Actor) -> list[access.CohortInfo]:
 
 def get_cohort(engine: Engine, actor: Actor, cohort_id: int) -> access.CohortInfo:
     """:func:`read_cohort` in its own unit of work."""
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         return access.read_cohort(session, actor, cohort_id)
 
 
 def cohort_sessions(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
     """The cohort's sessions in date order (id, code, number, kind, phase, title, date…)."""
-    get_cohort(engine, actor, cohort_id)
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
+        access.read_cohort(session, actor, cohort_id)
         rows = session.exec(
             select(
                 ProgrammeSession.id,
@@ -92,8 +101,8 @@ def last_session(sessions: pd.DataFrame, as_of: dt.date) -> dict | None:
 
 def cohort_networks(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
     """Networks of the cohort (id, code, name, acronym, sector, region, members, fictional)."""
-    cohort = get_cohort(engine, actor, cohort_id)
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
+        cohort = access.read_cohort(session, actor, cohort_id)
         rows = session.exec(
             select(
                 Network.id,
@@ -134,44 +143,52 @@ def headline(
 ) -> dict:
     """Headline counts for the cohort (or one network): networks, alliances signed, share in
     contrat-alliance logic, milestones done / late, values awaiting validation."""
-    get_cohort(engine, actor, cohort_id)
-    as_of = as_of or clock.today()
-    with session_scope(engine) as session:
-        scope = select(Network.id).where(Network.cohort_id == cohort_id)
-        if network_id is not None:
-            scope = scope.where(Network.id == network_id)
-        scope = scope.scalar_subquery()
-        networks = session.exec(
-            select(func.count()).select_from(Network).where(Network.id.in_(scope))
-        ).one()
-        signed = Alliance.stage.in_(SIGNED_STAGES)
-        a_total, a_signed, a_alliance = session.exec(
-            select(
-                func.count(),
-                func.coalesce(func.sum(case((signed, 1), else_=0)), 0),
-                func.coalesce(
-                    func.sum(case((Alliance.relation_logic == "alliance", 1), else_=0)), 0
-                ),
-            ).where(Alliance.network_id.in_(scope), Alliance.stage != "abandoned")
-        ).one()
-        late = Milestone.status.in_(["planned", "in_progress", "postponed"]) & (
-            Milestone.due_date < as_of
+    with read_scope(engine) as session:
+        access.read_cohort(session, actor, cohort_id)
+        return headline_counts(
+            session, cohort_id, as_of=as_of or clock.today(), network_id=network_id
         )
-        m_total, m_done, m_late = session.exec(
-            select(
-                func.count(),
-                func.coalesce(func.sum(case((Milestone.status == "done", 1), else_=0)), 0),
-                func.coalesce(func.sum(case((late, 1), else_=0)), 0),
-            ).where(Milestone.network_id.in_(scope), Milestone.status != "cancelled")
-        ).one()
-        awaiting = session.exec(
-            select(func.count())
-            .select_from(IndicatorValue)
-            .where(IndicatorValue.network_id.in_(scope), IndicatorValue.status == "submitted")
-        ).one()
-        last_update = session.exec(
-            select(func.max(IndicatorValue.updated_at)).where(IndicatorValue.network_id.in_(scope))
-        ).one()
+
+
+def headline_counts(
+    session: Session, cohort_id: int, *, as_of: dt.date, network_id: int | None = None
+) -> dict:
+    """:func:`headline` inside the caller's unit of work (after its read check)."""
+    scope = select(Network.id).where(Network.cohort_id == cohort_id)
+    if network_id is not None:
+        scope = scope.where(Network.id == network_id)
+    scope = scope.scalar_subquery()
+    networks = session.exec(
+        select(func.count()).select_from(Network).where(Network.id.in_(scope))
+    ).one()
+    signed = Alliance.stage.in_(SIGNED_STAGES)
+    in_alliance_logic = Alliance.relation_logic == RelationLogic.alliance
+    a_total, a_signed, a_alliance = session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((signed, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((in_alliance_logic, 1), else_=0)), 0),
+        ).where(Alliance.network_id.in_(scope), Alliance.stage != AllianceStage.abandoned)
+    ).one()
+    done = Milestone.status == MilestoneStatus.done
+    m_total, m_done, m_late = session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((done, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((late_condition(as_of), 1), else_=0)), 0),
+        ).where(Milestone.network_id.in_(scope), Milestone.status != MilestoneStatus.cancelled)
+    ).one()
+    awaiting = session.exec(
+        select(func.count())
+        .select_from(IndicatorValue)
+        .where(
+            IndicatorValue.network_id.in_(scope),
+            IndicatorValue.status == ValueStatus.submitted,
+        )
+    ).one()
+    last_update = session.exec(
+        select(func.max(IndicatorValue.updated_at)).where(IndicatorValue.network_id.in_(scope))
+    ).one()
     return {
         "networks": int(networks),
         "alliances": int(a_total),
@@ -191,16 +208,30 @@ def default_cohort_id(engine: Engine, actor: Actor) -> int | None:
         return actor.cohort_id
     cohorts = list_cohorts(engine, actor)
     for c in cohorts:
-        if c.status == "active":
+        if c.status == CohortStatus.active:
             return c.id
     return cohorts[0].id if cohorts else None
 
 
 def network_name(engine: Engine, actor: Actor, network_id: int) -> dict:
-    """Code, name and cohort of one network the actor may read."""
+    """Code, name and cohort of one network the actor may read, as the actor may see them
+    (another network of an anonymised cohort is « Réseau A »… for a lead)."""
     authorize(actor, "read", "network")
-    with session_scope(engine) as session:
-        n = session.get(Network, network_id)
+    with read_scope(engine) as session:
+        try:
+            n = session.get(Network, int(network_id))
+        except (TypeError, ValueError):
+            n = None
         if n is None or (actor.role is Role.lead and n.cohort_id != actor.cohort_id):
             raise NotFound(t("Ce réseau n'existe pas ou ne vous est pas accessible."))
-        return {"id": n.id, "code": n.code, "name": n.name, "cohort_id": n.cohort_id}
+        cohort = access.cohort_info(session.get(Cohort, n.cohort_id))
+        names = pd.DataFrame(
+            session.exec(
+                select(Network.id, Network.code, Network.name).where(
+                    Network.cohort_id == n.cohort_id
+                )
+            ).all(),
+            columns=["id", "code", "name"],
+        )
+    shown = access.anonymise(names, actor, cohort).set_index("id").loc[n.id]
+    return {"id": n.id, "code": shown["code"], "name": shown["name"], "cohort_id": n.cohort_id}

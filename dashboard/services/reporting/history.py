@@ -20,9 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, and_, func, or_, select
 
 from dashboard.core import clock
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope
 from dashboard.core.errors import NotFound, PermissionDenied
-from dashboard.core.i18n import PARIS, fmt_month_long, label_of, t
+from dashboard.core.i18n import fmt_month_long, label_of, t
 from dashboard.core.permissions import Actor, authorize, can
 from dashboard.services.reporting.history_labels import (
     ENTITY_LABELS,
@@ -118,8 +118,8 @@ class HistoryView:
 
 
 def _utc_start(day: dt.date) -> dt.datetime:
-    """Midnight (Paris) of ``day``, in UTC like the change log's timestamps."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=PARIS).astimezone(dt.UTC)
+    """Midnight (programme time) of ``day``, in UTC like the change log's timestamps."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=clock.programme_zone()).astimezone(dt.UTC)
 
 
 def _names(session: Session, rows: list) -> dict[tuple[str, int], str]:
@@ -310,7 +310,7 @@ def network_history(
     Changes to accounts are left out unless the actor may manage accounts."""
     authorize(actor, "read", "change_log", network_id=network_id)
     today = as_of or clock.today()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         network = session.get(Network, network_id)
         if network is None:
             raise NotFound(t("Ce réseau n'existe pas."))
@@ -361,7 +361,7 @@ def cohort_history(
             )
         )
     today = as_of or clock.today()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         if session.get(Cohort, cohort_id) is None:
             raise NotFound(t("Cette cohorte n'existe pas."))
         last_session = _last_session(session, cohort_id, today)

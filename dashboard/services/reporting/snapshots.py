@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
 from dashboard.core import clock
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_datetime, t
 from dashboard.core.permissions import Actor, authorize
@@ -170,7 +170,7 @@ def take_snapshot(
 
 def list_snapshots(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
     """The cohort's snapshots, most recent first: id, label, session, taken_at, taken_by."""
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         cohort_of(session, actor, cohort_id)
         authorize(actor, "read", "snapshot")
         rows = session.exec(
@@ -217,7 +217,7 @@ def compare_snapshots(
     networks' milestones and alliances are then left out.
     """
     as_of = as_of or clock.today()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
         authorize(actor, "read", "snapshot")
         before = _load(session, cohort_id, before_id)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import and_, case, false, func, literal, or_, true
+from sqlalchemy import and_, case, false, func, or_, true
 from sqlmodel import Session, select
 
+from dashboard.services.shared.rules import LATE, milestone_status_expr
 from models import (
     Alliance,
     AllianceStageChange,
@@ -26,24 +27,6 @@ from models import (
     ProgrammeSession,
 )
 from models.enums import SIGNED_STAGES
-
-# Not done and past due: "late", whatever the stored status among these.
-LATE_ELIGIBLE = ("planned", "in_progress", "postponed")
-LATE = "late"
-
-
-def derived_milestone_status(status: str, due_date: dt.date, as_of: dt.date) -> str:
-    """The status shown on the dashboard: the stored one, or "late" when not done and past due
-    (planned, in progress or postponed with a due date before ``as_of``)."""
-    return LATE if status in LATE_ELIGIBLE and due_date < as_of else status
-
-
-def milestone_status_expr(as_of: dt.date):
-    """SQL twin of :func:`derived_milestone_status`."""
-    return case(
-        (and_(Milestone.status.in_(LATE_ELIGIBLE), Milestone.due_date < as_of), literal(LATE)),
-        else_=Milestone.status,
-    )
 
 
 def _due_between(start: dt.date | None, end: dt.date | None):

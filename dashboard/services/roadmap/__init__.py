@@ -39,13 +39,10 @@ from dashboard.services.roadmap.milestone_grid import (
     coerce_changes,
 )
 from dashboard.services.roadmap.milestones import (
-    DONE,
-    OPEN_STATUSES,
     MilestoneGrid,
     MilestoneInput,
     SaveResult,
     get_milestone,
-    is_late,
     list_milestones,
     save_milestones,
 )
@@ -84,7 +81,6 @@ __all__ = [
     "AllianceInput",
     "COMMENT_MAX",
     "COMPANY_FAMILIES",
-    "DONE",
     "DeletedMilestone",
     "ENTITY",
     "EVIDENCE_MAX",
@@ -96,7 +92,6 @@ __all__ = [
     "MilestoneGrid",
     "MilestoneInput",
     "OBJECTIVE_LABELS",
-    "OPEN_STATUSES",
     "ObjectiveInput",
     "PARTNER_LABELS",
     "PIPELINE",
@@ -117,7 +112,6 @@ __all__ = [
     "current_session_id",
     "find_or_create_partner",
     "get_milestone",
-    "is_late",
     "lesson_choices",
     "list_alliances",
     "list_lessons",

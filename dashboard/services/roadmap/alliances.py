@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
 from dashboard.core import clock
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import label_of, t
 from dashboard.core.permissions import Actor, authorize
@@ -339,7 +339,7 @@ def list_alliances(engine: Engine, actor: Actor, network_id: int) -> pd.DataFram
         "description",
         "version",
     ]
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         readable_network(session, actor, network_id)
         rows = session.exec(
             select(

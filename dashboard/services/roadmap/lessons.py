@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound, PermissionDenied, ValidationFailed
 from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
@@ -64,7 +64,7 @@ def capitalisation_choices(actor: Actor) -> list[str]:
 def list_lessons(engine: Engine, actor: Actor, network_id: int) -> pd.DataFrame:
     """The network's lessons, most recent first, with session code, alliance title, author."""
     authorize(actor, "read", "lesson")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         readable_network(session, actor, network_id)
         rows = session.exec(
             select(
@@ -111,7 +111,7 @@ def list_lessons(engine: Engine, actor: Actor, network_id: int) -> pd.DataFrame:
 def lesson_choices(engine: Engine, actor: Actor, network_id: int) -> dict[str, dict[int, str]]:
     """Sessions of the network's cohort and the network's alliances, ``{id: label}``."""
     authorize(actor, "read", "lesson")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         network = readable_network(session, actor, network_id)
         sessions = {
             i: f"{code} — {fmt_date(day)}"

@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from dashboard.core import clock
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ConflictError, NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
@@ -120,7 +120,7 @@ def maturity_form(
     scores: {axis: {level, evidence}}}`` or None.
     """
     as_of = as_of or clock.today()
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         network = _network(session, actor, network_id)
         rows = session.exec(
             select(

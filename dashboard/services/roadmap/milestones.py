@@ -9,7 +9,7 @@ writes, with its change-log rows. Any problem: nothing is written, and the error
 Rules beyond the types: a done milestone needs its done date, which cannot be in the future,
 and its progress becomes 100; a done date is only set on a done milestone; the evidence link is
 an http(s) address; the linked objective and alliance belong to the network, the session to its
-cohort. "Late" is derived: due before today and still planned, in progress or postponed.
+cohort. "Late" is derived (services.shared.rules): neither done nor cancelled, due before today.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Field, Session, SQLModel, select
 
 from dashboard.core import clock
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
 from dashboard.core.i18n import fmt_date, fmt_datetime, label_of, t
 from dashboard.core.permissions import Actor, authorize
@@ -45,12 +45,9 @@ from dashboard.services.shared.access import (
     validate,
     writable_network,
 )
+from dashboard.services.shared.rules import is_late
 from models import Alliance, Milestone, Network, Objective, ProgrammeSession
 from models.enums import MilestoneStatus
-
-OPEN_STATUSES = {"planned", "in_progress", "postponed"}
-DONE = MilestoneStatus.done.value
-
 
 class MilestoneInput(SQLModel):
     title: str = Field(min_length=1, max_length=200)
@@ -97,10 +94,6 @@ class MilestoneGrid:
     sessions: dict[int, str]
 
 
-def is_late(due_date: dt.date | None, status: str | None, as_of: dt.date) -> bool:
-    return due_date is not None and due_date < as_of and status in OPEN_STATUSES
-
-
 # --------------------------------------------------------------------------------------- reads
 
 
@@ -125,7 +118,7 @@ def list_milestones(
 ) -> pd.DataFrame:
     """The network's milestones by due date (id, version, grid columns, ``late``)."""
     authorize(actor, "read", "milestone")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         readable_network(session, actor, network_id)
         return _rows(session, network_id, as_of or clock.today())
 
@@ -135,7 +128,7 @@ def milestone_grid(
 ) -> MilestoneGrid:
     """The network's milestones and the objectives / alliances / sessions they can link to."""
     authorize(actor, "read", "milestone")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         network = readable_network(session, actor, network_id)
         rows = _rows(session, network_id, as_of or clock.today())
         objectives = {
@@ -167,7 +160,7 @@ def milestone_grid(
 def get_milestone(engine: Engine, actor: Actor, milestone_id: int) -> dict:
     """One milestone as a dict (with its ``version``), for a read-modify-write."""
     authorize(actor, "read", "milestone")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         row = session.get(Milestone, milestone_id)
         if row is None:
             raise NotFound(t("Ce jalon n'existe pas (ou plus)."))

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, select
 
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
@@ -47,7 +47,7 @@ def list_objectives(engine: Engine, actor: Actor, network_id: int) -> pd.DataFra
     """The network's objectives, active first (id, code, title, motivation, description,
     archived, version, updated_at)."""
     authorize(actor, "read", "objective")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         readable_network(session, actor, network_id)
         rows = session.exec(
             select(

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ConflictError, ValidationFailed
 from dashboard.core.i18n import label_of, t
 from dashboard.core.permissions import Actor, authorize
@@ -30,7 +30,7 @@ class PartnerInput(SQLModel):
 def list_partners(engine: Engine, actor: Actor) -> pd.DataFrame:
     """The shared partner list (id, name, family), by name."""
     authorize(actor, "read", "partner")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         rows = session.exec(
             select(Partner.id, Partner.name, Partner.family).order_by(func.lower(Partner.name))
         ).all()

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard.core import clock
-from dashboard.core.db import session_scope
+from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ConflictError, NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
@@ -202,7 +202,7 @@ def alliance_stage_history(engine: Engine, actor: Actor, alliance_id: int) -> pd
     """The alliance's stage changes, oldest first (changed_on, from_stage, to_stage,
     changed_by, comment)."""
     authorize(actor, "read", "alliance")
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         alliance = session.get(Alliance, alliance_id)
         if alliance is None:
             raise NotFound(t("Cette alliance n'existe pas (ou plus)."))
