@@ -1,4 +1,4 @@
-# Quick start: `make run` (app with the demo cohort on SQLite), `make test` (every test).
+# Quick start: `make run` (app with the demo cohort on SQLite), `make test` (lint, format, types, every test).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -6,17 +6,35 @@ BIN    := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PORT ?= 8501
 
-.PHONY: install run test lint format bench clean
+# Dependencies come from uv.lock (exact versions and hashes), installed by uv, itself pinned and
+# taken from PyPI into the virtualenv: nothing but python3 is needed beforehand, and uv never
+# downloads a Python of its own.
+UV_VERSION := 0.13.8
+UV := $(BIN)/uv
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install lock run test lint typecheck format bench clean
 
 $(BIN)/python:
+	@echo "== Environnement virtuel $(VENV) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+$(UV): | $(BIN)/python
+	@echo "== uv $(UV_VERSION) (PyPI)"
+	$(BIN)/python -m pip install --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# --locked: refuse a uv.lock that no longer matches pyproject.toml (run `make lock`);
+# --inexact: keep pip and uv themselves in the virtualenv.
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	@echo "== Dépendances de uv.lock (application + tests)"
+	$(UV) sync --locked --inexact --extra test --python $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
+
+# After a change of dependencies in pyproject.toml: resolve again and commit uv.lock.
+lock: | $(UV)
+	$(UV) lock --python $(BIN)/python
 
 run: install
 	$(BIN)/python -m dashboard migrate
@@ -27,6 +45,8 @@ run: install
 # server answers; the browser tests when /usr/bin/chromium exists.
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	@if [ -z "$$TEST_DATABASE_URL" ] && $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)'.replace('+psycopg',''), connect_timeout=3).close()" 2>/dev/null; then \
 		echo "PostgreSQL détecté : les tests de base de données tournent aussi sur PostgreSQL."; \
 		TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
@@ -34,9 +54,13 @@ test: install
 		$(BIN)/pytest $(PYTEST_ARGS); \
 	fi
 
-lint:
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy over dashboard/ and models/, configured in pyproject.toml ([tool.mypy]).
+typecheck: install
+	$(BIN)/mypy
 
 format:
 	$(BIN)/ruff format .
