@@ -23,6 +23,7 @@ import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from dashboard.auth.accounts import normalise_username, username_problem
 from dashboard.core.clock import months_between
 from dashboard.core.config import PROJECT_ROOT
 from dashboard.core.db import session_scope
@@ -30,6 +31,7 @@ from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.seed.derive import AXES, DERIVED_CODES
 from dashboard.seed.write import write_cohort
+from dashboard.services.indicators.value_rules import unit_problem
 from models import Cohort
 from models import enums as E
 
@@ -110,12 +112,23 @@ class _Checker:
     def fail(self, where: str, message: str, **values: Any) -> None:
         self.errors.append(t("{where} : {message}", where=where, message=t(message, **values)))
 
+    def not_utf8(self, name: str, error: UnicodeDecodeError) -> None:
+        self.fail(
+            name,
+            "le fichier n'est pas encodé en UTF-8 (octet illisible à la position {pos}) : "
+            "enregistrez-le en UTF-8 puis relancez le chargement.",
+            pos=error.start,
+        )
+
     def yaml(self, name: str) -> dict:
         path = self.dir / name
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+            # Strict UTF-8 (a byte-order mark is accepted); any other encoding is refused.
+            data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_YAML_LOADER)
         except FileNotFoundError:
             data = self.fail(name, "fichier introuvable.")
+        except UnicodeDecodeError as exc:
+            data = self.not_utf8(name, exc)
         except yaml.YAMLError as exc:
             data = self.fail(name, "YAML illisible ({error}).", error=exc)
         return data if isinstance(data, dict) else {}
@@ -124,13 +137,15 @@ class _Checker:
         """(where, row) for each item of the YAML list ``key``, or each line of a .csv file."""
         if name.endswith(".csv"):
             try:
-                with (self.dir / name).open(encoding="utf-8", newline="") as handle:
+                with (self.dir / name).open(encoding="utf-8-sig", newline="") as handle:
                     reader = csv.DictReader(handle)
                     return [
                         (t("{file}, ligne {n}", file=name, n=reader.line_num), r) for r in reader
                     ]
             except FileNotFoundError:
                 return self.fail(name, "fichier introuvable.") or []
+            except UnicodeDecodeError as exc:
+                return self.not_utf8(name, exc) or []
         data = self.yaml(name) if data is None else data
         if not data:
             return []
@@ -219,6 +234,14 @@ class _Checker:
         else:
             return int(number) if integer else number
         return None
+
+    def unit_rules(self, where: str, indicator: dict | None, row: dict, keys: tuple) -> None:
+        """The services' rules for a value of ``indicator`` (its unit's bounds and range)."""
+        if not indicator or not indicator.get("unit"):
+            return
+        for key in keys:
+            if row.get(key) is not None and (problem := unit_problem(indicator, row[key])):
+                self.fail(where, "« {field} » : {problem}", field=key, problem=problem)
 
     def unique(self, where: str, seen: set | dict, value: Any) -> None:
         if value in seen:
@@ -327,6 +350,7 @@ def read_seed_files(data_dir: Path) -> dict[str, Any]:
     for where, row in c.rows("targets.csv"):
         ind = indicators.get(row.get("indicator") or "")
         tg = c.fields(where, row, _TARGET, _scale(ind))
+        c.unit_rules(where, ind, tg, ("baseline_value", "target_value"))
         c.unique(where, followed, (tg["network"], tg["indicator"]))
         d["targets"].append(tg)
     months = set(
@@ -336,6 +360,7 @@ def read_seed_files(data_dir: Path) -> dict[str, Any]:
     for where, row in c.rows("indicator_values.csv"):
         ind = indicators.get(row.get("indicator") or "")
         v = c.fields(where, row, _VALUE, _scale(ind))
+        c.unit_rules(where, ind, v, ("value",))
         if v["indicator"] in DERIVED_CODES:
             c.fail(
                 where,
@@ -391,6 +416,8 @@ def read_seed_files(data_dir: Path) -> dict[str, Any]:
     for where, row in c.rows("users.yaml", "users", "compte", "username"):
         u = c.fields(where, row, _USER)
         c.unique(where, c.refs["users"], u["username"])
+        if u["username"] and (problem := username_problem(normalise_username(u["username"]))):
+            c.fail(where, "identifiant refusé : {rule}.", rule=problem)
         if (u["role"] == "lead") != bool(u["network"]):
             c.fail(
                 where,
