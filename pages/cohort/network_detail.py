@@ -27,6 +27,7 @@ from models.enums import (
     CapitalisationStatus,
     CompanyPartnershipType,
     LessonCategory,
+    Motivation,
     PartnerFamily,
     RelationLogic,
     Visibility,
@@ -118,6 +119,25 @@ with tabs[0]:
         charts.milestone_status_bars(counts, title=t("Jalons par statut")), width="stretch"
     )
     if not d.anonymised:
+        st.subheader(t("Objectifs"))
+        if d.objectives.empty:
+            st.caption(t("Aucun objectif inscrit dans la feuille de route."))
+        else:
+            ob = d.objectives
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("Objectif"): ob["title"],
+                        t("Motivation"): ob["motivation"].map(lambda m: label_of(Motivation, m)),
+                        t("Description"): ob["description"].fillna("—"),
+                        t("État"): ob["archived"].map(
+                            lambda a: t("Archivé") if a else t("En cours")
+                        ),
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
         st.plotly_chart(
             charts.milestone_timeline(
                 d.milestones, d.sessions, today, y="title", title=t("Jalons de la feuille de route")

@@ -1,5 +1,7 @@
-"""One network seen from the cohort: roadmap, alliances with their stage history, indicator
-trends against baseline and target, maturity and lessons (the dashboard's drill-down).
+"""One network seen from the cohort: roadmap (objectives and milestones), alliances with their
+stage history, indicator trends against baseline and target, maturity and lessons (the
+dashboard's drill-down). Everyone who reads the cohort reads the roadmap; only the network's
+lead (and the programme team) edits it, on the lead pages.
 
 A lead of an anonymised cohort who opens another network gets aggregates only: counts by status
 and stage, progress percentages and maturity levels, never a name, a title or a raw value.
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope
@@ -28,7 +30,7 @@ from dashboard.services.indicators.progress import (
 from dashboard.services.reporting import cohorts
 from dashboard.services.reporting import state_at_date as roadmap_state
 from dashboard.services.reporting.lessons_board import lessons_board
-from models import Network, ProgrammeSession
+from models import Network, Objective, ProgrammeSession
 
 # What an anonymised view keeps of the progress frame: no raw values, no targets.
 AGGREGATE_PROGRESS = [
@@ -49,6 +51,7 @@ class NetworkDetail:
     headline: dict
     sessions: pd.DataFrame
     milestone_counts: pd.DataFrame
+    objectives: pd.DataFrame
     milestones: pd.DataFrame
     pipeline: pd.DataFrame
     alliances: pd.DataFrame
@@ -85,7 +88,14 @@ def network_detail(
     as_of = as_of or clock.today()
     with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
-        for entity in ("network", "milestone", "alliance", "indicator_value", "maturity"):
+        for entity in (
+            "network",
+            "objective",
+            "milestone",
+            "alliance",
+            "indicator_value",
+            "maturity",
+        ):
             authorize(actor, "read", entity)
         networks = network_frame(session, actor, cohort)
         match = networks[networks["code"] == network_code]
@@ -106,9 +116,9 @@ def network_detail(
         }
         sessions = pd.DataFrame(
             session.exec(
-                select(ProgrammeSession.code, ProgrammeSession.session_date)
+                select(col(ProgrammeSession.code), col(ProgrammeSession.session_date))
                 .where(ProgrammeSession.cohort_id == cohort_id)
-                .order_by(ProgrammeSession.session_date)
+                .order_by(col(ProgrammeSession.session_date))
             ).all(),
             columns=["code", "session_date"],
         )
@@ -118,9 +128,10 @@ def network_detail(
         maturity = roadmap_state.maturity_first_latest(session, [nid])
         maturity["network_name"] = info["name"]
         if anonymised:
-            milestones = alliances = history = values = pd.DataFrame()
+            milestones = alliances = history = values = objectives = pd.DataFrame()
             progress = progress[AGGREGATE_PROGRESS]
         else:
+            objectives = _objectives(session, nid)
             milestones = roadmap_state.milestone_rows(session, [nid], as_of=as_of)
             milestones["network_name"] = info["name"]
             alliances = roadmap_state.alliance_rows(session, [nid])
@@ -143,6 +154,7 @@ def network_detail(
         headline=headline,
         sessions=sessions,
         milestone_counts=counts,
+        objectives=objectives,
         milestones=milestones,
         pipeline=pipeline,
         alliances=alliances,
@@ -152,3 +164,20 @@ def network_detail(
         maturity=maturity,
         lessons=lessons,
     )
+
+
+def _objectives(session, network_id: int) -> pd.DataFrame:
+    """The network's roadmap objectives, current ones first (code, title, motivation,
+    description, archived)."""
+    rows = session.exec(
+        select(
+            col(Objective.code),
+            col(Objective.title),
+            col(Objective.motivation),
+            col(Objective.description),
+            col(Objective.archived),
+        )
+        .where(Objective.network_id == network_id)
+        .order_by(col(Objective.archived), col(Objective.id))
+    ).all()
+    return pd.DataFrame(rows, columns=["code", "title", "motivation", "description", "archived"])
