@@ -115,12 +115,21 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m dashboard", description=t("Alliances Tracker"))
-    sub = parser.add_subparsers(dest="command", required=True)
+    from dashboard.cli.parser import FrenchArgumentParser
+
+    parser = FrenchArgumentParser(prog="python -m dashboard", description=t("Alliances Tracker"))
+    sub = parser.add_subparsers(
+        dest="command", required=True, title=t("commandes"), metavar=t("COMMANDE")
+    )
 
     run = sub.add_parser("run", help=t("Lancer l'application"))
-    run.add_argument("--port", type=int, default=8501)
-    run.add_argument("--address", default="localhost")
+    run.add_argument("--port", type=int, default=8501, help=t("port (par défaut : 8501)"))
+    run.add_argument(
+        "--address",
+        default="localhost",
+        metavar=t("ADRESSE"),
+        help=t("adresse d'écoute (par défaut : localhost)"),
+    )
     run.set_defaults(func=cmd_run)
 
     sub.add_parser("migrate", help=t("Mettre la base de données à jour")).set_defaults(
@@ -132,14 +141,27 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=cmd_seed)
 
     cu = sub.add_parser("create-user", help=t("Créer un compte"))
-    cu.add_argument("username")
-    cu.add_argument("--role", required=True, choices=["lead", "steering", "ministry", "admin"])
-    cu.add_argument("--full-name", dest="full_name")
-    cu.add_argument("--email")
-    cu.add_argument("--network", help=t("code du réseau (référent·e réseau)"))
-    cu.add_argument("--cohort", help=t("code de la cohorte du réseau"))
-    cu.add_argument("--password", help=t("sinon demandé, ou lu dans NEW_USER_PASSWORD"))
-    cu.add_argument("--must-change-password", action="store_true")
+    cu.add_argument("username", metavar=t("IDENTIFIANT"), help=t("identifiant de connexion"))
+    cu.add_argument(
+        "--role",
+        required=True,
+        choices=["lead", "steering", "ministry", "admin"],
+        help=t("rôle du compte"),
+    )
+    cu.add_argument("--full-name", dest="full_name", metavar=t("NOM"), help=t("nom affiché"))
+    cu.add_argument("--email", metavar=t("COURRIEL"), help=t("adresse électronique"))
+    cu.add_argument("--network", metavar=t("CODE"), help=t("code du réseau (référent·e réseau)"))
+    cu.add_argument("--cohort", metavar=t("CODE"), help=t("code de la cohorte du réseau"))
+    cu.add_argument(
+        "--password",
+        metavar=t("MOT_DE_PASSE"),
+        help=t("sinon demandé, ou lu dans NEW_USER_PASSWORD"),
+    )
+    cu.add_argument(
+        "--must-change-password",
+        action="store_true",
+        help=t("mot de passe à changer à la première connexion"),
+    )
     cu.set_defaults(func=cmd_create_user)
 
     for extra in ("dashboard.cli.export", "dashboard.cli.purge", "dashboard.cli_bench"):
@@ -155,7 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     get_settings()
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # --help (0) or a French usage error (2), already printed
+        return exit_.code if isinstance(exit_.code, int) else 2
     try:
         return args.func(args)
     except AppError as error:

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 import pandas as pd
 from sqlalchemy import and_, case, func, true
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope
@@ -147,45 +147,45 @@ def progress_frame(
     end = _period_end(period_end, as_of)
     start = clock.month_start(period_start) if period_start else dt.date(1900, 1, 1)
     in_period = case((IndicatorValue.period_start >= start, 1), else_=0)
-    ind_filter = Indicator.is_key.is_(True) if key_only else true()
+    ind_filter = col(Indicator.is_key).is_(True) if key_only else true()
 
     targets = pd.DataFrame(
         session.exec(
             select(
-                IndicatorTarget.network_id,
-                IndicatorTarget.indicator_id,
-                IndicatorTarget.baseline_value,
-                IndicatorTarget.target_value,
-                IndicatorTarget.initial_target_value,
+                col(IndicatorTarget.network_id),
+                col(IndicatorTarget.indicator_id),
+                col(IndicatorTarget.baseline_value),
+                col(IndicatorTarget.target_value),
+                col(IndicatorTarget.initial_target_value),
             )
             .join(Indicator, Indicator.id == IndicatorTarget.indicator_id)
-            .where(IndicatorTarget.network_id.in_(ids), ind_filter)
+            .where(col(IndicatorTarget.network_id).in_(ids), ind_filter)
         ).all(),
         columns=["network_id", "indicator_id", "baseline", "target", "initial_target"],
     )
     in_scope = and_(
-        IndicatorValue.network_id.in_(ids),
-        IndicatorValue.status.in_(statuses),
-        IndicatorValue.period_start <= end,
+        col(IndicatorValue.network_id).in_(ids),
+        col(IndicatorValue.status).in_(statuses),
+        col(IndicatorValue.period_start) <= end,
     )
     last = (
         select(
-            IndicatorValue.network_id.label("nid"),
-            IndicatorValue.indicator_id.label("iid"),
+            col(IndicatorValue.network_id).label("nid"),
+            col(IndicatorValue.indicator_id).label("iid"),
             func.max(IndicatorValue.period_start).label("last_period"),
         )
         .where(in_scope)
-        .group_by(IndicatorValue.network_id, IndicatorValue.indicator_id)
+        .group_by(col(IndicatorValue.network_id), col(IndicatorValue.indicator_id))
         .subquery()
     )
     latest = pd.DataFrame(
         session.exec(
             select(
-                IndicatorValue.network_id,
-                IndicatorValue.indicator_id,
-                IndicatorValue.value,
-                IndicatorValue.period_start,
-                IndicatorValue.status,
+                col(IndicatorValue.network_id),
+                col(IndicatorValue.indicator_id),
+                col(IndicatorValue.value),
+                col(IndicatorValue.period_start),
+                col(IndicatorValue.status),
             )
             .join(
                 last,
@@ -208,9 +208,9 @@ def progress_frame(
                 func.sum(IndicatorValue.value),
                 func.sum(in_period),
             )
-            .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+            .join(Indicator, col(Indicator.id) == IndicatorValue.indicator_id)
             .where(in_scope, ind_filter)
-            .group_by(IndicatorValue.network_id, IndicatorValue.indicator_id)
+            .group_by(col(IndicatorValue.network_id), col(IndicatorValue.indicator_id))
         ).all(),
         columns=["network_id", "indicator_id", "period_sum", "months_with_values"],
     )
@@ -253,17 +253,17 @@ def _with_progress(frame: pd.DataFrame) -> pd.DataFrame:
 def indicator_catalogue(session: Session, *, key_only: bool = False) -> pd.DataFrame:
     """The catalogue (id, code, label, unit, accumulation, direction, position, is_key)."""
     stmt = select(
-        Indicator.id,
-        Indicator.code,
-        Indicator.label,
-        Indicator.unit,
-        Indicator.accumulation,
-        Indicator.direction,
-        Indicator.position,
-        Indicator.is_key,
-    ).order_by(Indicator.position, Indicator.code)
+        col(Indicator.id),
+        col(Indicator.code),
+        col(Indicator.label),
+        col(Indicator.unit),
+        col(Indicator.accumulation),
+        col(Indicator.direction),
+        col(Indicator.position),
+        col(Indicator.is_key),
+    ).order_by(col(Indicator.position), col(Indicator.code))
     if key_only:
-        stmt = stmt.where(Indicator.is_key.is_(True))
+        stmt = stmt.where(col(Indicator.is_key).is_(True))
     return pd.DataFrame(
         session.exec(stmt).all(),
         columns=["id", "code", "label", "unit", "accumulation", "direction", "position", "is_key"],
@@ -339,20 +339,23 @@ def monthly_values(
     statuses = COUNTED_STATUSES if statuses is None else statuses
     stmt = (
         select(
-            IndicatorValue.network_id,
-            Indicator.code,
-            IndicatorValue.period_start,
-            IndicatorValue.value,
-            IndicatorValue.status,
+            col(IndicatorValue.network_id),
+            col(Indicator.code),
+            col(IndicatorValue.period_start),
+            col(IndicatorValue.value),
+            col(IndicatorValue.status),
         )
         .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
         .where(
-            IndicatorValue.network_id.in_(network_ids), IndicatorValue.period_start <= period_end
+            col(IndicatorValue.network_id).in_(network_ids),
+            IndicatorValue.period_start <= period_end,
         )
-        .order_by(IndicatorValue.network_id, Indicator.code, IndicatorValue.period_start)
+        .order_by(
+            col(IndicatorValue.network_id), col(Indicator.code), col(IndicatorValue.period_start)
+        )
     )
     if statuses:
-        stmt = stmt.where(IndicatorValue.status.in_(statuses))
+        stmt = stmt.where(col(IndicatorValue.status).in_(statuses))
     frame = pd.DataFrame(
         session.exec(stmt).all(),
         columns=["network_id", "indicator_code", "period_start", "value", "status"],
