@@ -6,14 +6,22 @@ Custom routes are outside Streamlit's XSRF check: the login form carries its own
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import ipaddress
+import re
 import secrets
-from http.cookies import SimpleCookie
-from urllib.parse import quote
+from functools import lru_cache
+from http.cookies import CookieError, SimpleCookie
+from pathlib import Path
+from urllib.parse import parse_qsl, quote
 
+import streamlit
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from dashboard.auth import accounts as auth
@@ -22,6 +30,10 @@ from dashboard.core.db import shared_engine
 from dashboard.core.i18n import t
 
 CSRF_COOKIE = "at_csrf"
+# A login form is a few hundred bytes; the limits leave room for a 1 024-character password
+# written entirely in percent-encoded multi-byte characters.
+MAX_FORM_BYTES = 16 * 1024
+MAX_FIELDS = 8
 OPEN_PREFIXES = ("/_stcore", "/static", "/media", "/component", "/auth", "/favicon", "/app/static")
 
 
@@ -89,8 +101,90 @@ async def login_form(request: Request) -> Response:
     return _with_csrf_cookie(HTMLResponse(page), token)
 
 
+async def _bounded_form(request: Request) -> dict[str, str] | None:
+    """The URL-encoded login form, or None when it is larger than :data:`MAX_FORM_BYTES` or
+    has too many fields: read by chunks, never held whole in memory when oversized."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_FORM_BYTES):
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS
+        )
+    except ValueError:
+        return None
+    fields: dict[str, str] = {}
+    for key, value in pairs:
+        fields.setdefault(key, value)
+    return fields
+
+
+@lru_cache(maxsize=8)
+def _trusted_networks(entries: tuple[str, ...]):
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise ValueError(
+                f"TRUSTED_PROXIES : « {entry} » n'est ni une adresse IP ni un réseau (CIDR)."
+            ) from exc
+    return tuple(networks)
+
+
+def _ip(text: str):
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def client_address(scope) -> str | None:
+    """The client's address for the per-address login limit.
+
+    The peer of the connection, unless it is one of ``TRUSTED_PROXIES``: then the
+    ``X-Forwarded-For`` hops are read from the right (the ones our proxies appended) and the
+    first address that is not a trusted proxy is the client. A client cannot choose its
+    address by sending its own ``X-Forwarded-For`` to a server with no trusted proxy."""
+    peer = (scope.get("client") or (None,))[0]
+    if not peer:
+        return None
+    peer_ip = _ip(peer)
+    trusted = _trusted_networks(get_settings().trusted_proxies)
+    if peer_ip is None or not any(peer_ip in net for net in trusted):
+        return str(peer_ip or peer)[:45]
+    headers = [
+        v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"x-forwarded-for"
+    ]
+    hops = [hop.strip() for value in headers for hop in value.split(",") if hop.strip()]
+    client = peer_ip
+    for hop in reversed(hops):
+        address = _ip(hop)
+        if address is None:
+            break
+        client = address
+        if not any(address in net for net in trusted):
+            break
+    return str(client)
+
+
 async def login_submit(request: Request) -> Response:
-    form = await request.form()
+    form = await _bounded_form(request)
+    if form is None:
+        new_token = secrets.token_urlsafe(32)
+        page = _login_page(
+            csrf=new_token,
+            next_path="/",
+            error=t(
+                "Le formulaire envoyé est trop volumineux. Saisissez à nouveau vos identifiants."
+            ),
+        )
+        return _with_csrf_cookie(HTMLResponse(page, status_code=413), new_token)
     next_path = _safe_next(str(form.get("next") or "/"))
     sent, expected = str(form.get("csrf") or ""), request.cookies.get(CSRF_COOKIE) or ""
     new_token = secrets.token_urlsafe(32)
@@ -108,14 +202,18 @@ async def login_submit(request: Request) -> Response:
         username,
         str(form.get("password") or ""),
         user_agent=request.headers.get("user-agent"),
+        client_address=client_address(request.scope),
     )
     if not result.ok:
+        # What was typed is shown back only when it could be a username at all.
+        shown = username if auth.acceptable_credentials(username, "") else ""
         page = _login_page(
-            csrf=new_token, next_path=next_path, error=result.message, username=username
+            csrf=new_token, next_path=next_path, error=result.message, username=shown
         )
         return _with_csrf_cookie(HTMLResponse(page, status_code=401), new_token)
     settings = get_settings()
     response = RedirectResponse(next_path, status_code=303)
+    assert result.token is not None  # a successful login always carries its session id
     response.set_cookie(
         auth.SESSION_COOKIE,
         result.token,
@@ -157,6 +255,131 @@ class LoginRedirectMiddleware:
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
+
+
+# Addresses that serve a person's data or act on the running app: a live login session is
+# required (the download buttons' files, uploads, metrics, the agent API).
+SESSION_ONLY_PREFIXES = (
+    "/media/",
+    "/_stcore/upload_file",
+    "/_stcore/metrics",
+    "/_stcore/agent/interact",
+    "/_stcore/agent/mcp",
+)
+WEBSOCKET_PATH = "/_stcore/stream"
+
+
+@lru_cache(maxsize=1)
+def _streamlit_inline_script_hashes() -> tuple[str, ...]:
+    """sha256 sources for the inline scripts of Streamlit's own page (no 'unsafe-inline')."""
+    index = Path(streamlit.__file__).parent / "static" / "index.html"
+    try:
+        page = index.read_text(encoding="utf-8")
+    except OSError:
+        return ()
+    hashes = []
+    for match in re.finditer(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", page, re.S):
+        if "src=" in match.group("attrs") or not match.group("body").strip():
+            continue
+        digest = hashlib.sha256(match.group("body").encode("utf-8")).digest()
+        hashes.append(f"'sha256-{base64.b64encode(digest).decode()}'")
+    return tuple(hashes)
+
+
+def content_security_policy() -> str:
+    """What the pages may load: only this server. Streamlit's styles are inline (emotion) and
+    Vega-Lite charts compile expressions at run time ('unsafe-eval'); nothing may frame us."""
+    scripts = " ".join(("'self'", "'unsafe-eval'", *_streamlit_inline_script_hashes()))
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "media-src 'self' blob: data:",
+            "worker-src 'self' blob:",
+            "frame-src 'self' blob: data:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def security_headers() -> dict[str, str]:
+    return {
+        "content-security-policy": content_security_policy(),
+        "x-frame-options": "DENY",
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "same-origin",
+        "cross-origin-opener-policy": "same-origin",
+        "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    }
+
+
+def _session_cookie(scope) -> str | None:
+    raw = "; ".join(
+        v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"cookie"
+    )
+    if not raw:
+        return None
+    cookie = SimpleCookie()
+    try:
+        cookie.load(raw)
+    except CookieError:
+        return None
+    morsel = cookie.get(auth.SESSION_COOKIE)
+    return morsel.value if morsel else None
+
+
+async def _has_live_session(scope) -> bool:
+    token = _session_cookie(scope)
+    if not token:
+        return False
+    return await run_in_threadpool(auth.resolve_session, _engine(), token) is not None
+
+
+class SecurityMiddleware:
+    """Outermost layer of the server: security headers on every HTTP answer (login routes and
+    Streamlit's alike), and no anonymous door — the Streamlit websocket, the files behind
+    download buttons (``/media``), uploads, metrics and the agent API need a live login
+    session. Without one: HTTP 403, or the websocket closed before it is accepted."""
+
+    def __init__(self, app):
+        self.app = app
+        self.headers = [(k.encode(), v.encode()) for k, v in security_headers().items()]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            if scope.get("path", "").rstrip("/").endswith(WEBSOCKET_PATH) and not (
+                await _has_live_session(scope)
+            ):
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in self.headers:
+                    headers[key.decode()] = value.decode()
+            await send(message)
+
+        path = scope.get("path", "/")
+        if path.startswith(SESSION_ONLY_PREFIXES) and not await _has_live_session(scope):
+            refusal = PlainTextResponse(
+                t("Accès refusé : connectez-vous pour ouvrir ce contenu."), status_code=403
+            )
+            await refusal(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
 
 
 ROUTES = [
