@@ -1,15 +1,23 @@
 """Every page of the app, with the roles that may open it. ``dashboard/app.py`` builds the
-role-based navigation from this table; each page also calls ``require_role`` itself."""
+role-based navigation from this table; each page also calls ``require_role`` itself.
+
+The sidebar groups pages by what each role does there: a lead works on their own roadmap, the
+steering committee follows the cohort and what changed between sessions, the ministry exports,
+the programme team administers. A page keeps one address whatever the section it sits in.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dashboard.core.config import PROJECT_ROOT
 from models.enums import Role
 
 LEAD, STEERING, MINISTRY, ADMIN = Role.lead, Role.steering, Role.ministry, Role.admin
 EVERYONE = (LEAD, STEERING, MINISTRY, ADMIN)
+FOLLOW = "Suivre la cohorte"  # steering: the cohort, its networks and lessons
+CHANGED = "Ce qui a changé"  # steering: between sessions, and change by change
+ROADMAPS = "Feuilles de route des réseaux"  # the programme team works on every network's
 
 
 @dataclass(frozen=True)
@@ -21,15 +29,27 @@ class PageSpec:
     section: str
     url_path: str
     default: bool = False
+    # Sections that differ by role, e.g. ((STEERING, "Ce qui a changé"),).
+    role_sections: tuple[tuple[Role, str], ...] = ()
 
     @property
     def path(self):
         return PROJECT_ROOT / self.file
 
+    def section_for(self, role: Role) -> str:
+        return dict(self.role_sections).get(role, self.section)
+
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec(
-        "pages/cohort/home.py", "Accueil", ":material/home:", EVERYONE, "Cohorte", "accueil", True
+        "pages/cohort/home.py",
+        "Accueil",
+        ":material/home:",
+        EVERYONE,
+        "Cohorte",
+        "accueil",
+        True,
+        role_sections=((STEERING, FOLLOW),),
     ),
     PageSpec(
         "pages/cohort/dashboard.py",
@@ -38,6 +58,7 @@ PAGES: tuple[PageSpec, ...] = (
         EVERYONE,
         "Cohorte",
         "tableau-de-bord",
+        role_sections=((STEERING, FOLLOW),),
     ),
     PageSpec(
         "pages/cohort/network_detail.py",
@@ -46,6 +67,7 @@ PAGES: tuple[PageSpec, ...] = (
         EVERYONE,
         "Cohorte",
         "fiche-reseau",
+        role_sections=((STEERING, FOLLOW),),
     ),
     PageSpec(
         "pages/cohort/snapshots.py",
@@ -54,6 +76,7 @@ PAGES: tuple[PageSpec, ...] = (
         EVERYONE,
         "Cohorte",
         "comparer",
+        role_sections=((STEERING, CHANGED),),
     ),
     PageSpec(
         "pages/cohort/lessons_board.py",
@@ -62,6 +85,7 @@ PAGES: tuple[PageSpec, ...] = (
         EVERYONE,
         "Cohorte",
         "enseignements-cohorte",
+        role_sections=((STEERING, FOLLOW),),
     ),
     PageSpec(
         "pages/lead/before_session.py",
@@ -70,6 +94,7 @@ PAGES: tuple[PageSpec, ...] = (
         (LEAD, ADMIN),
         "Ma feuille de route",
         "avant-session",
+        role_sections=((ADMIN, ROADMAPS),),
     ),
     PageSpec(
         "pages/lead/objectives.py",
@@ -78,6 +103,7 @@ PAGES: tuple[PageSpec, ...] = (
         (LEAD, ADMIN),
         "Ma feuille de route",
         "objectifs",
+        role_sections=((ADMIN, ROADMAPS),),
     ),
     PageSpec(
         "pages/lead/alliances.py",
@@ -86,6 +112,7 @@ PAGES: tuple[PageSpec, ...] = (
         (LEAD, ADMIN),
         "Ma feuille de route",
         "alliances",
+        role_sections=((ADMIN, ROADMAPS),),
     ),
     PageSpec(
         "pages/lead/milestones.py",
@@ -94,6 +121,7 @@ PAGES: tuple[PageSpec, ...] = (
         (LEAD, ADMIN),
         "Ma feuille de route",
         "jalons",
+        role_sections=((ADMIN, ROADMAPS),),
     ),
     PageSpec(
         "pages/lead/indicators.py",
@@ -102,6 +130,7 @@ PAGES: tuple[PageSpec, ...] = (
         (LEAD, ADMIN),
         "Ma feuille de route",
         "indicateurs",
+        role_sections=((ADMIN, ROADMAPS),),
     ),
     PageSpec(
         "pages/lead/maturity.py",
@@ -110,6 +139,7 @@ PAGES: tuple[PageSpec, ...] = (
         (LEAD, ADMIN),
         "Ma feuille de route",
         "maturite",
+        role_sections=((ADMIN, ROADMAPS),),
     ),
     PageSpec(
         "pages/lead/lessons.py",
@@ -118,6 +148,7 @@ PAGES: tuple[PageSpec, ...] = (
         (LEAD, ADMIN),
         "Ma feuille de route",
         "enseignements",
+        role_sections=((ADMIN, ROADMAPS),),
     ),
     PageSpec(
         "pages/cohort/history.py",
@@ -126,6 +157,7 @@ PAGES: tuple[PageSpec, ...] = (
         (LEAD, STEERING, ADMIN),
         "Ma feuille de route",
         "historique",
+        role_sections=((STEERING, CHANGED), (ADMIN, ROADMAPS)),
     ),
     PageSpec(
         "pages/ministry/exports.py",
@@ -179,8 +211,21 @@ PAGES: tuple[PageSpec, ...] = (
 
 
 def pages_for(role: Role) -> list[PageSpec]:
-    """The pages ``role`` may open, in menu order (only those whose file exists)."""
-    return [p for p in PAGES if role in p.roles and p.path.exists()]
+    """The pages ``role`` may open, in menu order (only those whose file exists), each with
+    the section it sits in for that role."""
+    return [
+        replace(p, section=p.section_for(role))
+        for p in PAGES
+        if role in p.roles and p.path.exists()
+    ]
+
+
+def sections_for(role: Role) -> dict[str, list[str]]:
+    """``{section: [page title, …]}`` of the sidebar of ``role``, in menu order."""
+    out: dict[str, list[str]] = {}
+    for spec in pages_for(role):
+        out.setdefault(spec.section, []).append(spec.title)
+    return out
 
 
 def spec_for(file: str) -> PageSpec:
