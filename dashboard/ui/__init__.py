@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -20,6 +21,7 @@ from models.enums import Role
 # Session-state keys that no widget writes (widget keys never start with "_at_").
 TOKEN_KEY = "_at_auth_token"
 ACTOR_KEY = "_at_actor"
+BINDING_KEY = "_at_login_binding"  # sha256 of the login session id this state belongs to
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,21 +35,46 @@ def get_engine() -> Engine:
 
 
 def session_token() -> str | None:
-    """The login session id: set at login in this browser tab, or read from the HttpOnly
-    cookie the login route set (survives a page refresh)."""
-    token = st.session_state.get(TOKEN_KEY)
-    if token:
-        return token
+    """The login session id: the HttpOnly cookie the login route set, as sent by the browser
+    connection that asks for this rerun; without a browser (tests), the id kept in
+    session state at login."""
     try:
         value = st.context.cookies.get(auth.SESSION_COOKIE)
     except Exception:  # noqa: BLE001  (no browser context, e.g. bare script run)
-        return None
-    return value if isinstance(value, str) and value else None
+        value = None
+    if isinstance(value, str) and value:
+        return value
+    token = st.session_state.get(TOKEN_KEY)
+    return token if isinstance(token, str) and token else None
+
+
+def bind_to_login_session(state: MutableMapping, token: str | None) -> bool:
+    """Tie a Streamlit session to the login session that first used it.
+
+    A Streamlit session can be resumed by another connection that knows its id; that
+    connection brings its own cookie. When the login session differs from the one the
+    Streamlit session is bound to, nothing of the previous state survives (selections,
+    flash messages, anything a page kept): the state is emptied and bound to the new login.
+    Returns True when it was emptied."""
+    if not token:
+        return False
+    fingerprint = hashlib.sha256(token.encode()).hexdigest()
+    bound = state.get(BINDING_KEY)
+    reset = bound is not None and bound != fingerprint
+    if reset:
+        kept_token = state.get(TOKEN_KEY) == token
+        state.clear()
+        if kept_token:
+            state[TOKEN_KEY] = token
+    state[BINDING_KEY] = fingerprint
+    return reset
 
 
 def resolve_actor() -> Actor | None:
     """Look the session up in the database on every rerun (revocation applies at once)."""
-    actor = auth.resolve_session(get_engine(), session_token())
+    token = session_token()
+    bind_to_login_session(st.session_state, token)
+    actor = auth.resolve_session(get_engine(), token)
     if actor is None:
         st.session_state.pop(ACTOR_KEY, None)
     else:
