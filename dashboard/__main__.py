@@ -164,7 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cu.set_defaults(func=cmd_create_user)
 
-    for extra in ("dashboard.cli.export", "dashboard.cli.purge", "dashboard.cli_bench"):
+    for extra in (
+        "dashboard.cli.export",
+        "dashboard.cli.purge",
+        "dashboard.cli.backup",
+        "dashboard.cli_bench",
+    ):
         try:
             module = __import__(extra, fromlist=["register"])
         except ModuleNotFoundError as exc:
