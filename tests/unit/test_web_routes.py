@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
@@ -14,6 +15,8 @@ from starlette.testclient import TestClient
 from dashboard.auth import accounts as auth
 from dashboard.auth import routes as web
 from dashboard.core.config import get_settings
+from dashboard.core.db import session_scope
+from models import LoginAttempt
 from tests.factories import PASSWORD, make_cohort, make_network, make_user
 
 
@@ -130,3 +133,61 @@ def test_streamlit_internals_and_valid_sessions_pass(client, engine):
     auth.logout(engine, token)
     r = client.get("/exports", headers={"accept": "text/html"}, follow_redirects=False)
     assert r.status_code == 303
+
+
+def _scope(peer, forwarded=None):
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    return {"type": "http", "client": (peer, 4321), "headers": headers}
+
+
+def test_client_address_ignores_forwarded_for_from_an_untrusted_peer(monkeypatch):
+    monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert web.client_address(_scope("203.0.113.5", "198.51.100.1")) == "203.0.113.5"
+    finally:
+        get_settings.cache_clear()
+
+
+def test_client_address_behind_trusted_proxies(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.10")
+    get_settings.cache_clear()
+    try:
+        assert web.client_address(_scope("10.0.0.2", "198.51.100.7")) == "198.51.100.7"
+        # A client cannot choose its address by adding its own entries on the left.
+        forged = "1.1.1.1, 198.51.100.7, 192.0.2.10"
+        assert web.client_address(_scope("10.0.0.2", forged)) == "198.51.100.7"
+        assert web.client_address(_scope("10.0.0.2")) == "10.0.0.2"
+        assert web.client_address(_scope("10.0.0.2", "pas-une-adresse")) == "10.0.0.2"
+    finally:
+        get_settings.cache_clear()
+
+
+def test_login_attempts_record_the_client_address(engine, engine_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", engine_url)
+    get_settings.cache_clear()
+    app = Starlette(routes=web.ROUTES)
+    try:
+        with TestClient(app, client=("203.0.113.9", 5000)) as c:
+            token = _csrf(c)
+            c.post(
+                "/auth/login",
+                data={"csrf": token, "username": "quelqu'un", "password": "non"},
+                headers={"x-forwarded-for": "198.51.100.99"},
+            )
+    finally:
+        get_settings.cache_clear()
+    with session_scope(engine) as s:
+        attempt = s.exec(select(LoginAttempt)).one()
+    assert (attempt.username, attempt.client_address) == ("quelqu'un", "203.0.113.9")
+
+
+def test_control_characters_in_the_username_are_not_shown_back(client):
+    token = _csrf(client)
+    r = client.post(
+        "/auth/login", data={"csrf": token, "username": "claire\x00\x1b[2J", "password": "non"}
+    )
+    assert r.status_code == 401 and "Identifiant ou mot de passe incorrect." in r.text
+    assert "\x00" not in r.text and 'name="username" autocomplete="username" required value=""' in (
+        r.text
+    )
