@@ -82,7 +82,7 @@ class IndicatorValue(SQLModel, table=True):
     period_start: dt.date = Field(index=True)  # first day of the month
     value: float
     status: str = Field(default=ValueStatus.draft.value, max_length=20)
-    comment: str | None = Field(default=None, sa_column=Column(Text))
+    comment: str | None = Field(default=None, max_length=2000, sa_column=Column(Text))
     evidence_url: str | None = Field(default=None, max_length=500)
     return_reason: str | None = Field(default=None, sa_column=Column(Text))
     updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")

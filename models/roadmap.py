@@ -30,7 +30,7 @@ class Objective(SQLModel, table=True):
     code: str | None = Field(default=None, max_length=20)  # stable reference in seed files
     title: str = Field(max_length=200)
     motivation: str = Field(max_length=40)
-    description: str | None = Field(default=None, sa_column=Column(Text))
+    description: str | None = Field(default=None, max_length=4000, sa_column=Column(Text))
     archived: bool = Field(default=False)
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
@@ -76,7 +76,7 @@ class Alliance(SQLModel, table=True):
     stage_changed_on: dt.date | None = None
     signed_on: dt.date | None = None
     expected_value_eur: float | None = None
-    description: str | None = Field(default=None, sa_column=Column(Text))
+    description: str | None = Field(default=None, max_length=4000, sa_column=Column(Text))
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
@@ -96,7 +96,7 @@ class AllianceStageChange(SQLModel, table=True):
     to_stage: str = Field(max_length=20)
     changed_on: dt.date
     changed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
-    comment: str | None = Field(default=None, sa_column=Column(Text))
+    comment: str | None = Field(default=None, max_length=4000, sa_column=Column(Text))
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -119,7 +119,7 @@ class Milestone(SQLModel, table=True):
     status: str = Field(default=MilestoneStatus.planned.value, max_length=20)
     progress: int = Field(default=0)
     evidence_url: str | None = Field(default=None, max_length=500)
-    comment: str | None = Field(default=None, sa_column=Column(Text))
+    comment: str | None = Field(default=None, max_length=4000, sa_column=Column(Text))
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
@@ -142,7 +142,7 @@ class Lesson(SQLModel, table=True):
     alliance_id: int | None = Field(default=None, foreign_key="alliance.id")
     code: str | None = Field(default=None, max_length=20)
     category: str = Field(max_length=20)
-    statement: str = Field(sa_column=Column(Text, nullable=False))
+    statement: str = Field(max_length=4000, sa_column=Column(Text, nullable=False))
     capitalisation: str = Field(default=CapitalisationStatus.observed.value, max_length=20)
     visibility: str = Field(default=Visibility.cohort.value, max_length=20)
     author_id: int | None = Field(default=None, foreign_key="app_user.id")

@@ -65,9 +65,9 @@ def test_rna_and_siren_validation_names_row_and_field(engine, admin):
             ],
         )
     assert err.value.errors == [
-        "Réseau R01 — RNA : « W » suivi de 9 chiffres attendu (ex. W751234567)",
-        "Réseau R01 — SIREN : 9 chiffres avec une clé de contrôle valide attendus",
-        "Réseau R02 — RNA : « W » suivi de 9 chiffres attendu (ex. W751234567)",
+        "Réseau R01, « RNA » : « W » suivi de 9 chiffres attendu (ex. W751234567).",
+        "Réseau R01, « SIREN » : 9 chiffres avec une clé de contrôle valide attendus.",
+        "Réseau R02, « RNA » : « W » suivi de 9 chiffres attendu (ex. W751234567).",
     ]
     assert admin_cohorts.network_rows(engine, admin, cohort_id).empty  # all or nothing
     admin_cohorts.add_network(

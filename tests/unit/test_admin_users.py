@@ -121,7 +121,7 @@ def test_invite_validation(engine, admin, network):
             engine, admin, full_name="", email="pas-une-adresse", role="lead", network_id=None
         )
     text = str(err.value)
-    assert "Nom : valeur obligatoire" in text and "Courriel : adresse invalide" in text
+    assert "« Nom » : obligatoire." in text and "« Courriel » : adresse invalide" in text
     with pytest.raises(ValidationFailed, match="obligatoire pour un·e référent·e"):
         admin_users.invite_user(engine, admin, full_name="Léa", email="lea@exemple.fr", role="lead")
     with pytest.raises(ValidationFailed, match="seul·e un·e référent·e"):

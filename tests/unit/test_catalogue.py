@@ -103,9 +103,9 @@ def test_indicator_validation(engine, admin):
             lever="people",
         )
     assert err.value.errors == [
-        "Code : majuscules, chiffres et « _ », commençant par une lettre",
-        "Libellé : valeur obligatoire",
-        "Unité : valeur non autorisée",
+        "« Code » : majuscules, chiffres et « _ », commençant par une lettre.",
+        "« Libellé » : obligatoire.",
+        "« Unité » : valeur non reconnue.",
     ]
     with pytest.raises(ValidationFailed, match="maximum doit dépasser"):
         _indicator(engine, admin, code="TRUST", unit="score", scale_min=5, scale_max=1)
@@ -208,8 +208,8 @@ def test_targets_validated_against_the_scale(engine, admin, network):
             as_of=BEFORE_START,
         )
     assert err.value.errors == [
-        "Indicateur SHARE — Cible : hors de l'échelle de l'indicateur",
-        "Indicateur TRUST — Valeur de départ : hors de l'échelle de l'indicateur",
+        "Indicateur SHARE, « Cible » : hors de l'échelle de l'indicateur.",
+        "Indicateur TRUST, « Valeur de départ » : hors de l'échelle de l'indicateur.",
     ]
     with session_scope(engine) as s:
         assert s.exec(select(IndicatorTarget)).all() == []  # all or nothing
@@ -239,7 +239,7 @@ def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engin
         as_of=BEFORE_START,
     )
     version = _target(engine, network, ind).version
-    with pytest.raises(ValidationFailed, match="Raison : obligatoire"):
+    with pytest.raises(ValidationFailed, match="« Raison » : obligatoire"):
         catalogue.set_target(
             engine,
             admin,
@@ -410,7 +410,7 @@ def test_demo_target_revision_mid_cohort(demo_engine):
     before = _target(demo_engine, net, ind)
     new_target = before.target_value + 2
     mid_cohort = dt.date(2026, 2, 1)
-    with pytest.raises(ValidationFailed, match="Raison : obligatoire"):
+    with pytest.raises(ValidationFailed, match="« Raison » : obligatoire"):
         catalogue.set_target(
             demo_engine,
             admin,

@@ -90,14 +90,17 @@ def test_lead_writes_and_edits_a_lesson(engine, w):
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        ({"statement": "  "}, "Le champ « Enseignement » est obligatoire."),
-        ({"statement": "x" * 4001}, "Le champ « Enseignement » dépasse 4000 caractères."),
-        ({"category": "rumeur"}, "Le champ « Catégorie » contient une valeur non reconnue"),
-        ({"visibility": "secret"}, "Le champ « Visibilité » contient une valeur non reconnue"),
+        ({"statement": "  "}, "« Enseignement » : obligatoire."),
+        (
+            {"statement": "x" * 4001},
+            "« Enseignement » : texte trop long : 4 001 caractères pour 4 000 au plus.",
+        ),
+        ({"category": "rumeur"}, "« Catégorie » : valeur non reconnue"),
+        ({"visibility": "secret"}, "« Visibilité » : valeur non reconnue"),
         ({"capitalisation": "capitalised"}, "ne peut être « Capitalisé » que par l'équipe"),
         ({"capitalisation": "published"}, "ne peut être « Publié » que par l'équipe"),
-        ({"session_id": "other"}, "« Session » désigne une session qui n'appartient pas"),
-        ({"alliance_id": "theirs"}, "« Alliance » désigne une alliance qui n'appartient pas"),
+        ({"session_id": "other"}, "« Session » : désigne une session qui n'appartient pas"),
+        ({"alliance_id": "theirs"}, "« Alliance » : désigne une alliance qui n'appartient pas"),
     ],
 )
 def test_lesson_validation_writes_nothing(engine, w, values, expected):

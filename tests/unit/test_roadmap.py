@@ -95,10 +95,14 @@ def test_objective_create_edit_archive_with_change_log(engine, w):
 @pytest.mark.parametrize(
     ("title", "motivation", "expected"),
     [
-        ("   ", "peer_scaling", "Le champ « Intitulé » est obligatoire."),
-        ("x" * 201, "peer_scaling", "Le champ « Intitulé » dépasse 200 caractères."),
-        ("Un objectif", "money", "Le champ « Motivation » contient une valeur non reconnue"),
-        ("Un objectif", None, "Le champ « Motivation » est obligatoire."),
+        ("   ", "peer_scaling", "« Intitulé » : obligatoire."),
+        (
+            "x" * 201,
+            "peer_scaling",
+            "« Intitulé » : texte trop long : 201 caractères pour 200 au plus.",
+        ),
+        ("Un objectif", "money", "« Motivation » : valeur non reconnue"),
+        ("Un objectif", None, "« Motivation » : obligatoire."),
     ],
 )
 def test_objective_validation_writes_nothing(engine, w, title, motivation, expected):
@@ -234,27 +238,27 @@ def test_alliance_with_new_company_partner_records_first_stage(engine, w):
         (
             "company",
             None,
-            "« Type de partenariat entreprise » est obligatoire pour un partenaire de la famille « Entreprise »",
+            "« Type de partenariat entreprise » : est obligatoire pour un partenaire de la famille « Entreprise »",
         ),
         (
             "foundation",
             None,
-            "« Type de partenariat entreprise » est obligatoire pour un partenaire de la famille « Fondation »",
+            "« Type de partenariat entreprise » : est obligatoire pour un partenaire de la famille « Fondation »",
         ),
         (
             "peer",
             "philanthropy",
-            "« Type de partenariat entreprise » ne s'applique qu'aux entreprises et fondations",
+            "« Type de partenariat entreprise » : ne s'applique qu'aux entreprises et fondations",
         ),
         (
             "public",
             "philanthropy",
-            "« Type de partenariat entreprise » ne s'applique qu'aux entreprises et fondations",
+            "« Type de partenariat entreprise » : ne s'applique qu'aux entreprises et fondations",
         ),
         (
             "company",
             "charity",
-            "« Type de partenariat entreprise » contient une valeur non reconnue",
+            "« Type de partenariat entreprise » : valeur non reconnue",
         ),
     ],
 )
@@ -277,15 +281,15 @@ def test_company_type_follows_partner_family(engine, w, family, company_type, ex
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({"title": ""}, "Le champ « Intitulé » est obligatoire."),
-        ({"expected_value_eur": -1}, "« Valeur attendue (€) » doit être supérieur ou égal à 0"),
-        ({"expected_value_eur": float("inf")}, "« Valeur attendue (€) » doit être un nombre"),
-        ({"expected_value_eur": "beaucoup"}, "« Valeur attendue (€) » doit être un nombre"),
-        ({"relation_logic": "fusion"}, "« Logique de relation » contient une valeur non reconnue"),
-        ({"stage": "abandoned"}, "« Étape » doit être une étape en cours"),
-        ({"stage_date": dt.date(2026, 3, 1)}, "« Date de l'étape » ne peut pas être future"),
-        ({"stage_date": "hier"}, "« Date de l'étape » doit être une date valide"),
-        ({"partner_id": None}, "« Partenaire » est obligatoire"),
+        ({"title": ""}, "« Intitulé » : obligatoire."),
+        ({"expected_value_eur": -1}, "« Valeur attendue (€) » : doit être supérieur ou égal à 0"),
+        ({"expected_value_eur": float("inf")}, "« Valeur attendue (€) » : nombre"),
+        ({"expected_value_eur": "beaucoup"}, "« Valeur attendue (€) » : nombre"),
+        ({"relation_logic": "fusion"}, "« Logique de relation » : valeur non reconnue"),
+        ({"stage": "abandoned"}, "« Étape » : doit être une étape en cours"),
+        ({"stage_date": dt.date(2026, 3, 1)}, "« Depuis le » : le 01/03/2026 est dans le futur"),
+        ({"stage_date": "hier"}, "« Depuis le » : « hier » n'est pas une date (jj/mm/aaaa)"),
+        ({"partner_id": None}, "« Partenaire » : est obligatoire"),
     ],
 )
 def test_alliance_validation(engine, w, kwargs, expected):
@@ -475,7 +479,7 @@ def test_backward_move_is_refused(engine, w):
 
 def test_suspend_resume_abandon(engine, w):
     created = _alliance(engine, w, stage="scoping", stage_date=dt.date(2026, 1, 5))
-    with pytest.raises(ValidationFailed, match="« Motif / commentaire » est obligatoire"):
+    with pytest.raises(ValidationFailed, match="« Motif / commentaire » : est obligatoire"):
         roadmap.move_alliance_stage(
             engine,
             w.lead_a,
@@ -553,7 +557,7 @@ def test_suspend_resume_abandon(engine, w):
 
 def test_stage_dates_are_checked(engine, w):
     created = _alliance(engine, w, stage="contacted", stage_date=dt.date(2026, 1, 20))
-    with pytest.raises(ValidationFailed, match="ne peut pas être future"):
+    with pytest.raises(ValidationFailed, match="est dans le futur"):
         roadmap.move_alliance_stage(
             engine,
             w.lead_a,

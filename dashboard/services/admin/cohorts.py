@@ -36,15 +36,14 @@ from dashboard.services.admin.sessions import (
     reschedule_session,
     save_sessions,
 )
-from dashboard.services.shared import audit
+from dashboard.services.shared import access, audit
 from dashboard.services.shared.forms import (
     CODE,
     check,
+    clean,
     french_errors,
-    plain,
     rows_from_editor,
     strip_blank,
-    writable_cohort,
 )
 from models import Cohort, ProgrammeSession
 from models.enums import CohortStatus
@@ -59,11 +58,11 @@ __all__ = [
     "SessionInput",
     "add_network",
     "check",
+    "clean",
     "close_cohort",
     "create_cohort",
     "french_errors",
     "network_rows",
-    "plain",
     "plan_session",
     "reopen_cohort",
     "reschedule_session",
@@ -174,7 +173,7 @@ def update_cohort(
     new version. A closed cohort is refused; closing goes through :func:`close_cohort`."""
     authorize(actor, "update", "cohort")
     with session_scope(engine) as session:
-        cohort = writable_cohort(session, cohort_id)
+        cohort = access.writable_cohort(session, cohort_id)
         status = status or cohort.status
         data = check(
             CohortInput,
@@ -227,7 +226,7 @@ def close_cohort(engine: Engine, actor: Actor, cohort_id: int, *, version: int) 
     """Close a cohort: its data becomes read-only (still readable and exportable)."""
     authorize(actor, "update", "cohort")
     with session_scope(engine) as session:
-        cohort = writable_cohort(session, cohort_id)
+        cohort = access.writable_cohort(session, cohort_id)
         audit.update_versioned(
             session,
             actor,

@@ -14,16 +14,17 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, field_validator, model_validator
 from sqlalchemy import func, true
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_number, t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.shared import audit
-from dashboard.services.shared.forms import check, plain
+from dashboard.services.shared import access, audit
+from dashboard.services.shared.forms import check, clean, field_error
 from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network, User
 from models.base import utcnow
 from models.enums import Role, Unit
@@ -94,36 +95,36 @@ def network_targets(engine: Engine, actor: Actor, network_id: int) -> pd.DataFra
         values = (
             select(IndicatorValue.indicator_id, func.count().label("n"))
             .where(IndicatorValue.network_id == network_id)
-            .group_by(IndicatorValue.indicator_id)
+            .group_by(col(IndicatorValue.indicator_id))
             .subquery()
         )
-        rows = session.exec(
-            select(
-                Indicator.id,
-                Indicator.code,
-                Indicator.label,
-                Indicator.unit,
-                IndicatorTarget.id.is_not(None),
-                IndicatorTarget.baseline_value,
-                IndicatorTarget.baseline_date,
-                IndicatorTarget.target_value,
-                IndicatorTarget.target_date,
-                IndicatorTarget.initial_target_value,
-                IndicatorTarget.revision_reason,
-                IndicatorTarget.revised_at,
-                User.full_name,
+        rows = session.execute(
+            sa_select(
+                col(Indicator.id),
+                col(Indicator.code),
+                col(Indicator.label),
+                col(Indicator.unit),
+                col(IndicatorTarget.id).is_not(None),
+                col(IndicatorTarget.baseline_value),
+                col(IndicatorTarget.baseline_date),
+                col(IndicatorTarget.target_value),
+                col(IndicatorTarget.target_date),
+                col(IndicatorTarget.initial_target_value),
+                col(IndicatorTarget.revision_reason),
+                col(IndicatorTarget.revised_at),
+                col(User.full_name),
                 func.coalesce(values.c.n, 0) > 0,
-                IndicatorTarget.id,
-                IndicatorTarget.version,
+                col(IndicatorTarget.id),
+                col(IndicatorTarget.version),
             )
             .outerjoin(
                 IndicatorTarget,
-                (IndicatorTarget.indicator_id == Indicator.id)
+                (col(IndicatorTarget.indicator_id) == Indicator.id)
                 & (IndicatorTarget.network_id == network_id),
             )
-            .outerjoin(User, User.id == IndicatorTarget.revised_by_id)
+            .outerjoin(User, col(User.id) == IndicatorTarget.revised_by_id)
             .outerjoin(values, values.c.indicator_id == Indicator.id)
-            .order_by(Indicator.position, Indicator.code)
+            .order_by(col(Indicator.position), col(Indicator.code))
         ).all()
     df = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     df["followed"] = df["followed"].astype(bool)
@@ -171,7 +172,7 @@ def _save_target(
                 IndicatorValue.indicator_id == indicator.id,
             )
         ).first():
-            return [f"{where} — " + t("Suivi : des valeurs sont saisies, il reste suivi.")]
+            return [field_error(where, t("Suivi"), t("des valeurs sont saisies, il reste suivi"))]
         if data.version is not None and target.version != data.version:
             return [audit.conflict_message(session, "indicator_target", target.id, what)]
         audit.log_delete(
@@ -180,7 +181,7 @@ def _save_target(
         session.delete(target)
         return []
     errors = [
-        f"{where} — {t(TARGET_LABELS[name])} : " + t("hors de l'échelle de l'indicateur")
+        field_error(where, t(TARGET_LABELS[name]), t("hors de l'échelle de l'indicateur"))
         for name in ("baseline_value", "target_value")
         if _out_of_scale(indicator, getattr(data, name))
     ]
@@ -214,11 +215,14 @@ def _save_target(
     if revised:
         if not data.reason:
             return [
-                f"{where} — "
-                + t(
-                    "Raison : obligatoire pour changer une cible une fois la cohorte commencée "
-                    "(cible actuelle {old}).",
-                    old=fmt_number(target.target_value, 2),
+                field_error(
+                    where,
+                    t(TARGET_LABELS["reason"]),
+                    t(
+                        "obligatoire pour changer une cible une fois la cohorte commencée "
+                        "(cible actuelle {old})",
+                        old=fmt_number(target.target_value, 2),
+                    ),
                 )
             ]
         changes["initial_target_value"] = (
@@ -264,7 +268,7 @@ def save_network_targets(
     errors: list[str] = []
     checked: list[TargetInput] = []
     for row in rows:
-        row = {k: plain(v) for k, v in row.items() if k in TargetInput.model_fields}
+        row = {k: clean(v) for k, v in row.items() if k in TargetInput.model_fields}
         row["followed"] = bool(row.get("followed", True))
         try:
             checked.append(
@@ -280,13 +284,15 @@ def save_network_targets(
     if errors:
         raise ValidationFailed(errors)
     with session_scope(engine) as session:
-        network = audit.ensure_network_writable(
+        network = access.ensure_network_writable(
             session, actor, "update", "indicator_target", network_id
         )
         cohort = session.get(Cohort, network.cohort_id)
         started = as_of >= cohort.start_date
         ids = [d.indicator_id for d in checked]
-        indicators = {i.id: i for i in session.exec(select(Indicator).where(Indicator.id.in_(ids)))}
+        indicators = {
+            i.id: i for i in session.exec(select(Indicator).where(col(Indicator.id).in_(ids)))
+        }
         for data in checked:
             indicator = indicators.get(data.indicator_id)
             if indicator is None:
@@ -338,29 +344,29 @@ def target_revisions(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFra
     target, reason, when and by whom (a lead: their own network only)."""
     authorize(actor, "read", "indicator_target")
     with read_scope(engine) as session:
-        rows = session.exec(
-            select(
-                Network.code,
-                Network.name,
-                Indicator.code,
-                Indicator.label,
-                Indicator.unit,
-                IndicatorTarget.initial_target_value,
-                IndicatorTarget.target_value,
-                IndicatorTarget.revision_reason,
-                IndicatorTarget.revised_at,
-                User.full_name,
+        rows = session.execute(
+            sa_select(
+                col(Network.code),
+                col(Network.name),
+                col(Indicator.code),
+                col(Indicator.label),
+                col(Indicator.unit),
+                col(IndicatorTarget.initial_target_value),
+                col(IndicatorTarget.target_value),
+                col(IndicatorTarget.revision_reason),
+                col(IndicatorTarget.revised_at),
+                col(User.full_name),
             )
-            .join(Network, Network.id == IndicatorTarget.network_id)
-            .join(Indicator, Indicator.id == IndicatorTarget.indicator_id)
-            .outerjoin(User, User.id == IndicatorTarget.revised_by_id)
+            .join(Network, col(Network.id) == IndicatorTarget.network_id)
+            .join(Indicator, col(Indicator.id) == IndicatorTarget.indicator_id)
+            .outerjoin(User, col(User.id) == IndicatorTarget.revised_by_id)
             .where(
-                Network.cohort_id == cohort_id,
-                IndicatorTarget.revised_at.is_not(None),
+                col(Network.cohort_id) == cohort_id,
+                col(IndicatorTarget.revised_at).is_not(None),
                 # A lead sees only their own network's revisions (reasons are internal).
                 (Network.id == actor.network_id) if actor.role is Role.lead else true(),
             )
-            .order_by(IndicatorTarget.revised_at.desc())
+            .order_by(col(IndicatorTarget.revised_at).desc())
         ).all()
     return pd.DataFrame(
         rows,

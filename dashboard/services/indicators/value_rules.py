@@ -9,13 +9,21 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlparse
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dashboard.core import clock
 from dashboard.core.i18n import fmt_month_long, fmt_number, t
+from dashboard.services.shared.forms import (
+    clean,
+    field_error,
+    french_errors,
+    is_web_link,
+    max_length,
+    parse_number,
+)
+from models import IndicatorValue
 
 ENTITY = "indicator_value"
 _FIELD_LABELS = {
@@ -28,36 +36,28 @@ _FIELD_LABELS = {
 }
 
 
-def _blank(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, str) and not v.strip():
-        return None
-    return v
-
-
 class ValueEntry(BaseModel):
     """One value as a user sent it (validated here: a table model would skip validation)."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
     indicator_id: int
     period_start: dt.date
-    value: float | None = None
-    comment: str | None = Field(default=None, max_length=2000)
-    evidence_url: str | None = Field(default=None, max_length=500)
+    value: float | None = None  # typed text is parsed: « 1 234,5 », « 1234.5 »
+    comment: str | None = Field(default=None, max_length=max_length(IndicatorValue, "comment"))
+    evidence_url: str | None = Field(
+        default=None, max_length=max_length(IndicatorValue, "evidence_url")
+    )
     version: int | None = None  # the version of the value the user saw (None: none shown)
 
     @field_validator("value", mode="before")
     @classmethod
     def _typed_number(cls, v: Any) -> Any:
-        if isinstance(v, bool):
-            raise ValueError("not a number")
-        return _blank(v)
+        return parse_number(v)
 
     @field_validator("comment", "evidence_url", "version", mode="before")
     @classmethod
     def _empty_is_none(cls, v: Any) -> Any:
-        return _blank(v)
+        return clean(v)
 
     @field_validator("period_start")
     @classmethod
@@ -68,33 +68,16 @@ class ValueEntry(BaseModel):
 def row_label(
     indicators: pd.DataFrame, indicator_id: Any, period: Any, position: int | None
 ) -> str:
-    """How messages name a row: « label » (CODE), month — or its position when unknown."""
+    """How messages name a row: « Ligne 2 (« label », mars 2026) » in a grid (``position``),
+    « label » (CODE), month otherwise — or its position alone when the indicator is unknown."""
     try:
         ind = indicators.loc[int(indicator_id)]
     except (KeyError, TypeError, ValueError):
         return t("Ligne {n}", n=position) if position else t("Valeur")
     month = fmt_month_long(period) if isinstance(period, dt.date) else ""
+    if position:
+        return t("Ligne {n} (« {label} », {month})", n=position, label=ind["label"], month=month)
     return t("« {label} » ({code}), {month}", label=ind["label"], code=ind["code"], month=month)
-
-
-def _pydantic_messages(exc: ValidationError, where: str) -> list[str]:
-    out = []
-    for err in exc.errors():
-        name = str(err["loc"][0]) if err["loc"] else ""
-        kind = err["type"]
-        if kind == "string_too_long":
-            problem = t("trop long ({n} caractères au plus).", n=err["ctx"]["max_length"])
-        elif name == "value":
-            problem = t("saisissez un nombre (pas de texte comme « N/A »).")
-        elif kind == "missing":
-            problem = t("obligatoire.")
-        else:
-            problem = t("valeur illisible.")
-        out.append(
-            t("{row} — {field} : {problem}", row=where, field=t(_FIELD_LABELS.get(name, name)),
-              problem=problem)
-        )  # fmt: skip
-    return out
 
 
 def parse_entry(
@@ -105,21 +88,17 @@ def parse_entry(
     try:
         entry = ValueEntry.model_validate(dict(raw))
     except ValidationError as exc:
-        return None, _pydantic_messages(exc, where)
+        return None, french_errors(exc, _FIELD_LABELS, where)
     where = row_label(indicators, entry.indicator_id, entry.period_start, position)
     errors = []
     if entry.value is not None and not math.isfinite(entry.value):
-        errors.append(t("{row} — Valeur : saisissez un nombre fini.", row=where))
-    url = entry.evidence_url
-    if url and (
-        urlparse(url).scheme.lower() not in ("http", "https")
-        or not urlparse(url).netloc
-        or any(ch.isspace() for ch in url)
-    ):
+        errors.append(field_error(where, t("Valeur"), t("saisissez un nombre fini")))
+    if entry.evidence_url and not is_web_link(entry.evidence_url):
         errors.append(
-            t(
-                "{row} — Lien de preuve : l'adresse doit commencer par https:// ou http://.",
-                row=where,
+            field_error(
+                where,
+                t("Lien de preuve"),
+                t("l'adresse doit commencer par https:// ou http://"),
             )
         )
     return (None, errors) if errors else (entry, [])

@@ -13,13 +13,14 @@ from typing import Any
 
 import pandas as pd
 from pydantic import field_validator
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
-from dashboard.core.i18n import label_of, t
+from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.roadmap.partners import find_or_create_partner
 from dashboard.services.roadmap.stages import resume_stages
@@ -33,6 +34,7 @@ from dashboard.services.shared.access import (
     validate,
     writable_network,
 )
+from dashboard.services.shared.forms import max_length, parse_date
 from models import Alliance, AllianceStageChange, Network, Objective, Partner
 from models.enums import (
     SIGNED_STAGES,
@@ -56,23 +58,23 @@ ALLIANCE_LABELS = {
     "objective_id": "Objectif",
     "description": "Description",
     "stage": "Étape",
-    "stage_date": "Date de l'étape",
+    "stage_date": "Depuis le",
 }
 
 
 class AllianceInput(SQLModel):
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=max_length(Alliance, "title"))
     company_type: CompanyPartnershipType | None = None
     relation_logic: RelationLogic = RelationLogic.exchange
     expected_value_eur: float | None = Field(default=None, ge=0)
     objective_id: int | None = None
-    description: str | None = Field(default=None, max_length=4000)
+    description: str | None = Field(default=None, max_length=max_length(Alliance, "description"))
 
     @field_validator("expected_value_eur")
     @classmethod
     def _finite(cls, value: float | None) -> float | None:
         if value is not None and not math.isfinite(value):
-            raise ValueError(t("doit être un nombre"))
+            raise ValueError(t("nombre fini attendu"))
         return value
 
 
@@ -173,7 +175,7 @@ def create_alliance(
     objective_id: int | None = None,
     description: str | None = None,
     stage: str = AllianceStage.identified.value,
-    stage_date: dt.date | None = None,
+    stage_date: dt.date | str | None = None,
     as_of: dt.date | None = None,
 ) -> dict:
     """Add an alliance with an existing partner (``partner_id``) or a new one
@@ -209,14 +211,25 @@ def create_alliance(
                     "", stage_label, t("doit être une étape en cours (ni suspendue ni abandonnée)")
                 )
             )
-        on = stage_date or today
         date_label = t(ALLIANCE_LABELS["stage_date"])
-        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
-            raise ValidationFailed(
-                field_error("", date_label, t("doit être une date valide (jj/mm/aaaa)"))
-            )
+        try:
+            on = today if stage_date is None else parse_date(stage_date)
+        except ValueError as exc:
+            raise ValidationFailed(field_error("", date_label, str(exc))) from exc
+        if on is None:
+            raise ValidationFailed(field_error("", date_label, t("obligatoire")))
         if on > today:
-            raise ValidationFailed(field_error("", date_label, t("ne peut pas être future")))
+            raise ValidationFailed(
+                field_error(
+                    "",
+                    date_label,
+                    t(
+                        "le {date} est dans le futur (aujourd'hui : {today})",
+                        date=fmt_date(on),
+                        today=fmt_date(today),
+                    ),
+                )
+            )
         row = Alliance(
             network_id=network.id,
             partner_id=partner.id,
@@ -341,29 +354,29 @@ def list_alliances(engine: Engine, actor: Actor, network_id: int) -> pd.DataFram
     ]
     with read_scope(engine) as session:
         readable_network(session, actor, network_id)
-        rows = session.exec(
-            select(
-                Alliance.id,
-                Alliance.code,
-                Alliance.title,
-                Alliance.partner_id,
-                Partner.name,
-                Partner.family,
-                Alliance.company_type,
-                Alliance.relation_logic,
-                Alliance.stage,
-                Alliance.stage_changed_on,
-                Alliance.signed_on,
-                Alliance.expected_value_eur,
-                Alliance.objective_id,
-                Objective.title,
-                Alliance.description,
-                Alliance.version,
+        rows = session.execute(
+            sa_select(
+                col(Alliance.id),
+                col(Alliance.code),
+                col(Alliance.title),
+                col(Alliance.partner_id),
+                col(Partner.name),
+                col(Partner.family),
+                col(Alliance.company_type),
+                col(Alliance.relation_logic),
+                col(Alliance.stage),
+                col(Alliance.stage_changed_on),
+                col(Alliance.signed_on),
+                col(Alliance.expected_value_eur),
+                col(Alliance.objective_id),
+                col(Objective.title),
+                col(Alliance.description),
+                col(Alliance.version),
             )
-            .join(Partner, Partner.id == Alliance.partner_id)
-            .outerjoin(Objective, Objective.id == Alliance.objective_id)
-            .where(Alliance.network_id == network_id)
-            .order_by(Alliance.id)
+            .join(Partner, col(Partner.id) == Alliance.partner_id)
+            .outerjoin(Objective, col(Objective.id) == Alliance.objective_id)
+            .where(col(Alliance.network_id) == network_id)
+            .order_by(col(Alliance.id))
         ).all()
         resume = resume_stages(session, network_id)
     df = pd.DataFrame(rows, columns=columns)

@@ -14,22 +14,25 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound, PermissionDenied, ValidationFailed
 from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.shared import audit
+from dashboard.services.shared import access, audit
 from dashboard.services.shared.access import (
     clean,
     field_error,
+    lesson_visibility,
     readable_network,
     update_owned,
     validated,
     writable_network,
 )
+from dashboard.services.shared.forms import max_length
 from models import Alliance, Lesson, Network, ProgrammeSession, User
 from models.enums import CapitalisationStatus, LessonCategory, Role, Visibility
 
@@ -47,7 +50,7 @@ _FIELDS = ["category", "statement", "session_id", "alliance_id", "visibility", "
 
 class LessonInput(SQLModel):
     category: LessonCategory
-    statement: str = Field(min_length=1, max_length=4000)
+    statement: str = Field(min_length=1, max_length=max_length(Lesson, "statement"))
     session_id: int | None = None
     alliance_id: int | None = None
     visibility: Visibility = Visibility.cohort
@@ -62,31 +65,32 @@ def capitalisation_choices(actor: Actor) -> list[str]:
 
 
 def list_lessons(engine: Engine, actor: Actor, network_id: int) -> pd.DataFrame:
-    """The network's lessons, most recent first, with session code, alliance title, author."""
+    """The network's lessons the actor may read (see :func:`lesson_visibility`), most recent
+    first, with session code, alliance title, author."""
     authorize(actor, "read", "lesson")
     with read_scope(engine) as session:
         readable_network(session, actor, network_id)
-        rows = session.exec(
-            select(
-                Lesson.id,
-                Lesson.code,
-                Lesson.category,
-                Lesson.statement,
-                Lesson.session_id,
-                ProgrammeSession.code,
-                Lesson.alliance_id,
-                Alliance.title,
-                Lesson.visibility,
-                Lesson.capitalisation,
-                User.full_name,
-                Lesson.updated_at,
-                Lesson.version,
+        rows = session.execute(
+            sa_select(
+                col(Lesson.id),
+                col(Lesson.code),
+                col(Lesson.category),
+                col(Lesson.statement),
+                col(Lesson.session_id),
+                col(ProgrammeSession.code),
+                col(Lesson.alliance_id),
+                col(Alliance.title),
+                col(Lesson.visibility),
+                col(Lesson.capitalisation),
+                col(User.full_name),
+                col(Lesson.updated_at),
+                col(Lesson.version),
             )
-            .outerjoin(ProgrammeSession, ProgrammeSession.id == Lesson.session_id)
-            .outerjoin(Alliance, Alliance.id == Lesson.alliance_id)
-            .outerjoin(User, User.id == Lesson.author_id)
-            .where(Lesson.network_id == network_id)
-            .order_by(Lesson.id.desc())
+            .outerjoin(ProgrammeSession, col(ProgrammeSession.id) == Lesson.session_id)
+            .outerjoin(Alliance, col(Alliance.id) == Lesson.alliance_id)
+            .outerjoin(User, col(User.id) == Lesson.author_id)
+            .where(col(Lesson.network_id) == network_id, lesson_visibility(actor))
+            .order_by(col(Lesson.id).desc())
         ).all()
     return pd.DataFrame(
         rows,
@@ -116,16 +120,20 @@ def lesson_choices(engine: Engine, actor: Actor, network_id: int) -> dict[str, d
         sessions = {
             i: f"{code} — {fmt_date(day)}"
             for i, code, day in session.exec(
-                select(ProgrammeSession.id, ProgrammeSession.code, ProgrammeSession.session_date)
+                select(
+                    col(ProgrammeSession.id),
+                    col(ProgrammeSession.code),
+                    col(ProgrammeSession.session_date),
+                )
                 .where(ProgrammeSession.cohort_id == network.cohort_id)
-                .order_by(ProgrammeSession.session_date)
+                .order_by(col(ProgrammeSession.session_date))
             )
         }
         alliances = dict(
             session.exec(
                 select(Alliance.id, Alliance.title)
                 .where(Alliance.network_id == network_id)
-                .order_by(Alliance.id)
+                .order_by(col(Alliance.id))
             ).all()
         )
     return {"sessions": sessions, "alliances": alliances}
@@ -258,7 +266,7 @@ def update_lesson(
                     "Cet enseignement collectif n'appartient à aucun réseau : il ne se modifie pas ici."
                 )
             )
-        network = audit.ensure_network_writable(session, actor, "update", "lesson", row.network_id)
+        network = access.ensure_network_writable(session, actor, "update", "lesson", row.network_id)
         if actor.role is not Role.admin and row.capitalisation not in LEAD_CAPITALISATION:
             raise PermissionDenied(
                 t(

@@ -4,7 +4,6 @@ dicts (what a forged message would carry). No Streamlit here."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +11,7 @@ import pandas as pd
 
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
-from dashboard.services.shared.access import clean
+from dashboard.services.shared.forms import clean
 
 GRID_COLUMNS = [
     "title",
@@ -27,20 +26,20 @@ GRID_COLUMNS = [
     "evidence_url",
     "comment",
 ]
+# The grid's column headers, also the field names of its messages (one wording for both).
 LABELS = {
     "title": "Intitulé",
     "owner": "Responsable",
     "due_date": "Échéance",
     "status": "Statut",
     "progress": "Avancement (%)",
-    "done_date": "Date de réalisation",
+    "done_date": "Réalisé le",
     "objective_id": "Objectif",
     "alliance_id": "Alliance",
     "session_id": "Session",
-    "evidence_url": "Lien vers une preuve",
+    "evidence_url": "Preuve (lien)",
     "comment": "Commentaire",
 }
-_DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]")
 
 
 @dataclass(frozen=True)
@@ -74,17 +73,6 @@ class MilestoneChanges:
         return not (self.edited or self.added or self.deleted)
 
 
-def _cell(value: Any) -> Any:
-    value = clean(value)
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, str) and (m := _DATE_TIME.match(value)):
-        return m.group(1)
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
-        return value.item()
-    return value
-
-
 def changes_from_editor(grid: pd.DataFrame, state: dict | None) -> MilestoneChanges:
     """Turn ``st.data_editor``'s edit state (positions into ``grid``) into service changes.
 
@@ -116,14 +104,14 @@ def _from_editor(grid: pd.DataFrame, state: dict) -> MilestoneChanges:
         pos = int(key)
         if pos in deleted_pos:
             continue
-        kept = {c: _cell(v) for c, v in values.items() if c in GRID_COLUMNS}
+        kept = {c: clean(v) for c, v in values.items() if c in GRID_COLUMNS}
         if kept:
             line = _line(grid, pos)
             out.edited.append(
                 EditedMilestone(int(line["id"]), int(line["version"]), kept, row=pos + 1)
             )
     for i, values in enumerate(state.get("added_rows", [])):
-        kept = {c: _cell(v) for c, v in values.items() if c in GRID_COLUMNS}
+        kept = {c: clean(v) for c, v in values.items() if c in GRID_COLUMNS}
         filled = ("title", "owner", "due_date", "done_date", "evidence_url", "comment")
         if any(kept.get(c) is not None for c in filled):
             out.added.append(AddedMilestone(kept, row=len(grid) + i + 1))

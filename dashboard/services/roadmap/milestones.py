@@ -22,12 +22,12 @@ import pandas as pd
 from pydantic import field_validator
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
-from dashboard.core.i18n import fmt_date, fmt_datetime, label_of, t
+from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.roadmap.milestone_grid import (
     GRID_COLUMNS,
@@ -37,36 +37,40 @@ from dashboard.services.roadmap.milestone_grid import (
     coerce_changes,
 )
 from dashboard.services.shared import audit
-from dashboard.services.shared.access import (
+from dashboard.services.shared.access import readable_network, writable_network
+from dashboard.services.shared.forms import (
+    OptionalDate,
+    TypedDate,
     clean,
     field_error,
     is_web_link,
-    readable_network,
+    max_length,
+    row_where,
     validate,
-    writable_network,
 )
 from dashboard.services.shared.rules import is_late
 from models import Alliance, Milestone, Network, Objective, ProgrammeSession
 from models.enums import MilestoneStatus
 
+
 class MilestoneInput(SQLModel):
-    title: str = Field(min_length=1, max_length=200)
-    owner: str | None = Field(default=None, max_length=120)
-    due_date: dt.date
+    title: str = Field(min_length=1, max_length=max_length(Milestone, "title"))
+    owner: str | None = Field(default=None, max_length=max_length(Milestone, "owner"))
+    due_date: TypedDate  # « jj/mm/aaaa » as typed in the grid, or a date
     status: MilestoneStatus = MilestoneStatus.planned
     progress: int = Field(default=0, ge=0, le=100)
-    done_date: dt.date | None = None
+    done_date: OptionalDate = None
     objective_id: int | None = None
     alliance_id: int | None = None
     session_id: int | None = None
-    evidence_url: str | None = Field(default=None, max_length=500)
-    comment: str | None = Field(default=None, max_length=4000)
+    evidence_url: str | None = Field(default=None, max_length=max_length(Milestone, "evidence_url"))
+    comment: str | None = Field(default=None, max_length=max_length(Milestone, "comment"))
 
     @field_validator("progress", "objective_id", "alliance_id", "session_id", mode="before")
     @classmethod
     def _no_bool(cls, value: Any) -> Any:
         if isinstance(value, bool):
-            raise ValueError(t("doit être un nombre entier"))
+            raise ValueError(t("nombre entier attendu (saisi : « {v} »)", v=value))
         return value
 
     @field_validator("evidence_url")
@@ -136,22 +140,26 @@ def milestone_grid(
             for i, title, archived in session.exec(
                 select(Objective.id, Objective.title, Objective.archived)
                 .where(Objective.network_id == network_id)
-                .order_by(Objective.archived, Objective.id)
+                .order_by(col(Objective.archived), col(Objective.id))
             )
         }
         alliances = dict(
             session.exec(
                 select(Alliance.id, Alliance.title)
                 .where(Alliance.network_id == network_id)
-                .order_by(Alliance.id)
+                .order_by(col(Alliance.id))
             ).all()
         )
         sessions = {
             i: f"{code} — {fmt_date(day)}"
             for i, code, day in session.exec(
-                select(ProgrammeSession.id, ProgrammeSession.code, ProgrammeSession.session_date)
+                select(
+                    col(ProgrammeSession.id),
+                    col(ProgrammeSession.code),
+                    col(ProgrammeSession.session_date),
+                )
                 .where(ProgrammeSession.cohort_id == network.cohort_id)
-                .order_by(ProgrammeSession.session_date)
+                .order_by(col(ProgrammeSession.session_date))
             )
         }
     return MilestoneGrid(rows, objectives, alliances, sessions)
@@ -174,9 +182,7 @@ def _prefix(row: int | None, title: Any) -> str:
     title = clean(title)
     if row is None:
         return t("Jalon « {title} »", title=title) if title else t("Jalon sans intitulé")
-    if title:
-        return t("Ligne {n} (« {title} »)", n=row, title=title)
-    return t("Ligne {n} (sans intitulé)", n=row)
+    return row_where(row, title)
 
 
 def _rules(
@@ -204,7 +210,18 @@ def _rules(
             )
         )
     if data.done_date is not None and data.done_date > as_of:
-        errors.append(field_error(prefix, done_label, t("ne peut pas être dans le futur")))
+        errors.append(
+            field_error(
+                prefix,
+                done_label,
+                t(
+                    "le {date} est dans le futur : un jalon se déclare réalisé une fois fait "
+                    "(aujourd'hui : {today})",
+                    date=fmt_date(data.done_date),
+                    today=fmt_date(as_of),
+                ),
+            )
+        )
     checks = (
         ("objective_id", network.id, t("désigne un objectif qui n'appartient pas à ce réseau")),
         ("alliance_id", network.id, t("désigne une alliance qui n'appartient pas à ce réseau")),
@@ -260,16 +277,7 @@ def _conflict(session: Session, stale: list[tuple[Any, Milestone | None]]) -> Co
             who, when = None, None
         else:
             who, when = audit.last_change(session, "milestone", row.id)
-            messages.append(
-                t(
-                    "{what} a été modifié par {who} le {when} depuis que vous l'avez ouvert. "
-                    "Rien n'a été écrasé : rechargez pour voir sa version, puis réappliquez "
-                    "vos changements.",
-                    what=what,
-                    who=who or t("un autre utilisateur"),
-                    when=fmt_datetime(when) if when else t("entre-temps"),
-                )
-            )
+            messages.append(audit.changed_since_message(what, who, when))
         details.append({"id": item.id, "row": item.row, "title": title, "who": who, "when": when})
     message = messages[0]
     if len(messages) > 1:
@@ -294,14 +302,26 @@ def save_milestones(
     today = as_of or clock.today()
     changes = coerce_changes(changes)
     with session_scope(engine) as session:
-        network = writable_network(session, actor, "milestone", network_id)
-        if changes.deleted:
-            authorize(actor, "delete", "milestone", network_id=network.id)
+        # Each kind of change needs its own permission: an edit is an "update", never a "create".
+        needed = [
+            action
+            for action, items in (
+                ("update", changes.edited),
+                ("create", changes.added),
+                ("delete", changes.deleted),
+            )
+            if items
+        ] or ["update"]
+        network = writable_network(session, actor, "milestone", network_id, action=needed[0])
+        for action in needed[1:]:
+            authorize(actor, action, "milestone", network_id=network.id)
         targets = [*changes.edited, *changes.deleted]
         ids = [item.id for item in targets]
         if len(set(ids)) != len(ids):
             raise ValidationFailed(t("Une même ligne est modifiée ou supprimée deux fois."))
-        rows = {r.id: r for r in session.exec(select(Milestone).where(Milestone.id.in_(ids))).all()}
+        rows = {
+            r.id: r for r in session.exec(select(Milestone).where(col(Milestone.id).in_(ids))).all()
+        }
         for item in targets:
             row = rows.get(item.id)
             if row is not None and row.network_id != network.id:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col
 
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
@@ -29,6 +30,7 @@ from dashboard.services.shared.access import (
     validated,
     writable_network,
 )
+from dashboard.services.shared.forms import max_length
 from models import Objective
 from models.enums import Motivation
 
@@ -38,9 +40,9 @@ OBJECTIVE_LABELS = {"title": "Intitulé", "motivation": "Motivation", "descripti
 
 
 class ObjectiveInput(SQLModel):
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=max_length(Objective, "title"))
     motivation: Motivation
-    description: str | None = Field(default=None, max_length=4000)
+    description: str | None = Field(default=None, max_length=max_length(Objective, "description"))
 
 
 def list_objectives(engine: Engine, actor: Actor, network_id: int) -> pd.DataFrame:
@@ -49,19 +51,19 @@ def list_objectives(engine: Engine, actor: Actor, network_id: int) -> pd.DataFra
     authorize(actor, "read", "objective")
     with read_scope(engine) as session:
         readable_network(session, actor, network_id)
-        rows = session.exec(
-            select(
-                Objective.id,
-                Objective.code,
-                Objective.title,
-                Objective.motivation,
-                Objective.description,
-                Objective.archived,
-                Objective.version,
-                Objective.updated_at,
+        rows = session.execute(
+            sa_select(
+                col(Objective.id),
+                col(Objective.code),
+                col(Objective.title),
+                col(Objective.motivation),
+                col(Objective.description),
+                col(Objective.archived),
+                col(Objective.version),
+                col(Objective.updated_at),
             )
-            .where(Objective.network_id == network_id)
-            .order_by(Objective.archived, Objective.id)
+            .where(col(Objective.network_id) == network_id)
+            .order_by(col(Objective.archived), col(Objective.id))
         ).all()
     columns = ["id", "code", "title", "motivation", "description", "archived", "version"]
     return pd.DataFrame(rows, columns=[*columns, "updated_at"])

@@ -22,8 +22,9 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
@@ -31,7 +32,14 @@ from dashboard.core.errors import ConflictError, NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import audit
-from dashboard.services.shared.access import clean, field_error, owned_row, readable_network
+from dashboard.services.shared.access import owned_row, readable_network
+from dashboard.services.shared.forms import (
+    clean,
+    field_error,
+    max_length,
+    parse_date,
+    too_long,
+)
 from models import Alliance, AllianceStageChange, Network, User
 from models.enums import SIGNED_STAGES, AllianceStage
 
@@ -48,6 +56,8 @@ PIPELINE = [
 SUSPENDED = AllianceStage.suspended.value
 ABANDONED = AllianceStage.abandoned.value
 REASON_LABEL = "Motif / commentaire"
+STAGE_LABEL = "Nouvelle étape"
+DATE_LABEL = "Date"
 
 
 def allowed_transitions(stage: str, resume_to: str | None = None) -> list[str]:
@@ -69,9 +79,9 @@ def resume_stages(session: Session, network_id: int) -> dict[int, str | None]:
     """For each alliance of the network, the stage it left on its latest suspension."""
     latest = (
         select(AllianceStageChange.alliance_id, func.max(AllianceStageChange.id).label("last_id"))
-        .join(Alliance, Alliance.id == AllianceStageChange.alliance_id)
+        .join(Alliance, col(Alliance.id) == AllianceStageChange.alliance_id)
         .where(Alliance.network_id == network_id, AllianceStageChange.to_stage == SUSPENDED)
-        .group_by(AllianceStageChange.alliance_id)
+        .group_by(col(AllianceStageChange.alliance_id))
         .subquery()
     )
     rows = session.exec(
@@ -110,11 +120,12 @@ def move_alliance_stage(
     *,
     to_stage: str,
     comment: str | None = None,
-    changed_on: dt.date | None = None,
+    changed_on: dt.date | str | None = None,
     as_of: dt.date | None = None,
 ) -> dict:
     """Move an alliance the user saw at ``version`` to ``to_stage`` on ``changed_on``
-    (default today; never in the future nor before its previous stage change).
+    (a date, or the text typed « jj/mm/aaaa »; default today; never in the future nor before
+    its previous stage change).
 
     Returns ``{"id", "version", "stage"}``; raises ValidationFailed (French) when the move is
     not allowed or a required reason is missing, ConflictError when the alliance changed since.
@@ -126,16 +137,23 @@ def move_alliance_stage(
         )
         to_stage = clean(to_stage)
         comment = clean(comment)
-        on = changed_on or today
+        on, date_problem = today, None
+        if changed_on is not None:
+            try:
+                on = parse_date(changed_on)
+            except ValueError as exc:
+                on, date_problem = None, str(exc)
+            else:
+                date_problem = None if on is not None else t("obligatoire")
         what = t("L'alliance « {title} »", title=row.title)
         if version is not None and row.version != version:
             raise ConflictError(audit.conflict_message(session, "alliance", row.id, what))
         resume_to = resume_stages(session, row.network_id).get(row.id)
         errors: list[str] = []
-        if to_stage not in AllianceStage.__members__:
-            errors.append(
-                field_error("", t("Nouvelle étape"), t("contient une valeur non reconnue"))
-            )
+        if to_stage is None:
+            errors.append(field_error("", t(STAGE_LABEL), t("choisissez une étape")))
+        elif to_stage not in AllianceStage.__members__:
+            errors.append(field_error("", t(STAGE_LABEL), t("valeur non reconnue")))
         elif to_stage not in allowed_transitions(row.stage, resume_to):
             errors.append(_refusal(row.stage, to_stage, resume_to))
         elif needs_comment(row.stage, to_stage) and not comment:
@@ -149,23 +167,40 @@ def move_alliance_stage(
                     ),
                 )
             )
-        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
-            errors.append(field_error("", t("Date"), t("doit être une date valide (jj/mm/aaaa)")))
+        if date_problem is not None or on is None:
+            errors.append(field_error("", t(DATE_LABEL), date_problem or t("obligatoire")))
         elif on > today:
-            errors.append(field_error("", t("Date"), t("ne peut pas être future")))
+            errors.append(
+                field_error(
+                    "",
+                    t(DATE_LABEL),
+                    t(
+                        "le {date} est dans le futur (aujourd'hui : {today})",
+                        date=fmt_date(on),
+                        today=fmt_date(today),
+                    ),
+                )
+            )
         elif row.stage_changed_on and on < row.stage_changed_on:
             errors.append(
                 field_error(
                     "",
-                    t("Date"),
+                    t(DATE_LABEL),
                     t(
                         "ne peut pas précéder le dernier changement d'étape ({date})",
                         date=fmt_date(row.stage_changed_on),
                     ),
                 )
             )
-        if comment and len(comment) > 4000:
-            errors.append(field_error("", t(REASON_LABEL), t("dépasse {n} caractères", n=4000)))
+        limit = max_length(AllianceStageChange, "comment")
+        if comment and limit and len(comment) > limit:
+            errors.append(
+                field_error(
+                    "",
+                    t(REASON_LABEL),
+                    too_long(comment, limit),
+                )
+            )
         if errors:
             raise ValidationFailed(errors)
         changes: dict[str, Any] = {"stage": to_stage, "stage_changed_on": on}
@@ -207,17 +242,17 @@ def alliance_stage_history(engine: Engine, actor: Actor, alliance_id: int) -> pd
         if alliance is None:
             raise NotFound(t("Cette alliance n'existe pas (ou plus)."))
         readable_network(session, actor, alliance.network_id)
-        rows = session.exec(
-            select(
-                AllianceStageChange.changed_on,
-                AllianceStageChange.from_stage,
-                AllianceStageChange.to_stage,
-                User.full_name,
-                AllianceStageChange.comment,
+        rows = session.execute(
+            sa_select(
+                col(AllianceStageChange.changed_on),
+                col(AllianceStageChange.from_stage),
+                col(AllianceStageChange.to_stage),
+                col(User.full_name),
+                col(AllianceStageChange.comment),
             )
-            .outerjoin(User, User.id == AllianceStageChange.changed_by_id)
-            .where(AllianceStageChange.alliance_id == alliance_id)
-            .order_by(AllianceStageChange.changed_on, AllianceStageChange.id)
+            .outerjoin(User, col(User.id) == AllianceStageChange.changed_by_id)
+            .where(col(AllianceStageChange.alliance_id) == alliance_id)
+            .order_by(col(AllianceStageChange.changed_on), col(AllianceStageChange.id))
         ).all()
     return pd.DataFrame(
         rows, columns=["changed_on", "from_stage", "to_stage", "changed_by", "comment"]

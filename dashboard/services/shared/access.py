@@ -1,128 +1,32 @@
 """Who may read or write what, checked on the stored rows: a network's ownership, a cohort's
-readability and closure, and the anonymisation of other networks for leads. Also, for now, the
-roadmap services' French validation messages and value clean-ups."""
+readability and closure, and the anonymisation of other networks for leads. (The input helpers
+``clean``, ``field_error``, ``validate``… live in :mod:`dashboard.services.shared.forms` and are
+re-exported here for the services that import them from this module.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
-from urllib.parse import urlparse
 
 import pandas as pd
-from pydantic import ValidationError
-from sqlmodel import Session, SQLModel
+from sqlalchemy import or_, true
+from sqlmodel import Session, SQLModel, col
 
-from dashboard.core.errors import NotFound, PermissionDenied, ValidationFailed
-from dashboard.core.i18n import fmt_number, labels_for, t
+from dashboard.core.errors import NotFound, PermissionDenied
+from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.shared.audit import ensure_network_writable, update_versioned
-from models import Cohort, Network
-from models.enums import Role
-
-
-def clean(value: Any) -> Any:
-    """Normalise what a grid or a form sends: NaN/NaT/NA → None, strings stripped, "" → None."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if type(value).__name__ in {"NAType", "NaTType"}:
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
-def is_web_link(value: str) -> bool:
-    """True for an absolute http(s) address with a host and no spaces."""
-    if any(ch.isspace() for ch in value):
-        return False
-    parsed = urlparse(value)
-    return parsed.scheme in {"http", "https"} and bool(parsed.netloc)
-
-
-def _num(value: Any) -> str:
-    return fmt_number(value, 2) if isinstance(value, int | float) else str(value)
-
-
-def _message(error: dict, enums: dict[str, type[StrEnum]]) -> str:
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    field = str(error["loc"][0]) if error.get("loc") else ""
-    if kind in {"missing", "string_too_short"} or error.get("input", "") is None:
-        return t("est obligatoire")
-    if kind == "string_too_long":
-        return t("dépasse {n} caractères", n=ctx.get("max_length"))
-    if kind in {"int_parsing", "int_type", "int_from_float"}:
-        return t("doit être un nombre entier")
-    if kind in {"float_parsing", "float_type", "finite_number"}:
-        return t("doit être un nombre")
-    if kind in {"greater_than_equal", "greater_than"}:
-        return t("doit être supérieur ou égal à {n}", n=_num(ctx.get("ge", ctx.get("gt"))))
-    if kind in {"less_than_equal", "less_than"}:
-        return t("doit être inférieur ou égal à {n}", n=_num(ctx.get("le", ctx.get("lt"))))
-    if kind.startswith("date") or kind.startswith("datetime"):
-        return t("doit être une date valide (jj/mm/aaaa)")
-    if kind in {"enum", "literal_error"}:
-        if field in enums:
-            choices = ", ".join(labels_for(enums[field]).values())
-            return t("contient une valeur non reconnue (choix possibles : {c})", c=choices)
-        return t("contient une valeur non reconnue")
-    if kind in {"bool_type", "bool_parsing"}:
-        return t("doit valoir oui ou non")
-    if kind == "value_error":
-        return str(ctx.get("error", error.get("msg", "")))
-    return t("contient une valeur non valide")
-
-
-def field_error(prefix: str, label: str, message: str) -> str:
-    """``Ligne 3 (« Titre ») : le champ « Échéance » est obligatoire.``"""
-    if prefix:
-        return t(
-            "{prefix} : le champ « {label} » {message}.",
-            prefix=prefix,
-            label=label,
-            message=message,
-        )
-    return t("Le champ « {label} » {message}.", label=label, message=message)
-
-
-def validate(
-    model: type[SQLModel],
-    data: dict[str, Any],
-    *,
-    labels: dict[str, str],
-    enums: dict[str, type[StrEnum]] | None = None,
-    prefix: str = "",
-) -> tuple[SQLModel | None, list[str]]:
-    """Validate ``data`` through a non-table model; French messages naming row and field."""
-    try:
-        return model.model_validate(data), []
-    except ValidationError as exc:
-        out = []
-        for error in exc.errors(include_url=False):
-            name = str(error["loc"][0]) if error.get("loc") else ""
-            out.append(field_error(prefix, t(labels.get(name, name)), _message(error, enums or {})))
-        return None, out
-
-
-def validated(
-    model: type[SQLModel],
-    data: dict[str, Any],
-    *,
-    labels: dict[str, str],
-    enums: dict[str, type[StrEnum]] | None = None,
-) -> SQLModel:
-    """Like :func:`validate`, raising :class:`ValidationFailed` on any error."""
-    obj, errors = validate(model, data, labels=labels, enums=enums)
-    if errors:
-        raise ValidationFailed(errors)
-    return obj
+from dashboard.services.shared.audit import update_versioned
+from dashboard.services.shared.forms import (  # noqa: F401  (re-exported)
+    clean,
+    field_error,
+    is_web_link,
+    validate,
+    validated,
+)
+from models import Cohort, Lesson, Network
+from models.enums import CohortStatus, Role, Visibility
 
 
 def owned_row(
@@ -188,20 +92,76 @@ def readable_network(session: Session, actor: Actor | None, network_id: Any) -> 
         network = session.get(Network, int(network_id))
     except (TypeError, ValueError):
         network = None
-    if network is None or (actor.role is Role.lead and network.cohort_id != actor.cohort_id):
+    if network is None or not _lead_may_read(session, actor, network):
         raise NotFound(t("Ce réseau n'existe pas ou ne vous est pas accessible."))
     return network
 
 
-def writable_network(
-    session: Session, actor: Actor | None, entity: str, network_id: Any
+def _lead_may_read(session: Session, actor: Actor, network: Network) -> bool:
+    """A lead reads the networks of their own cohort, and when that cohort anonymises the
+    networks for leads, the details (roadmap, lessons) of their own network only."""
+    if actor.role is not Role.lead or network.id == actor.network_id:
+        return True
+    if network.cohort_id != actor.cohort_id:
+        return False
+    cohort = session.get(Cohort, network.cohort_id)
+    return not (cohort and cohort.anonymise_for_leads)
+
+
+def lesson_visibility(actor: Actor) -> Any:
+    """SQL condition on ``Lesson`` for the lessons ``actor`` may read. A lesson's visibility is
+    its network's consent to share: ``network`` — that network and the programme team;
+    ``cohort`` and ``public`` — everyone who reads the cohort."""
+    if actor.role is Role.admin:
+        return true()
+    shared = col(Lesson.visibility).in_([Visibility.cohort.value, Visibility.public.value])
+    if actor.role is Role.lead:
+        return or_(col(Lesson.network_id) == actor.network_id, shared)
+    return shared
+
+
+def refuse_if_closed(cohort: Cohort) -> None:
+    """Refuse any change to a closed cohort's data (the one closed-cohort rule)."""
+    if cohort.status == CohortStatus.closed:
+        raise PermissionDenied(
+            t(
+                "La cohorte « {name} » est clôturée : ses données ne sont plus modifiables.",
+                name=cohort.name,
+            )
+        )
+
+
+def writable_cohort(session: Session, cohort_id: int) -> Cohort:
+    """The cohort, refused when it does not exist or is closed (read-only)."""
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound(t("Cette cohorte n'existe pas."))
+    refuse_if_closed(cohort)
+    return cohort
+
+
+def ensure_network_writable(
+    session: Session, actor: Actor | None, action: str, entity: str, network_id: int
 ) -> Network:
-    """The network ``network_id`` if the actor may create ``entity`` rows in it."""
+    """Permission for ``action`` on ``entity`` of ``network_id``, and its cohort not closed."""
+    authorize(actor, action, entity, network_id=network_id)
+    network = session.get(Network, network_id)
+    if network is None:
+        raise NotFound(t("Ce réseau n'existe pas."))
+    refuse_if_closed(session.get(Cohort, network.cohort_id))
+    return network
+
+
+def writable_network(
+    session: Session, actor: Actor | None, entity: str, network_id: Any, *, action: str = "create"
+) -> Network:
+    """The network ``network_id`` if the actor may ``action`` (default: create) ``entity`` rows
+    in it and its cohort is not closed."""
     try:
         nid = int(network_id)
     except (TypeError, ValueError):
         raise NotFound(t("Ce réseau n'existe pas.")) from None
-    return ensure_network_writable(session, actor, "create", entity, nid)
+    return ensure_network_writable(session, actor, action, entity, nid)
 
 
 # ------------------------------------------------------------------------------------- cohorts
