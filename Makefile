@@ -30,7 +30,13 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --inexact --extra test --python $(BIN)/python
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core for the accessibility browser test (package.json, exact version in package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	@echo "== axe-core (npm)"
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 
 # After a change of dependencies in pyproject.toml: resolve again and commit uv.lock.
 lock: | $(UV)

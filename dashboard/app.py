@@ -20,8 +20,12 @@ from dashboard.core.errors import DatabaseUnavailable  # noqa: E402
 from dashboard.core.i18n import label, t  # noqa: E402
 from dashboard.ui import TOKEN_KEY, get_engine, resolve_actor, session_token  # noqa: E402
 from dashboard.ui.navigation import pages_for, spec_for  # noqa: E402
+from dashboard.ui.unavailable import hidden_pages  # noqa: E402
 
-st.set_page_config(page_title="Alliances Tracker", page_icon=":material/handshake:", layout="wide")
+FAVICON = Path(__file__).resolve().parent / "ui" / "favicon.svg"
+
+# The icon ships with the app (an SVG is inlined): the browser fetches nothing from elsewhere.
+st.set_page_config(page_title=t("Alliances Tracker"), page_icon=str(FAVICON), layout="wide")
 
 if not st.session_state.get("_at_schema_ok"):
     try:
@@ -72,4 +76,10 @@ for spec in specs:
             default=spec.default or actor.must_change_password,
         )
     )
-st.navigation(sections, expanded=True).run()
+if not actor.must_change_password:
+    # Pages of other roles answer at their own address with a French refusal.
+    next(iter(sections.values())).extend(hidden_pages(actor, specs))
+page = st.navigation(sections, expanded=True)
+# One title per page in the browser tab (and for screen readers), e.g. « Jalons · Alliances Tracker ».
+st.set_page_config(page_title=t("{page} · Alliances Tracker", page=page.title))
+page.run()

@@ -20,12 +20,14 @@ from dashboard.auth.routes import (  # noqa: E402
     LoginRedirectMiddleware,
     SecurityMiddleware,
 )
+from dashboard.ui.index_page import FrenchIndexMiddleware  # noqa: E402
 
 # Outermost first: the security headers and the session-only addresses cover every answer,
 # the login redirect's and Streamlit's included.
 MIDDLEWARE = [
     Middleware(SecurityMiddleware),
     Middleware(LoginRedirectMiddleware),
+    Middleware(FrenchIndexMiddleware),
 ]
 
 # An absolute path: the same app whatever the working directory (tests serve it too).

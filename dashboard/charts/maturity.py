@@ -173,6 +173,7 @@ def maturity_distribution(maturity: pd.DataFrame) -> alt.TopLevelMixin:
             ),
             order=alt.Order("level:Q"),
             tooltip=[
+                alt.Tooltip("moment:N", title=t("Moment")),
                 alt.Tooltip("axis_label:N", title=t("Axe")),
                 alt.Tooltip("tooltip:N", title=" "),
             ],

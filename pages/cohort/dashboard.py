@@ -23,6 +23,7 @@ from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_month, fmt_number, fmt_percent, labels_for, t
 from dashboard.services.reporting import cohort_dashboard, cohorts, snapshots
 from dashboard.ui import get_engine, link_to, page_setup, show_error
+from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
 from dashboard.ui.filters import dashboard_filters, describe
 from dashboard.ui.navigation import spec_for
@@ -148,16 +149,16 @@ with headline_box:
 
 shown = networks[networks["id"].isin(data.shown_network_ids)]
 with tabs[0]:
-    event = st.plotly_chart(
+    event = show_chart(
         charts_indicators.progress_heatmap(data.progress),
-        width="stretch", key="overview_heatmap", on_select="rerun", selection_mode="points",
+        key="overview_heatmap", on_select="rerun", selection_mode="points",
     )  # fmt: skip
     _open_network(event, networks)
     left, right = st.columns([3, 2])
     with left:
-        event = st.plotly_chart(
+        event = show_chart(
             charts.milestone_status_bars(data.milestone_counts, sort_by="late"),
-            width="stretch", key="overview_bars", on_select="rerun", selection_mode="points",
+            key="overview_bars", on_select="rerun", selection_mode="points",
         )  # fmt: skip
         _open_network(event, networks)
     right_box = right.container()
@@ -207,11 +208,10 @@ with tabs[1]:
         }.get,
         key="milestone_sort",
     )  # fmt: skip
-    st.plotly_chart(
+    show_chart(
         charts.milestone_status_bars(data.milestone_counts, sort_by=sort or "late"),
-        width="stretch",
     )
-    st.plotly_chart(charts.milestone_timeline(data.timeline, data.sessions, today), width="stretch")
+    show_chart(charts.milestone_timeline(data.timeline, data.sessions, today))
     late = data.timeline[data.timeline["derived_status"] == "late"].sort_values(
         "days_late", ascending=False
     )
@@ -241,20 +241,16 @@ with tabs[2]:
             "validées seulement."
         )
     )
-    st.plotly_chart(charts_indicators.progress_heatmap(data.progress), width="stretch")
-    st.plotly_chart(
-        charts_indicators.benchmark_chart(data.progress, data.benchmark), width="stretch"
-    )
+    show_chart(charts_indicators.progress_heatmap(data.progress))
+    show_chart(charts_indicators.benchmark_chart(data.progress, data.benchmark))
 
 with tabs[3]:
     if data.pipeline_day:
         st.caption(t("Étapes au {date}, d'après l'historique.", date=fmt_date(data.pipeline_day)))
     left, right = st.columns([3, 2])
-    left.plotly_chart(charts_alliances.pipeline_chart(data.pipeline), width="stretch")
-    right.plotly_chart(charts_alliances.company_types_chart(data.company_types), width="stretch")
-    st.plotly_chart(
-        charts_alliances.logic_shift_chart(data.logic_shift, data.shift_labels), width="stretch"
-    )
+    show_chart(charts_alliances.pipeline_chart(data.pipeline), container=left)
+    show_chart(charts_alliances.company_types_chart(data.company_types), container=right)
+    show_chart(charts_alliances.logic_shift_chart(data.logic_shift, data.shift_labels))
 
 with tabs[4]:
     st.caption(
@@ -264,16 +260,16 @@ with tabs[4]:
             axes=", ".join(labels_for(MaturityAxis).values()),
         )
     )
-    st.plotly_chart(charts_maturity.maturity_radar_grid(data.maturity), width="stretch")
+    show_chart(charts_maturity.maturity_radar_grid(data.maturity))
     if not data.maturity.empty:
-        st.altair_chart(charts_maturity.maturity_distribution(data.maturity))
+        show_chart(charts_maturity.maturity_distribution(data.maturity))
         both = charts_maturity.self_vs_facilitator(data.maturity)
         if both is not None:
-            st.altair_chart(both)
+            show_chart(both)
 
 with tabs[5]:
     fresh = data.freshness
-    st.plotly_chart(charts_followup.freshness_chart(fresh), width="stretch")
+    show_chart(charts_followup.freshness_chart(fresh))
     if not fresh.empty:
         expected = fresh["expected_last_month"].iloc[0]
         st.caption(

@@ -9,6 +9,7 @@ from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_number, label_of, labels_for, t
 from dashboard.services.reporting import cohort_dashboard, cohorts, lessons_board
 from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
 from models.enums import CapitalisationStatus, LessonCategory, Visibility
 
@@ -71,7 +72,7 @@ except AppError as error:
 
 lessons = board.lessons
 st.metric(t("Enseignements visibles"), fmt_number(len(lessons)))
-st.plotly_chart(charts_followup.lessons_chart(board.counts), width="stretch")
+show_chart(charts_followup.lessons_chart(board.counts))
 if lessons.empty:
     st.info(t("Aucun enseignement visible avec ces filtres."))
     st.stop()

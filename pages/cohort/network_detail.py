@@ -21,6 +21,7 @@ from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_number, fmt_percent, fmt_value, label_of, t
 from dashboard.services.reporting import cohort_dashboard, network_detail
 from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
 from models.enums import (
     AllianceStage,
@@ -115,9 +116,7 @@ tabs = st.tabs(
 
 with tabs[0]:
     counts = d.milestone_counts.assign(network_name=net["name"])
-    st.plotly_chart(
-        charts.milestone_status_bars(counts, title=t("Jalons par statut")), width="stretch"
-    )
+    show_chart(charts.milestone_status_bars(counts, title=t("Jalons par statut")))
     if not d.anonymised:
         st.subheader(t("Objectifs"))
         if d.objectives.empty:
@@ -138,11 +137,10 @@ with tabs[0]:
                 hide_index=True,
                 width="stretch",
             )
-        st.plotly_chart(
+        show_chart(
             charts.milestone_timeline(
                 d.milestones, d.sessions, today, y="title", title=t("Jalons de la feuille de route")
             ),
-            width="stretch",
         )
         ms = d.milestones
         st.dataframe(
@@ -163,9 +161,8 @@ with tabs[0]:
         )
 
 with tabs[1]:
-    st.plotly_chart(
+    show_chart(
         charts_alliances.pipeline_chart(d.pipeline, title=t("Alliances par étape")),
-        width="stretch",
     )
     if not d.anonymised and not d.alliances.empty:
         al = d.alliances
@@ -188,9 +185,7 @@ with tabs[1]:
             hide_index=True,
             width="stretch",
         )
-        st.plotly_chart(
-            charts_alliances.stage_history_chart(d.stage_history, al, today), width="stretch"
-        )
+        show_chart(charts_alliances.stage_history_chart(d.stage_history, al, today))
 
 with tabs[2]:
     if d.progress.empty:
@@ -230,12 +225,10 @@ with tabs[2]:
         for i, ind in enumerate(chosen):
             info = d.progress[d.progress["indicator_code"] == ind].iloc[0].to_dict()
             values = d.values[d.values["indicator_code"] == ind]
-            cols[i % 2].plotly_chart(
-                charts_indicators.indicator_trend(values, info), width="stretch"
-            )
+            show_chart(charts_indicators.indicator_trend(values, info), container=cols[i % 2])
 
 with tabs[3]:
-    st.plotly_chart(charts_maturity.maturity_radar(d.maturity, net["name"]), width="stretch")
+    show_chart(charts_maturity.maturity_radar(d.maturity, net["name"]))
 
 with tabs[4]:
     if d.anonymised:

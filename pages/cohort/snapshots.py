@@ -20,6 +20,7 @@ from dashboard.core.i18n import (
 from dashboard.core.permissions import can
 from dashboard.services.reporting import cohort_dashboard, cohorts, snapshots
 from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
 from models.enums import AllianceStage, Assessor, MaturityAxis
 
@@ -150,9 +151,8 @@ m[2].metric(t("Jalons repoussés"), fmt_number(total["milestones_slipped"]))
 m[3].metric(t("Jalons passés en retard"), fmt_number(total["milestones_late"]))
 m[4].metric(t("Changements d'étape"), fmt_number(total["stage_changes"]))
 m[5].metric(t("Indicateurs en progrès"), fmt_number(total["indicators_improved"]))
-st.plotly_chart(
+show_chart(
     charts_followup.changes_by_network(diff.per_network, (diff.before_label, diff.after_label)),
-    width="stretch",
 )
 
 tabs = st.tabs([t("Jalons"), t("Étapes des alliances"), t("Indicateurs"), t("Maturité")])

@@ -30,7 +30,7 @@ from dashboard.services.admin.user_sessions import (
     user_or_404,
     user_sessions,
 )
-from dashboard.services.shared import access, audit
+from dashboard.services.shared import audit
 from dashboard.services.shared.forms import check
 from models import User
 from models.enums import Role
@@ -111,7 +111,7 @@ def _validated(session: Session, actor: Actor, data: UserInput) -> None:
             t("Réseau : seul·e un·e référent·e réseau est rattaché·e à un réseau.")
         )
     if data.network_id is not None:
-        access.ensure_network_writable(session, actor, "update", "user", data.network_id)
+        audit.ensure_network_writable(session, actor, "update", "user", data.network_id)
 
 
 def _ensure_other_admin(session: Session, user: User) -> None:

@@ -22,7 +22,7 @@ from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import fmt_month_long, label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.indicators.value_rules import ENTITY
-from dashboard.services.shared import access, audit
+from dashboard.services.shared import audit
 from models import Indicator, IndicatorTarget, IndicatorValue, Network, User
 from models.base import utcnow
 from models.enums import ValueStatus
@@ -159,7 +159,7 @@ def _load(
             errors.append(t("Valeur n° {id} : elle n'existe plus.", id=item["id"]))
             continue
         if row.network_id not in checked:
-            access.ensure_network_writable(session, actor, action, ENTITY, row.network_id)
+            audit.ensure_network_writable(session, actor, action, ENTITY, row.network_id)
             checked.add(row.network_id)
         what = _what(session, row)
         if row.status != expected:

@@ -30,7 +30,7 @@ from dashboard.services.indicators.value_rules import (
     row_label,
     unit_problem,
 )
-from dashboard.services.shared import access, audit
+from dashboard.services.shared import audit
 from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network, User
 from models.base import utcnow
 from models.enums import ValueStatus
@@ -212,7 +212,7 @@ def save_values(
     """
     as_of = as_of or clock.today()
     with session_scope(engine) as session:
-        access.ensure_network_writable(session, actor, "update", ENTITY, network_id)
+        audit.ensure_network_writable(session, actor, "update", ENTITY, network_id)
         if submit:
             authorize(actor, "submit", ENTITY, network_id=network_id)
         network, cohort = workspace(session, actor, network_id)
@@ -411,7 +411,7 @@ def submit_values(
     """Submit draft values (``{"id", "version"}`` each) of one network for validation."""
     items = list(items)
     with session_scope(engine) as session:
-        access.ensure_network_writable(session, actor, "submit", ENTITY, network_id)
+        audit.ensure_network_writable(session, actor, "submit", ENTITY, network_id)
         network, cohort = workspace(session, actor, network_id)
         indicators = followed_indicators(session, network_id).set_index("indicator_id")
         rows = _rows_by_id(session, [int(i["id"]) for i in items])

@@ -24,7 +24,7 @@ from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ConflictError, NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.shared import access, audit
+from dashboard.services.shared import audit
 from models import ChangeLog, MaturityAssessment, MaturityScore, Network, ProgrammeSession
 from models.enums import MATURITY_LEVELS, Assessor, MaturityAxis
 
@@ -236,7 +236,7 @@ def save_assessment(
         raise ValidationFailed(t("Auto-diagnostic ou regard de l'équipe d'animation attendu."))
     comment = (comment or "").strip() or None
     with session_scope(engine) as session:
-        network = access.ensure_network_writable(session, actor, "update", "maturity", network_id)
+        network = audit.ensure_network_writable(session, actor, "update", "maturity", network_id)
         if assessor == Assessor.facilitator:
             # The facilitator view is the programme team's own assessment of the network.
             authorize(actor, "validate", "maturity", network_id=network_id)

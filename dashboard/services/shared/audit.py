@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel, select
 from dashboard.core.errors import ConflictError, NotFound
 from dashboard.core.i18n import fmt_datetime, t
 from dashboard.core.permissions import Actor
-from models import ChangeLog, User
+from models import ChangeLog, Cohort, Network, User
 from models.base import utcnow
 
 
@@ -102,13 +102,7 @@ def last_change(
 
 
 def conflict_message(session: Session, entity: str, entity_id: int, what: str) -> str:
-    """The one "changed since you opened it" message, naming who last changed the row."""
     who, when = last_change(session, entity, entity_id)
-    return changed_since_message(what, who, when)
-
-
-def changed_since_message(what: str, who: str | None, when: dt.datetime | None) -> str:
-    """:func:`conflict_message` when the caller already knows who changed the row and when."""
     return t(
         "{what} a été modifié par {who} le {when} depuis que vous l'avez ouvert. "
         "Rien n'a été écrasé : rechargez pour voir sa version, puis réappliquez vos changements.",
@@ -181,3 +175,32 @@ def data_version(session: Session, cohort_id: int | None = None) -> int:
     if cohort_id is not None:
         stmt = stmt.where((ChangeLog.cohort_id == cohort_id) | (ChangeLog.cohort_id.is_(None)))
     return int(session.exec(stmt).one())
+
+
+def cohort_of_network(session: Session, network_id: int) -> Cohort:
+    network = session.get(Network, network_id)
+    if network is None:
+        raise NotFound(t("Ce réseau n'existe pas."))
+    return session.get(Cohort, network.cohort_id)
+
+
+def ensure_network_writable(
+    session: Session, actor: Actor | None, action: str, entity: str, network_id: int
+) -> Network:
+    """Permission for ``action`` on ``entity`` of ``network_id``, and its cohort not closed."""
+    from dashboard.core.errors import PermissionDenied
+    from dashboard.core.permissions import authorize
+
+    authorize(actor, action, entity, network_id=network_id)
+    network = session.get(Network, network_id)
+    if network is None:
+        raise NotFound(t("Ce réseau n'existe pas."))
+    cohort = session.get(Cohort, network.cohort_id)
+    if cohort.status == "closed":
+        raise PermissionDenied(
+            t(
+                "La cohorte « {name} » est clôturée : ses données ne sont plus modifiables.",
+                name=cohort.name,
+            )
+        )
+    return network

@@ -1,0 +1,54 @@
+"""``show_chart``: the one way a page puts a chart on screen.
+
+- Plotly in French (plotly.js's own ``fr`` locale, shipped in ``plotly_locale_fr.json``, MIT
+  licence, Copyright (c) 2016-2024 Plotly Technologies Inc.): dates, numbers and messages;
+  no toolbar (its buttons are English and add eight tab stops per chart), no Plotly logo.
+- Each chart followed by a French sentence saying what it shows, and its data as a table in an
+  expander « Données du graphique » (for screen readers, colour-blind readers, printouts).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.charts.describe import altair_summary, altair_table, figure_summary, figure_table
+from dashboard.core.i18n import t
+from dashboard.ui import escape_markdown
+
+LOCALE_FILE = Path(__file__).with_name("plotly_locale_fr.json")
+
+
+@cache
+def plotly_config() -> dict:
+    """The ``config`` of every Plotly chart: French locale, no English toolbar."""
+    locale = json.loads(LOCALE_FILE.read_text(encoding="utf-8"))
+    return {
+        "locale": "fr",
+        "locales": {"fr": {"dictionary": locale["dictionary"], "format": locale["format"]}},
+        "displayModeBar": False,
+        "displaylogo": False,
+    }
+
+
+def show_chart(fig, *, container=None, key: str | None = None, **selection):
+    """Show a Plotly figure (or an Altair chart) with its summary and its data table.
+
+    ``selection`` passes ``on_select`` / ``selection_mode`` to ``st.plotly_chart``; the
+    selection event is returned."""
+    box = (container or st).container()
+    if isinstance(fig, go.Figure):
+        event = box.plotly_chart(fig, width="stretch", config=plotly_config(), key=key, **selection)
+        summary, table = figure_summary(fig), figure_table(fig)
+    else:
+        event = box.altair_chart(fig, key=key)
+        summary, table = altair_summary(fig), altair_table(fig)
+    box.caption(escape_markdown(summary))
+    if not table.empty:
+        with box.expander(t("Données du graphique")):
+            st.dataframe(table, hide_index=True, width="stretch")
+    return event
