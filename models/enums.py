@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -87,12 +88,39 @@ class MilestoneStatus(StrEnum):
 
 
 class Unit(StrEnum):
-    count = "count"
+    # The member is named after the stored code; it shadows str.count, which nothing here uses.
+    count = "count"  # type: ignore[assignment]
     percent = "percent"
     eur = "eur"
     hours = "hours"
     persons = "persons"
     score = "score"
+
+
+@dataclass(frozen=True)
+class UnitRange:
+    """The values a number in a unit may take (bounds included); ``whole``: no decimals."""
+
+    low: float
+    high: float
+    whole: bool = False
+
+
+# The one declaration of each unit's range. Indicator values, baselines and targets, scales of
+# the catalogue and alliances' expected amounts (eur) are checked against it; an indicator's
+# own scale (score 1–5, count 0–6…) narrows it further. The README's "How figures are computed"
+# states the same table.
+UNIT_RANGES: dict[str, UnitRange] = {
+    "count": UnitRange(0, 1e9, whole=True),
+    "persons": UnitRange(0, 1e9, whole=True),
+    "hours": UnitRange(0, 1e9),
+    "eur": UnitRange(0, 1e12),
+    "percent": UnitRange(0, 100),
+    "score": UnitRange(0, 100),
+}
+# Whole numbers of other fields (members of a network, a session's number, a catalogue
+# position) stay within what a database integer column holds, far above any real figure.
+MAX_WHOLE = 10**9
 
 
 class Direction(StrEnum):

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, text, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.core.config import get_settings
 from dashboard.core.db import read_scope, session_scope
@@ -151,7 +151,7 @@ def reserve_verification(
     """
     settings = get_settings()
     window_start = now - dt.timedelta(minutes=settings.login_window_minutes)
-    failed = (LoginAttempt.success.is_(False), LoginAttempt.attempted_at >= window_start)
+    failed = (col(LoginAttempt.success).is_(False), LoginAttempt.attempted_at >= window_start)
     with session_scope(engine) as session:
         _serialise_login_counters(session)
         if (
@@ -315,7 +315,10 @@ def logout(engine: Engine, token: str | None) -> None:
     with session_scope(engine) as session:
         session.exec(
             update(AuthSession)
-            .where(AuthSession.token_hash == _token_hash(token), AuthSession.revoked_at.is_(None))
+            .where(
+                col(AuthSession.token_hash) == _token_hash(token),
+                col(AuthSession.revoked_at).is_(None),
+            )
             .values(revoked_at=utcnow())
         )
 
@@ -324,7 +327,7 @@ def revoke_user_sessions(engine_or_session, user_id: int) -> int:
     """Revoke every open session of a user; returns how many were open."""
     stmt = (
         update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
     if isinstance(engine_or_session, Engine):
@@ -453,9 +456,9 @@ def issue_one_time_secret(
     session.exec(
         update(OneTimeSecret)
         .where(
-            OneTimeSecret.user_id == user_id,
-            OneTimeSecret.used_at.is_(None),
-            OneTimeSecret.expires_at > now,
+            col(OneTimeSecret.user_id) == user_id,
+            col(OneTimeSecret.used_at).is_(None),
+            col(OneTimeSecret.expires_at) > now,
         )
         .values(expires_at=now)
     )

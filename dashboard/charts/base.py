@@ -24,54 +24,97 @@ from models.enums import (
 )
 
 # --- One colour map per kind of status, used everywhere ------------------------------------
+# Okabe-Ito's colour-blind-safe hues, the light ones darkened so that every mark reaches 3:1
+# against the white background (WCAG 1.4.11); statuses never differ by hue alone: the timeline
+# gives each its own marker symbol and the bars their own pattern (``STATUS_SYMBOLS``,
+# ``STATUS_PATTERNS``). Light steps of the sequential scales (stages, capitalisation) are drawn
+# with a dark outline (``OUTLINE``).
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "green": "#009E73",
+    "purple": "#CC79A7",
+    "orange": "#B07800",  # Okabe-Ito #E69F00, darkened to 3.8:1
+    "sky": "#3A8FC9",  # Okabe-Ito #56B4E9, darkened to 3.5:1
+    "grey": "#6B6B6B",
+}
+OUTLINE = {"color": "#0b0c0c", "width": 1}
 MILESTONE_STATUS_COLORS = {
-    "done": "#2e7d32",
-    "in_progress": "#1f78b4",
-    "planned": "#a6cee3",
-    "late": "#d62728",
-    "postponed": "#ff9f1c",
-    "cancelled": "#9e9e9e",
+    "done": OKABE_ITO["green"],
+    "in_progress": OKABE_ITO["blue"],
+    "planned": OKABE_ITO["purple"],
+    "late": OKABE_ITO["vermillion"],
+    "postponed": OKABE_ITO["orange"],
+    "cancelled": OKABE_ITO["grey"],
 }
 MILESTONE_STATUS_ORDER = ["done", "in_progress", "planned", "late", "postponed", "cancelled"]
+STATUS_SYMBOLS = {
+    "done": "diamond",
+    "in_progress": "circle",
+    "planned": "circle-open",
+    "late": "x",
+    "postponed": "triangle-right",
+    "cancelled": "square-open",
+}
+STATUS_PATTERNS = {
+    "done": "",
+    "in_progress": "",
+    "planned": ".",
+    "late": "/",
+    "postponed": "-",
+    "cancelled": "x",
+}
+# A single-hue (blue) progression for the stages on the way to a signed alliance.
 STAGE_COLORS = {
-    "identified": "#deebf7",
-    "contacted": "#c6dbef",
-    "scoping": "#9ecae1",
-    "preparing": "#6baed6",
-    "signed": "#3182bd",
+    "identified": "#c6dbef",
+    "contacted": "#9ecae1",
+    "scoping": "#6baed6",
+    "preparing": "#4292c6",
+    "signed": "#2171b5",
     "running": "#08519c",
     "evaluating": "#08306b",
-    "renewed": "#2e7d32",
-    "suspended": "#ff9f1c",
-    "abandoned": "#9e9e9e",
+    "renewed": OKABE_ITO["green"],
+    "suspended": OKABE_ITO["orange"],
+    "abandoned": OKABE_ITO["grey"],
 }
 FAMILY_COLORS = {
-    "peer": "#4c78a8",
-    "public": "#f58518",
-    "company": "#54a24b",
-    "foundation": "#b279a2",
-    "academic": "#9d755d",
+    "peer": OKABE_ITO["blue"],
+    "public": OKABE_ITO["orange"],
+    "company": OKABE_ITO["green"],
+    "foundation": OKABE_ITO["purple"],
+    "academic": OKABE_ITO["grey"],
 }
-VALUE_STATUS_COLORS = {"draft": "#bdbdbd", "submitted": "#ff9f1c", "validated": "#2e7d32"}
-LOGIC_COLORS = {"exchange": "#f58518", "alliance": "#4c78a8", "absent": "#d9d9d9"}
+VALUE_STATUS_COLORS = {
+    "draft": OKABE_ITO["grey"],
+    "submitted": OKABE_ITO["orange"],
+    "validated": OKABE_ITO["green"],
+}
+LOGIC_COLORS = {
+    "exchange": OKABE_ITO["orange"],
+    "alliance": OKABE_ITO["blue"],
+    "absent": "#767676",
+}
 COMPANY_TYPE_COLORS = {
-    "philanthropy": "#b279a2",
-    "responsible_practices": "#72b7b2",
-    "economic_cooperation": "#54a24b",
-    "societal_innovation": "#4c78a8",
+    "philanthropy": OKABE_ITO["purple"],
+    "responsible_practices": OKABE_ITO["orange"],
+    "economic_cooperation": OKABE_ITO["green"],
+    "societal_innovation": OKABE_ITO["blue"],
 }
 CAPITALISATION_COLORS = {
-    "observed": "#c6dbef",
-    "modelled": "#6baed6",
+    "observed": "#9ecae1",
+    "modelled": "#4292c6",
     "capitalised": "#2171b5",
     "published": "#08306b",
 }
-FRESHNESS_COLORS = {"stale": "#d62728", "fresh": "#2e7d32"}
-TARGET_COLOR = "#d62728"
-BASELINE_COLOR = "#6b6b6b"
-TODAY_COLOR = "#d62728"
-SESSION_COLOR = "#7f7f7f"
-PROGRESS_SCALE = [[0.0, "#d73027"], [0.5, "#fee08b"], [1.0, "#1a9850"]]
+FRESHNESS_COLORS = {"stale": OKABE_ITO["vermillion"], "fresh": OKABE_ITO["green"]}
+TARGET_COLOR = OKABE_ITO["vermillion"]
+BASELINE_COLOR = OKABE_ITO["grey"]
+TODAY_COLOR = OKABE_ITO["vermillion"]
+SESSION_COLOR = "#767676"
+# Progress 0 → 100 % from white to mid blue, one hue: dark text stays at 5.7:1 or more on
+# every cell (``HEATMAP_TEXT_COLOR``).
+PROGRESS_SCALE = [[0.0, "#f7fbff"], [0.5, "#9ecae1"], [1.0, "#4292c6"]]
+HEATMAP_TEXT_COLOR = "#0b0c0c"
 FONT_SIZE = 14  # readable on a projector
 
 
@@ -182,7 +225,7 @@ def hline(fig: go.Figure, y: float, text: str, *, color: str, dash: str = "dash"
 
 def count_axis(fig: go.Figure, largest: float, *, axis: str = "x") -> None:
     """Whole-number ticks for counts (no "0,5 jalon")."""
-    settings = {"tickformat": ",d", "rangemode": "tozero"}
+    settings: dict[str, str | int] = {"tickformat": ",d", "rangemode": "tozero"}
     if largest <= 10:
         settings["dtick"] = 1
     (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings)
@@ -240,7 +283,10 @@ def milestone_status_bars(
                 x=list(values),
                 name=name,
                 orientation="h",
-                marker_color=MILESTONE_STATUS_COLORS[status],
+                marker={
+                    "color": MILESTONE_STATUS_COLORS[status],
+                    "pattern": {"shape": STATUS_PATTERNS[status], "fgcolor": "#ffffff"},
+                },
                 hovertext=hover,
                 hovertemplate="%{hovertext}<extra></extra>",
             )
@@ -313,8 +359,8 @@ def milestone_timeline(
                 marker={
                     "color": MILESTONE_STATUS_COLORS[status],
                     "size": 13,
-                    "symbol": "diamond" if status == "done" else "circle",
-                    "line": {"color": "white", "width": 1},
+                    "symbol": STATUS_SYMBOLS[status],
+                    "line": {"color": MILESTONE_STATUS_COLORS[status], "width": 2},
                 },
                 hovertext=hover,
                 hovertemplate="%{hovertext}<extra></extra>",

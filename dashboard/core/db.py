@@ -217,7 +217,10 @@ def head_revision() -> str:
 
     cfg = Config(str(ALEMBIC_INI))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    if head is None:
+        raise RuntimeError(f"No migration in {PROJECT_ROOT / 'alembic' / 'versions'}")
+    return head
 
 
 def check_schema(engine: Engine) -> None:

@@ -24,11 +24,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from dashboard.auth.accounts import normalise_username, username_problem
+from dashboard.core import clock
 from dashboard.core.clock import months_between
 from dashboard.core.config import PROJECT_ROOT
 from dashboard.core.db import session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
+from dashboard.seed.calendar import as_seen_on
 from dashboard.seed.derive import AXES, DERIVED_CODES
 from dashboard.seed.write import write_cohort
 from dashboard.services.indicators.value_rules import unit_problem
@@ -89,9 +91,13 @@ class SeedReport:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def seed_demo(engine: Engine, *, data_dir: Path = DEFAULT_DATA_DIR) -> SeedReport:
-    """Check every file of ``data_dir``, then write the whole cohort in one transaction."""
-    data = read_seed_files(Path(data_dir))
+def seed_demo(
+    engine: Engine, as_of: dt.date | None = None, *, data_dir: Path = DEFAULT_DATA_DIR
+) -> SeedReport:
+    """Check every file of ``data_dir``, then write the cohort in one transaction, as seen on
+    ``as_of`` (default: today): its calendar moved so that it is in progress on that day, and
+    nothing dated after it (see :mod:`dashboard.seed.calendar`)."""
+    data = as_seen_on(read_seed_files(Path(data_dir)), as_of or clock.today())
     code = data["cohort"]["code"]
     with session_scope(engine) as session:
         if session.exec(select(Cohort).where(Cohort.code == code)).first() is not None:
@@ -122,15 +128,16 @@ class _Checker:
 
     def yaml(self, name: str) -> dict:
         path = self.dir / name
+        data = None
         try:
             # Strict UTF-8 (a byte-order mark is accepted); any other encoding is refused.
             data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_YAML_LOADER)
         except FileNotFoundError:
-            data = self.fail(name, "fichier introuvable.")
+            self.fail(name, "fichier introuvable.")
         except UnicodeDecodeError as exc:
-            data = self.not_utf8(name, exc)
+            self.not_utf8(name, exc)
         except yaml.YAMLError as exc:
-            data = self.fail(name, "YAML illisible ({error}).", error=exc)
+            self.fail(name, "YAML illisible ({error}).", error=exc)
         return data if isinstance(data, dict) else {}
 
     def rows(self, name: str, key: str = "", label: str = "", id_key: str = "code", data=None):
@@ -143,9 +150,11 @@ class _Checker:
                         (t("{file}, ligne {n}", file=name, n=reader.line_num), r) for r in reader
                     ]
             except FileNotFoundError:
-                return self.fail(name, "fichier introuvable.") or []
+                self.fail(name, "fichier introuvable.")
+                return []
             except UnicodeDecodeError as exc:
-                return self.not_utf8(name, exc) or []
+                self.not_utf8(name, exc)
+                return []
         data = self.yaml(name) if data is None else data
         if not data:
             return []
@@ -276,7 +285,10 @@ def read_seed_files(data_dir: Path) -> dict[str, Any]:
     c = _Checker(data_dir)
     d: dict[str, list] = defaultdict(list)
     raw = c.yaml("cohort.yaml")
-    spec = "code name start_date:date end_date:date status:CohortStatus anonymise_for_leads:bool"
+    spec = (
+        "code name start_date:date end_date:date status:CohortStatus anonymise_for_leads:bool "
+        "seen_on?:date"
+    )
     cohort = c.fields("cohort.yaml", raw, spec)
     for where, row in c.rows("cohort.yaml", "sessions", "session", data=raw):
         d["sessions"].append(c.fields(where, row, _SESSION))

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.auth import accounts as auth
 from dashboard.core.db import read_scope, session_scope
@@ -63,38 +64,38 @@ def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
     with read_scope(engine) as session:
         open_sessions = (
             select(AuthSession.user_id, func.count().label("n"))
-            .where(AuthSession.revoked_at.is_(None), AuthSession.expires_at > now)
-            .group_by(AuthSession.user_id)
+            .where(col(AuthSession.revoked_at).is_(None), AuthSession.expires_at > now)
+            .group_by(col(AuthSession.user_id))
             .subquery()
         )
         pending = (
             select(OneTimeSecret.user_id, func.max(OneTimeSecret.expires_at).label("until"))
-            .where(OneTimeSecret.used_at.is_(None), OneTimeSecret.expires_at > now)
-            .group_by(OneTimeSecret.user_id)
+            .where(col(OneTimeSecret.used_at).is_(None), OneTimeSecret.expires_at > now)
+            .group_by(col(OneTimeSecret.user_id))
             .subquery()
         )
-        rows = session.exec(
-            select(
-                User.id,
-                User.username,
-                User.full_name,
-                User.email,
-                User.role,
-                User.network_id,
-                Network.code,
-                Network.name,
-                Network.cohort_id,
-                User.active,
-                User.must_change_password,
-                User.last_login_at,
+        rows = session.execute(
+            sa_select(
+                col(User.id),
+                col(User.username),
+                col(User.full_name),
+                col(User.email),
+                col(User.role),
+                col(User.network_id),
+                col(Network.code),
+                col(Network.name),
+                col(Network.cohort_id),
+                col(User.active),
+                col(User.must_change_password),
+                col(User.last_login_at),
                 func.coalesce(open_sessions.c.n, 0),
                 pending.c.until,
-                User.version,
+                col(User.version),
             )
-            .outerjoin(Network, Network.id == User.network_id)
+            .outerjoin(Network, col(Network.id) == User.network_id)
             .outerjoin(open_sessions, open_sessions.c.user_id == User.id)
             .outerjoin(pending, pending.c.user_id == User.id)
-            .order_by(User.role, User.username)
+            .order_by(col(User.role), col(User.username))
         ).all()
     return pd.DataFrame(
         rows,
@@ -124,20 +125,20 @@ def user_sessions(engine: Engine, actor: Actor, user_id: int) -> pd.DataFrame:
     now = utcnow()
     with read_scope(engine) as session:
         user_or_404(session, user_id)
-        rows = session.exec(
-            select(
-                AuthSession.id,
-                AuthSession.created_at,
-                AuthSession.last_seen_at,
-                AuthSession.expires_at,
-                AuthSession.user_agent,
+        rows = session.execute(
+            sa_select(
+                col(AuthSession.id),
+                col(AuthSession.created_at),
+                col(AuthSession.last_seen_at),
+                col(AuthSession.expires_at),
+                col(AuthSession.user_agent),
             )
             .where(
-                AuthSession.user_id == user_id,
-                AuthSession.revoked_at.is_(None),
-                AuthSession.expires_at > now,
+                col(AuthSession.user_id) == user_id,
+                col(AuthSession.revoked_at).is_(None),
+                col(AuthSession.expires_at) > now,
             )
-            .order_by(AuthSession.last_seen_at.desc())
+            .order_by(col(AuthSession.last_seen_at).desc())
         ).all()
     return pd.DataFrame(
         rows, columns=["id", "created_at", "last_seen_at", "expires_at", "user_agent"]
@@ -157,9 +158,9 @@ def revoke_sessions(
             count = session.exec(
                 update(AuthSession)
                 .where(
-                    AuthSession.user_id == user_id,
-                    AuthSession.id.in_([int(i) for i in session_ids]),
-                    AuthSession.revoked_at.is_(None),
+                    col(AuthSession.user_id) == user_id,
+                    col(AuthSession.id).in_([int(i) for i in session_ids]),
+                    col(AuthSession.revoked_at).is_(None),
                 )
                 .values(revoked_at=utcnow())
             ).rowcount

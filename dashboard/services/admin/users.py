@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, field_validator
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.auth import accounts as auth
 from dashboard.core.db import session_scope
@@ -23,14 +23,12 @@ from dashboard.core.errors import ConflictError, ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.admin.user_sessions import (
-    list_users,
     log_marker,
-    revoke_sessions,
     scope_ids,
     user_or_404,
-    user_sessions,
 )
-from dashboard.services.shared import audit
+from dashboard.services.shared import access, audit
+from dashboard.services.shared.fields import SingleLineText
 from dashboard.services.shared.forms import check
 from models import User
 from models.enums import Role
@@ -41,13 +39,10 @@ __all__ = [
     "UserInput",
     "deactivate_user",
     "invite_user",
-    "list_users",
     "reactivate_user",
     "reset_password",
-    "revoke_sessions",
     "set_active",
     "update_user",
-    "user_sessions",
 ]
 
 USER_LABELS = {
@@ -62,8 +57,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 class UserInput(BaseModel):
     username: str
-    full_name: str
-    email: str | None = None
+    full_name: SingleLineText
+    email: SingleLineText | None = None
     role: Role
     network_id: int | None = None
 
@@ -111,7 +106,7 @@ def _validated(session: Session, actor: Actor, data: UserInput) -> None:
             t("Réseau : seul·e un·e référent·e réseau est rattaché·e à un réseau.")
         )
     if data.network_id is not None:
-        audit.ensure_network_writable(session, actor, "update", "user", data.network_id)
+        access.ensure_network_writable(session, actor, "update", "user", data.network_id)
 
 
 def _ensure_other_admin(session: Session, user: User) -> None:
@@ -121,7 +116,7 @@ def _ensure_other_admin(session: Session, user: User) -> None:
     # Lock the admins' rows (PostgreSQL) so two admins cannot demote each other at once.
     admins = session.exec(
         select(User.id)
-        .where(User.role == Role.admin.value, User.active.is_(True))
+        .where(User.role == Role.admin.value, col(User.active).is_(True))
         .with_for_update()
     ).all()
     if len([i for i in admins if i != user.id]) == 0:

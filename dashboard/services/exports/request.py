@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
@@ -121,7 +121,9 @@ def resolve(session: Session, filters: ExportFilters, profile: ExportProfile) ->
                 end=filters.month_to,
             )
         )
-    cohorts = session.execute(select(Cohort.id, Cohort.code).order_by(Cohort.code)).all()
+    cohorts = session.execute(
+        select(col(Cohort.id), col(Cohort.code)).order_by(col(Cohort.code))
+    ).all()
     cohort_ids = tuple(c.id for c in cohorts)
     if filters.cohort is not None:
         code = filters.cohort.strip()
@@ -140,8 +142,8 @@ def resolve(session: Session, filters: ExportFilters, profile: ExportProfile) ->
         errors.append(t("La liste des réseaux est vide : donnez au moins un code (ex. R01)."))
     elif networks:
         found = session.execute(
-            select(Network.id, Network.code).where(
-                Network.cohort_id.in_(cohort_ids), Network.code.in_(networks)
+            select(col(Network.id), col(Network.code)).where(
+                col(Network.cohort_id).in_(cohort_ids), col(Network.code).in_(networks)
             )
         ).all()
         network_ids = tuple(sorted(r.id for r in found))
@@ -155,7 +157,9 @@ def resolve(session: Session, filters: ExportFilters, profile: ExportProfile) ->
         errors.append(t("La liste des indicateurs est vide : donnez au moins un code."))
     elif indicators:
         found = session.execute(
-            select(Indicator.id, Indicator.code).where(Indicator.code.in_(indicators))
+            select(col(Indicator.id), col(Indicator.code)).where(
+                col(Indicator.code).in_(indicators)
+            )
         ).all()
         indicator_ids = tuple(sorted(r.id for r in found))
         missing = [c for c in indicators if c not in {r.code for r in found}]

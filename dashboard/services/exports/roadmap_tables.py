@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
+from sqlmodel import col as sql_col
 
 from dashboard.services.exports.schema import (
     BOOLEAN,
@@ -59,10 +60,10 @@ def _build_objectives(selection: Selection):
     def finish(stmt: Select) -> Select:
         return (
             stmt.select_from(Objective)
-            .join(Network, Network.id == Objective.network_id)
-            .join(Cohort, Cohort.id == Network.cohort_id)
+            .join(Network, sql_col(Network.id) == Objective.network_id)
+            .join(Cohort, sql_col(Cohort.id) == Network.cohort_id)
             .where(network_scope(selection))
-            .order_by(Cohort.code, Network.code, Objective.id)
+            .order_by(Cohort.code, Network.code, sql_col(Objective.id))
         )
 
     return exprs, finish
@@ -92,10 +93,10 @@ OBJECTIVES = ExportTable(
 def _build_alliances(selection: Selection):
     first_stage = (
         select(
-            AllianceStageChange.alliance_id.label("alliance_id"),
+            sql_col(AllianceStageChange.alliance_id).label("alliance_id"),
             func.min(AllianceStageChange.changed_on).label("first_on"),
         )
-        .group_by(AllianceStageChange.alliance_id)
+        .group_by(sql_col(AllianceStageChange.alliance_id))
         .subquery()
     )
     exprs = {
@@ -119,12 +120,12 @@ def _build_alliances(selection: Selection):
     def finish(stmt: Select) -> Select:
         return (
             stmt.select_from(Alliance)
-            .join(Network, Network.id == Alliance.network_id)
-            .join(Cohort, Cohort.id == Network.cohort_id)
-            .join(Partner, Partner.id == Alliance.partner_id)
+            .join(Network, sql_col(Network.id) == Alliance.network_id)
+            .join(Cohort, sql_col(Cohort.id) == Network.cohort_id)
+            .join(Partner, sql_col(Partner.id) == Alliance.partner_id)
             .outerjoin(first_stage, first_stage.c.alliance_id == Alliance.id)
             .where(network_scope(selection))
-            .order_by(Cohort.code, Network.code, Alliance.id)
+            .order_by(Cohort.code, Network.code, sql_col(Alliance.id))
         )
 
     return exprs, finish
@@ -190,11 +191,11 @@ def _build_milestones(selection: Selection):
     def finish(stmt: Select) -> Select:
         return (
             stmt.select_from(Milestone)
-            .join(Network, Network.id == Milestone.network_id)
-            .join(Cohort, Cohort.id == Network.cohort_id)
-            .outerjoin(ProgrammeSession, ProgrammeSession.id == Milestone.session_id)
+            .join(Network, sql_col(Network.id) == Milestone.network_id)
+            .join(Cohort, sql_col(Cohort.id) == Network.cohort_id)
+            .outerjoin(ProgrammeSession, sql_col(ProgrammeSession.id) == Milestone.session_id)
             .where(network_scope(selection))
-            .order_by(Cohort.code, Network.code, Milestone.due_date, Milestone.id)
+            .order_by(Cohort.code, Network.code, sql_col(Milestone.due_date), sql_col(Milestone.id))
         )
 
     return exprs, finish
@@ -259,23 +260,31 @@ def _build_lessons(selection: Selection):
     def finish(stmt: Select) -> Select:
         stmt = (
             stmt.select_from(Lesson)
-            .join(Cohort, Cohort.id == Lesson.cohort_id)
+            .join(Cohort, sql_col(Cohort.id) == Lesson.cohort_id)
             .outerjoin(lesson_network, lesson_network.id == Lesson.network_id)
-            .outerjoin(ProgrammeSession, ProgrammeSession.id == Lesson.session_id)
-            .where(Lesson.cohort_id.in_(selection.cohort_ids), Lesson.visibility.in_(levels))
+            .outerjoin(ProgrammeSession, sql_col(ProgrammeSession.id) == Lesson.session_id)
+            .where(
+                sql_col(Lesson.cohort_id).in_(selection.cohort_ids),
+                sql_col(Lesson.visibility).in_(levels),
+            )
         )
         if selection.network_ids is not None:
             # Collective lessons (no network) belong to every selection of the cohort, unless
             # they are about an alliance of a network left out (no dangling reference).
-            selected_alliances = select(Alliance.id).where(
-                Alliance.network_id.in_(selection.network_ids)
+            selected_alliances = select(sql_col(Alliance.id)).where(
+                sql_col(Alliance.network_id).in_(selection.network_ids)
             )
             collective = and_(
-                Lesson.network_id.is_(None),
-                or_(Lesson.alliance_id.is_(None), Lesson.alliance_id.in_(selected_alliances)),
+                sql_col(Lesson.network_id).is_(None),
+                or_(
+                    sql_col(Lesson.alliance_id).is_(None),
+                    sql_col(Lesson.alliance_id).in_(selected_alliances),
+                ),
             )
-            stmt = stmt.where(or_(collective, Lesson.network_id.in_(selection.network_ids)))
-        return stmt.order_by(Cohort.code, Lesson.id)
+            stmt = stmt.where(
+                or_(collective, sql_col(Lesson.network_id).in_(selection.network_ids))
+            )
+        return stmt.order_by(Cohort.code, sql_col(Lesson.id))
 
     return exprs, finish
 

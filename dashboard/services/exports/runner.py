@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope
@@ -303,12 +303,14 @@ def export_options(engine: Engine, actor: Actor, cohort_id: int) -> dict:
     with read_scope(engine) as session:
         cohort = session.get(Cohort, cohort_id)
         networks = session.execute(
-            select(Network.code, Network.name)
-            .where(Network.cohort_id == cohort_id)
-            .order_by(Network.code)
+            select(col(Network.code), col(Network.name))
+            .where(col(Network.cohort_id) == cohort_id)
+            .order_by(col(Network.code))
         ).all()
         indicators = session.execute(
-            select(Indicator.code, Indicator.label).order_by(Indicator.position, Indicator.code)
+            select(col(Indicator.code), col(Indicator.label)).order_by(
+                col(Indicator.position), col(Indicator.code)
+            )
         ).all()
     months = clock.months_between(cohort.start_date, cohort.end_date) if cohort else []
     return {

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, and_, false, select
+from sqlmodel import col as sql_col
 
 from dashboard.core import clock
 from models import Cohort, Indicator, Network
@@ -97,9 +98,11 @@ def network_exprs() -> dict[str, ColumnElement]:
 
 
 def network_scope(selection: Selection) -> ColumnElement:
-    clause = Network.cohort_id.in_(selection.cohort_ids) if selection.cohort_ids else false()
+    clause = (
+        sql_col(Network.cohort_id).in_(selection.cohort_ids) if selection.cohort_ids else false()
+    )
     if selection.network_ids is not None:
-        clause = and_(clause, Network.id.in_(selection.network_ids))
+        clause = and_(clause, sql_col(Network.id).in_(selection.network_ids))
     return clause
 
 

@@ -11,7 +11,7 @@ import tempfile
 import zipfile
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, Protocol
 
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import t
@@ -20,7 +20,7 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: the same files giv
 
 
 class Sink(Protocol):
-    def open(self, name: str) -> contextlib.AbstractContextManager[BinaryIO]: ...
+    def open(self, name: str) -> contextlib.AbstractContextManager[IO[bytes]]: ...
 
 
 class DirectorySink:
@@ -30,7 +30,7 @@ class DirectorySink:
         self.directory = Path(directory)
 
     @contextlib.contextmanager
-    def open(self, name: str) -> Iterator[BinaryIO]:
+    def open(self, name: str) -> Iterator[IO[bytes]]:
         self.directory.mkdir(parents=True, exist_ok=True)
         final, partial = self.directory / name, self.directory / f".{name}.part"
         try:
@@ -48,7 +48,7 @@ class ZipSink:
         self.archive = archive
 
     @contextlib.contextmanager
-    def open(self, name: str) -> Iterator[BinaryIO]:
+    def open(self, name: str) -> Iterator[IO[bytes]]:
         info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
@@ -63,7 +63,7 @@ class BufferSink:
         self.buffers: dict[str, io.BytesIO] = {}
 
     @contextlib.contextmanager
-    def open(self, name: str) -> Iterator[BinaryIO]:
+    def open(self, name: str) -> Iterator[IO[bytes]]:
         self.buffers[name] = buf = io.BytesIO()
         yield buf
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Select, case
+from sqlmodel import col as sql_col
 
 from dashboard.services.exports.roadmap_tables import ALLIANCES, LESSONS, MILESTONES, OBJECTIVES
 from dashboard.services.exports.schema import (
@@ -78,25 +79,25 @@ def _build_values(selection: Selection):
     def finish(stmt: Select) -> Select:
         stmt = (
             stmt.select_from(IndicatorValue)
-            .join(Network, Network.id == IndicatorValue.network_id)
-            .join(Cohort, Cohort.id == Network.cohort_id)
-            .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+            .join(Network, sql_col(Network.id) == IndicatorValue.network_id)
+            .join(Cohort, sql_col(Cohort.id) == Network.cohort_id)
+            .join(Indicator, sql_col(Indicator.id) == IndicatorValue.indicator_id)
             .where(network_scope(selection))
         )
         if selection.indicator_ids is not None:
-            stmt = stmt.where(IndicatorValue.indicator_id.in_(selection.indicator_ids))
+            stmt = stmt.where(sql_col(IndicatorValue.indicator_id).in_(selection.indicator_ids))
         if selection.month_from is not None:
-            stmt = stmt.where(IndicatorValue.period_start >= selection.month_from)
+            stmt = stmt.where(sql_col(IndicatorValue.period_start) >= selection.month_from)
         if selection.month_to is not None:
-            stmt = stmt.where(IndicatorValue.period_start <= month_end(selection.month_to))
+            stmt = stmt.where(sql_col(IndicatorValue.period_start) <= month_end(selection.month_to))
         if selection.validated_only:
-            stmt = stmt.where(IndicatorValue.status == "validated")
+            stmt = stmt.where(sql_col(IndicatorValue.status) == "validated")
         return stmt.order_by(
             Cohort.code,
             Network.code,
-            Indicator.position,
+            sql_col(Indicator.position),
             Indicator.code,
-            IndicatorValue.period_start,
+            sql_col(IndicatorValue.period_start),
         )
 
     return exprs, finish
@@ -164,14 +165,14 @@ def _build_targets(selection: Selection):
     def finish(stmt: Select) -> Select:
         stmt = (
             stmt.select_from(IndicatorTarget)
-            .join(Network, Network.id == IndicatorTarget.network_id)
-            .join(Cohort, Cohort.id == Network.cohort_id)
-            .join(Indicator, Indicator.id == IndicatorTarget.indicator_id)
+            .join(Network, sql_col(Network.id) == IndicatorTarget.network_id)
+            .join(Cohort, sql_col(Cohort.id) == Network.cohort_id)
+            .join(Indicator, sql_col(Indicator.id) == IndicatorTarget.indicator_id)
             .where(network_scope(selection))
         )
         if selection.indicator_ids is not None:
-            stmt = stmt.where(IndicatorTarget.indicator_id.in_(selection.indicator_ids))
-        return stmt.order_by(Cohort.code, Network.code, Indicator.position, Indicator.code)
+            stmt = stmt.where(sql_col(IndicatorTarget.indicator_id).in_(selection.indicator_ids))
+        return stmt.order_by(Cohort.code, Network.code, sql_col(Indicator.position), Indicator.code)
 
     return exprs, finish
 
@@ -224,15 +225,15 @@ def _build_maturity(selection: Selection):
     def finish(stmt: Select) -> Select:
         return (
             stmt.select_from(MaturityScore)
-            .join(MaturityAssessment, MaturityAssessment.id == MaturityScore.assessment_id)
-            .join(Network, Network.id == MaturityAssessment.network_id)
-            .join(Cohort, Cohort.id == Network.cohort_id)
-            .join(ProgrammeSession, ProgrammeSession.id == MaturityAssessment.session_id)
+            .join(MaturityAssessment, sql_col(MaturityAssessment.id) == MaturityScore.assessment_id)
+            .join(Network, sql_col(Network.id) == MaturityAssessment.network_id)
+            .join(Cohort, sql_col(Cohort.id) == Network.cohort_id)
+            .join(ProgrammeSession, sql_col(ProgrammeSession.id) == MaturityAssessment.session_id)
             .where(network_scope(selection))
             .order_by(
                 Cohort.code,
                 Network.code,
-                ProgrammeSession.session_date,
+                sql_col(ProgrammeSession.session_date),
                 ProgrammeSession.code,
                 MaturityAssessment.assessor,
                 case(axis_order, value=MaturityScore.axis, else_=len(axis_order)),

@@ -17,10 +17,11 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import BinaryIO
+from typing import IO
 
 import xlsxwriter
 
+from dashboard.services.exports.formula_safety import neutralise
 from dashboard.services.exports.schema import (
     BOOLEAN,
     DATE,
@@ -30,7 +31,6 @@ from dashboard.services.exports.schema import (
     ExportColumn,
     ExportTable,
 )
-from dashboard.services.exports.formula_safety import neutralise
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def _csv_converters(
 class _CountingWriter(io.RawIOBase):
     """Forwards bytes to ``target`` while counting them and hashing them (for the package)."""
 
-    def __init__(self, target: BinaryIO):
+    def __init__(self, target: IO[bytes]):
         self.target = target
         self.bytes = 0
         self.sha256 = hashlib.sha256()
@@ -120,7 +120,7 @@ class CsvStats:
 
 
 def write_csv(
-    stream: BinaryIO,
+    stream: IO[bytes],
     columns: tuple[ExportColumn, ...],
     rows: Iterable[tuple],
     dialect: CsvDialect,
@@ -145,7 +145,7 @@ def write_csv(
 
 
 def write_plain_csv(
-    stream: BinaryIO, header: list[str], rows: Iterable[tuple], dialect: CsvDialect
+    stream: IO[bytes], header: list[str], rows: Iterable[tuple], dialect: CsvDialect
 ) -> None:
     """A small all-text table (the data dictionary), neutralised like any text cell."""
     text = io.TextIOWrapper(stream, encoding=dialect.encoding, newline="")
@@ -176,7 +176,7 @@ def _cell_width(value: object) -> int:
 
 
 def write_xlsx(
-    stream: BinaryIO,
+    stream: IO[bytes],
     tables: Iterable[TableRows],
     dictionary: tuple[list[str], list[tuple]],
     *,
@@ -266,7 +266,7 @@ def _json_value(value: object) -> object:
 
 
 def write_json(
-    stream: BinaryIO,
+    stream: IO[bytes],
     tables: Iterable[TableRows],
     dictionary: tuple[list[str], list[tuple]],
     *,

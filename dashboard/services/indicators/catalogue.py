@@ -13,23 +13,22 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, field_validator, model_validator
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.indicators.targets import (
-    TARGET_COLUMNS,
-    TARGET_LABELS,
-    TargetInput,
-    network_targets,
-    save_network_targets,
-    set_target,
-    target_revisions,
-)
 from dashboard.services.shared import audit
+from dashboard.services.shared.fields import (
+    FiniteNumber,
+    MultiLineText,
+    SingleLineText,
+    WholeNumber,
+    range_problem,
+)
 from dashboard.services.shared.forms import check
 from models import Indicator, IndicatorTarget, IndicatorValue
 from models.enums import Accumulation, Direction, ImpactAxis, Lever, Unit
@@ -37,16 +36,9 @@ from models.enums import Accumulation, Direction, ImpactAxis, Lever, Unit
 __all__ = [
     "INDICATOR_COLUMNS",
     "INDICATOR_LABELS",
-    "TARGET_COLUMNS",
-    "TARGET_LABELS",
     "IndicatorInput",
-    "TargetInput",
     "create_indicator",
     "list_indicators",
-    "network_targets",
-    "save_network_targets",
-    "set_target",
-    "target_revisions",
     "update_indicator",
 ]
 
@@ -68,18 +60,18 @@ _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,59}$")
 
 
 class IndicatorInput(BaseModel):
-    code: str
-    label: str
-    definition: str | None = None
+    code: SingleLineText
+    label: SingleLineText
+    definition: MultiLineText | None = None
     unit: Unit
     direction: Direction = Direction.higher_is_better
     accumulation: Accumulation
     is_key: bool = False
     impact_axis: ImpactAxis
     lever: Lever
-    scale_min: float | None = None
-    scale_max: float | None = None
-    position: int | None = None
+    scale_min: FiniteNumber | None = None
+    scale_max: FiniteNumber | None = None
+    position: WholeNumber | None = None
 
     @field_validator("code", "label", "definition", mode="before")
     @classmethod
@@ -109,6 +101,10 @@ class IndicatorInput(BaseModel):
             and self.scale_max <= self.scale_min
         ):
             raise ValueError(t("Échelle : le maximum doit dépasser le minimum"))
+        for bound in (self.scale_min, self.scale_max):
+            problem = None if bound is None else range_problem(self.unit, bound)
+            if problem:
+                raise ValueError(t("Échelle : chaque borne {problem}", problem=problem))
         return self
 
 
@@ -124,25 +120,25 @@ def list_indicators(engine: Engine, actor: Actor) -> pd.DataFrame:
     with read_scope(engine) as session:
         values = (
             select(IndicatorValue.indicator_id, func.count().label("n"))
-            .group_by(IndicatorValue.indicator_id)
+            .group_by(col(IndicatorValue.indicator_id))
             .subquery()
         )
         follows = (
             select(IndicatorTarget.indicator_id, func.count().label("n"))
-            .group_by(IndicatorTarget.indicator_id)
+            .group_by(col(IndicatorTarget.indicator_id))
             .subquery()
         )
-        rows = session.exec(
-            select(
-                Indicator.id,
+        rows = session.execute(
+            sa_select(
+                col(Indicator.id),
                 *(getattr(Indicator, c) for c in INDICATOR_COLUMNS),
                 func.coalesce(values.c.n, 0) > 0,
                 func.coalesce(follows.c.n, 0),
-                Indicator.version,
+                col(Indicator.version),
             )
             .outerjoin(values, values.c.indicator_id == Indicator.id)
             .outerjoin(follows, follows.c.indicator_id == Indicator.id)
-            .order_by(Indicator.position, Indicator.code)
+            .order_by(col(Indicator.position), col(Indicator.code))
         ).all()
     return pd.DataFrame(
         rows, columns=["id", *INDICATOR_COLUMNS, "has_values", "networks", "version"]

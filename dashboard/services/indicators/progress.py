@@ -26,6 +26,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 from sqlalchemy import and_, case, func, true
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -135,8 +136,12 @@ def progress_frame(
     period_end: dt.date | None = None,
     as_of: dt.date,
     statuses: tuple[str, ...] = COUNTED_STATUSES,
+    known_at: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """One row per network × indicator it follows (a target row) or reports on (values).
+
+    ``known_at`` reads the figures as they stood at that instant: only values submitted by then
+    (a snapshot of a past session).
 
     Three grouped statements whatever the number of networks: the targets, the latest value
     up to the period end, and the sum of values up to the period end with the count of those
@@ -150,15 +155,15 @@ def progress_frame(
     ind_filter = col(Indicator.is_key).is_(True) if key_only else true()
 
     targets = pd.DataFrame(
-        session.exec(
-            select(
+        session.execute(
+            sa_select(
                 col(IndicatorTarget.network_id),
                 col(IndicatorTarget.indicator_id),
                 col(IndicatorTarget.baseline_value),
                 col(IndicatorTarget.target_value),
                 col(IndicatorTarget.initial_target_value),
             )
-            .join(Indicator, Indicator.id == IndicatorTarget.indicator_id)
+            .join(Indicator, col(Indicator.id) == IndicatorTarget.indicator_id)
             .where(col(IndicatorTarget.network_id).in_(ids), ind_filter)
         ).all(),
         columns=["network_id", "indicator_id", "baseline", "target", "initial_target"],
@@ -167,6 +172,12 @@ def progress_frame(
         col(IndicatorValue.network_id).in_(ids),
         col(IndicatorValue.status).in_(statuses),
         col(IndicatorValue.period_start) <= end,
+        true()
+        if known_at is None
+        else func.coalesce(
+            IndicatorValue.submitted_at, IndicatorValue.validated_at, IndicatorValue.updated_at
+        )
+        <= known_at,
     )
     last = (
         select(
@@ -179,8 +190,8 @@ def progress_frame(
         .subquery()
     )
     latest = pd.DataFrame(
-        session.exec(
-            select(
+        session.execute(
+            sa_select(
                 col(IndicatorValue.network_id),
                 col(IndicatorValue.indicator_id),
                 col(IndicatorValue.value),
@@ -195,7 +206,7 @@ def progress_frame(
                     last.c.last_period == IndicatorValue.period_start,
                 ),
             )
-            .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+            .join(Indicator, col(Indicator.id) == IndicatorValue.indicator_id)
             .where(ind_filter)
         ).all(),
         columns=["network_id", "indicator_id", "latest", "last_period", "last_status"],
@@ -252,7 +263,7 @@ def _with_progress(frame: pd.DataFrame) -> pd.DataFrame:
 
 def indicator_catalogue(session: Session, *, key_only: bool = False) -> pd.DataFrame:
     """The catalogue (id, code, label, unit, accumulation, direction, position, is_key)."""
-    stmt = select(
+    stmt = sa_select(
         col(Indicator.id),
         col(Indicator.code),
         col(Indicator.label),
@@ -265,7 +276,7 @@ def indicator_catalogue(session: Session, *, key_only: bool = False) -> pd.DataF
     if key_only:
         stmt = stmt.where(col(Indicator.is_key).is_(True))
     return pd.DataFrame(
-        session.exec(stmt).all(),
+        session.execute(stmt).all(),
         columns=["id", "code", "label", "unit", "accumulation", "direction", "position", "is_key"],
     )
 
@@ -338,17 +349,17 @@ def monthly_values(
     """
     statuses = COUNTED_STATUSES if statuses is None else statuses
     stmt = (
-        select(
+        sa_select(
             col(IndicatorValue.network_id),
             col(Indicator.code),
             col(IndicatorValue.period_start),
             col(IndicatorValue.value),
             col(IndicatorValue.status),
         )
-        .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+        .join(Indicator, col(Indicator.id) == IndicatorValue.indicator_id)
         .where(
             col(IndicatorValue.network_id).in_(network_ids),
-            IndicatorValue.period_start <= period_end,
+            col(IndicatorValue.period_start) <= period_end,
         )
         .order_by(
             col(IndicatorValue.network_id), col(Indicator.code), col(IndicatorValue.period_start)
@@ -357,7 +368,7 @@ def monthly_values(
     if statuses:
         stmt = stmt.where(col(IndicatorValue.status).in_(statuses))
     frame = pd.DataFrame(
-        session.exec(stmt).all(),
+        session.execute(stmt).all(),
         columns=["network_id", "indicator_code", "period_start", "value", "status"],
     )
     if frame.empty:  # a network with targets and no value yet

@@ -13,16 +13,18 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import fmt_month_long, label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.indicators.value_rules import ENTITY
-from dashboard.services.shared import audit
+from dashboard.services.shared import access, audit
+from dashboard.services.shared.fields import control_problem
 from models import Indicator, IndicatorTarget, IndicatorValue, Network, User
 from models.base import utcnow
 from models.enums import ValueStatus
@@ -78,46 +80,51 @@ def validation_queue(
         .scalar_subquery()
     )
     stmt = (
-        select(
-            IndicatorValue.id,
-            IndicatorValue.version,
-            Network.id,
-            Network.code,
-            Network.name,
-            Indicator.id,
-            Indicator.code,
-            Indicator.label,
-            Indicator.unit,
-            IndicatorValue.period_start,
-            IndicatorValue.value,
+        sa_select(
+            col(IndicatorValue.id),
+            col(IndicatorValue.version),
+            col(Network.id),
+            col(Network.code),
+            col(Network.name),
+            col(Indicator.id),
+            col(Indicator.code),
+            col(Indicator.label),
+            col(Indicator.unit),
+            col(IndicatorValue.period_start),
+            col(IndicatorValue.value),
             previous_value,
-            IndicatorTarget.baseline_value,
-            IndicatorTarget.target_value,
-            IndicatorValue.status,
-            IndicatorValue.comment,
-            IndicatorValue.evidence_url,
-            IndicatorValue.return_reason,
-            IndicatorValue.submitted_at,
-            User.full_name,
+            col(IndicatorTarget.baseline_value),
+            col(IndicatorTarget.target_value),
+            col(IndicatorValue.status),
+            col(IndicatorValue.comment),
+            col(IndicatorValue.evidence_url),
+            col(IndicatorValue.return_reason),
+            col(IndicatorValue.submitted_at),
+            col(User.full_name),
         )
-        .join(Network, Network.id == IndicatorValue.network_id)
-        .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+        .join(Network, col(Network.id) == IndicatorValue.network_id)
+        .join(Indicator, col(Indicator.id) == IndicatorValue.indicator_id)
         .join(
             IndicatorTarget,
             and_(
-                IndicatorTarget.network_id == IndicatorValue.network_id,
-                IndicatorTarget.indicator_id == IndicatorValue.indicator_id,
+                col(IndicatorTarget.network_id) == IndicatorValue.network_id,
+                col(IndicatorTarget.indicator_id) == IndicatorValue.indicator_id,
             ),
             isouter=True,
         )
-        .join(User, User.id == IndicatorValue.updated_by_id, isouter=True)
-        .where(Network.cohort_id == cohort_id, IndicatorValue.status == status)
-        .order_by(Network.code, IndicatorValue.period_start, Indicator.position, Indicator.code)
+        .join(User, col(User.id) == IndicatorValue.updated_by_id, isouter=True)
+        .where(col(Network.cohort_id) == cohort_id, col(IndicatorValue.status) == status)
+        .order_by(
+            col(Network.code),
+            col(IndicatorValue.period_start),
+            col(Indicator.position),
+            col(Indicator.code),
+        )
     )
     if network_id is not None:
-        stmt = stmt.where(IndicatorValue.network_id == network_id)
+        stmt = stmt.where(col(IndicatorValue.network_id) == network_id)
     with read_scope(engine) as session:
-        rows = session.exec(stmt).all()
+        rows = session.execute(stmt).all()
     return pd.DataFrame(rows, columns=QUEUE_COLUMNS)
 
 
@@ -140,6 +147,9 @@ def _checked_reason(reason: str | None, what: str) -> str:
         raise ValidationFailed(
             t("{what} — Motif : {n} caractères au plus.", what=what, n=_REASON_MAX)
         )
+    control = control_problem(reason, multiline=True)
+    if control:
+        raise ValidationFailed(t("{what} — Motif : {problem}.", what=what, problem=control))
     return reason
 
 
@@ -150,7 +160,8 @@ def _load(
     ``expected`` status; every problem is reported at once."""
     ids = [int(i["id"]) for i in items]
     found = {
-        int(r.id): r for r in session.exec(select(IndicatorValue).where(IndicatorValue.id.in_(ids)))
+        int(r.id): r
+        for r in session.exec(select(IndicatorValue).where(col(IndicatorValue.id).in_(ids)))
     }
     errors, out, checked = [], [], set()
     for item in items:
@@ -159,7 +170,7 @@ def _load(
             errors.append(t("Valeur n° {id} : elle n'existe plus.", id=item["id"]))
             continue
         if row.network_id not in checked:
-            audit.ensure_network_writable(session, actor, action, ENTITY, row.network_id)
+            access.ensure_network_writable(session, actor, action, ENTITY, row.network_id)
             checked.add(row.network_id)
         what = _what(session, row)
         if row.status != expected:

@@ -9,6 +9,7 @@ every step with its reason.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import pandas as pd
@@ -24,10 +25,11 @@ from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_number, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
+from dashboard.services.shared.fields import FiniteNumber, MultiLineText
 from dashboard.services.shared.forms import check, clean, field_error
 from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network, User
 from models.base import utcnow
-from models.enums import Role, Unit
+from models.enums import UNIT_RANGES, Role
 
 TARGET_LABELS = {
     "indicator_id": "Indicateur",
@@ -43,11 +45,11 @@ TARGET_LABELS = {
 class TargetInput(BaseModel):
     indicator_id: int
     followed: bool = True
-    baseline_value: float | None = None
+    baseline_value: FiniteNumber | None = None
     baseline_date: dt.date | None = None
-    target_value: float | None = None
+    target_value: FiniteNumber | None = None
     target_date: dt.date | None = None
-    reason: str | None = None
+    reason: MultiLineText | None = None
     version: int | None = None
 
     @field_validator("reason", mode="before")
@@ -135,13 +137,13 @@ def network_targets(engine: Engine, actor: Actor, network_id: int) -> pd.DataFra
 
 
 def _out_of_scale(indicator: Indicator, value: float | None) -> bool:
+    """Outside the indicator's scale, or outside its unit's range (``UNIT_RANGES``)."""
     if value is None:
         return False
-    low, high = indicator.scale_min, indicator.scale_max
-    if indicator.unit == Unit.percent:
-        low = 0 if low is None else low
-        high = 100 if high is None else high
-    return (low is not None and value < low) or (high is not None and value > high)
+    bounds = UNIT_RANGES[indicator.unit]
+    low = bounds.low if indicator.scale_min is None else max(bounds.low, indicator.scale_min)
+    high = bounds.high if indicator.scale_max is None else min(bounds.high, indicator.scale_max)
+    return not low <= value <= high
 
 
 def _save_target(
@@ -318,7 +320,16 @@ def set_target(
     as_of: dt.date | None = None,
 ) -> None:
     """Follow one indicator for a network and set its baseline and target (see
-    :func:`save_network_targets` for the revision rule)."""
+    :func:`save_network_targets` for the revision rule). Here a number is a number: « not a
+    number » is refused, never read as an empty target."""
+    not_numbers = [
+        field_error(t("Indicateur n° {id}", id=indicator_id), t(TARGET_LABELS[name]),
+                    t("doit être un nombre fini"))
+        for name, value in (("baseline_value", baseline_value), ("target_value", target_value))
+        if isinstance(value, float) and not math.isfinite(value)
+    ]  # fmt: skip
+    if not_numbers:
+        raise ValidationFailed(not_numbers)
     save_network_targets(
         engine,
         actor,

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
@@ -30,7 +31,7 @@ from dashboard.services.indicators.value_rules import (
     row_label,
     unit_problem,
 )
-from dashboard.services.shared import audit
+from dashboard.services.shared import access, audit
 from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network, User
 from models.base import utcnow
 from models.enums import ValueStatus
@@ -66,48 +67,48 @@ def reporting_months(cohort: Cohort, as_of: dt.date) -> list[dt.date]:
 
 def followed_indicators(session: Session, network_id: int) -> pd.DataFrame:
     """Indicators the network follows (those with a target row), in catalogue order."""
-    rows = session.exec(
-        select(
-            Indicator.id,
-            Indicator.code,
-            Indicator.label,
-            Indicator.unit,
-            Indicator.accumulation,
-            Indicator.direction,
-            Indicator.scale_min,
-            Indicator.scale_max,
-            IndicatorTarget.baseline_value,
-            IndicatorTarget.baseline_date,
-            IndicatorTarget.target_value,
-            IndicatorTarget.target_date,
-            IndicatorTarget.initial_target_value,
-            Indicator.position,
+    rows = session.execute(
+        sa_select(
+            col(Indicator.id),
+            col(Indicator.code),
+            col(Indicator.label),
+            col(Indicator.unit),
+            col(Indicator.accumulation),
+            col(Indicator.direction),
+            col(Indicator.scale_min),
+            col(Indicator.scale_max),
+            col(IndicatorTarget.baseline_value),
+            col(IndicatorTarget.baseline_date),
+            col(IndicatorTarget.target_value),
+            col(IndicatorTarget.target_date),
+            col(IndicatorTarget.initial_target_value),
+            col(Indicator.position),
         )
-        .join(IndicatorTarget, IndicatorTarget.indicator_id == Indicator.id)
-        .where(IndicatorTarget.network_id == network_id)
-        .order_by(Indicator.position, Indicator.code)
+        .join(IndicatorTarget, col(IndicatorTarget.indicator_id) == Indicator.id)
+        .where(col(IndicatorTarget.network_id) == network_id)
+        .order_by(col(Indicator.position), col(Indicator.code))
     ).all()
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
 
 
 def _network_values(session: Session, network_id: int) -> pd.DataFrame:
-    rows = session.exec(
-        select(
-            IndicatorValue.id,
-            IndicatorValue.indicator_id,
-            IndicatorValue.period_start,
-            IndicatorValue.value,
-            IndicatorValue.status,
-            IndicatorValue.comment,
-            IndicatorValue.evidence_url,
-            IndicatorValue.return_reason,
-            IndicatorValue.version,
-            IndicatorValue.updated_at,
-            User.full_name,
+    rows = session.execute(
+        sa_select(
+            col(IndicatorValue.id),
+            col(IndicatorValue.indicator_id),
+            col(IndicatorValue.period_start),
+            col(IndicatorValue.value),
+            col(IndicatorValue.status),
+            col(IndicatorValue.comment),
+            col(IndicatorValue.evidence_url),
+            col(IndicatorValue.return_reason),
+            col(IndicatorValue.version),
+            col(IndicatorValue.updated_at),
+            col(User.full_name),
         )
-        .join(User, User.id == IndicatorValue.updated_by_id, isouter=True)
-        .where(IndicatorValue.network_id == network_id)
-        .order_by(IndicatorValue.indicator_id, IndicatorValue.period_start)
+        .join(User, col(User.id) == IndicatorValue.updated_by_id, isouter=True)
+        .where(col(IndicatorValue.network_id) == network_id)
+        .order_by(col(IndicatorValue.indicator_id), col(IndicatorValue.period_start))
     ).all()
     return pd.DataFrame(rows, columns=VALUE_COLUMNS)
 
@@ -212,7 +213,7 @@ def save_values(
     """
     as_of = as_of or clock.today()
     with session_scope(engine) as session:
-        audit.ensure_network_writable(session, actor, "update", ENTITY, network_id)
+        access.ensure_network_writable(session, actor, "update", ENTITY, network_id)
         if submit:
             authorize(actor, "submit", ENTITY, network_id=network_id)
         network, cohort = workspace(session, actor, network_id)
@@ -411,7 +412,7 @@ def submit_values(
     """Submit draft values (``{"id", "version"}`` each) of one network for validation."""
     items = list(items)
     with session_scope(engine) as session:
-        audit.ensure_network_writable(session, actor, "submit", ENTITY, network_id)
+        access.ensure_network_writable(session, actor, "submit", ENTITY, network_id)
         network, cohort = workspace(session, actor, network_id)
         indicators = followed_indicators(session, network_id).set_index("indicator_id")
         rows = _rows_by_id(session, [int(i["id"]) for i in items])
@@ -462,5 +463,5 @@ def _versioned(
 def _rows_by_id(session: Session, ids: list[int]) -> dict[int, IndicatorValue]:
     if not ids:
         return {}
-    found = session.exec(select(IndicatorValue).where(IndicatorValue.id.in_(ids)))
+    found = session.exec(select(IndicatorValue).where(col(IndicatorValue.id).in_(ids)))
     return {int(r.id): r for r in found}

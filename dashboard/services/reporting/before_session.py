@@ -12,8 +12,9 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope
@@ -68,13 +69,13 @@ def before_session(
         network, cohort = workspace(session, actor, network_id)
         upcoming = session.exec(
             select(
-                ProgrammeSession.id,
-                ProgrammeSession.code,
-                ProgrammeSession.title,
-                ProgrammeSession.session_date,
+                col(ProgrammeSession.id),
+                col(ProgrammeSession.code),
+                col(ProgrammeSession.title),
+                col(ProgrammeSession.session_date),
             )
             .where(ProgrammeSession.cohort_id == cohort.id, ProgrammeSession.session_date >= as_of)
-            .order_by(ProgrammeSession.session_date, ProgrammeSession.number)
+            .order_by(col(ProgrammeSession.session_date), col(ProgrammeSession.number))
             .limit(1)
         ).first()
         next_session = dict(upcoming._mapping) if upcoming else None
@@ -82,33 +83,37 @@ def before_session(
         due = Milestone.due_date <= horizon
         if next_session:
             due = or_(due, Milestone.session_id == next_session["id"])
-        milestone_rows = session.exec(
-            select(
-                Milestone.id,
-                Milestone.title,
-                Milestone.owner,
-                Milestone.due_date,
-                Milestone.status,
-                Milestone.progress,
-                ProgrammeSession.code,
-                Milestone.version,
+        milestone_rows = session.execute(
+            sa_select(
+                col(Milestone.id),
+                col(Milestone.title),
+                col(Milestone.owner),
+                col(Milestone.due_date),
+                col(Milestone.status),
+                col(Milestone.progress),
+                col(ProgrammeSession.code),
+                col(Milestone.version),
             )
-            .join(ProgrammeSession, ProgrammeSession.id == Milestone.session_id, isouter=True)
-            .where(Milestone.network_id == network_id, Milestone.status.in_(LATE_ELIGIBLE), due)
-            .order_by(Milestone.due_date, Milestone.id)
+            .join(ProgrammeSession, col(ProgrammeSession.id) == Milestone.session_id, isouter=True)
+            .where(
+                col(Milestone.network_id) == network_id,
+                col(Milestone.status).in_(LATE_ELIGIBLE),
+                due,
+            )
+            .order_by(col(Milestone.due_date), col(Milestone.id))
         ).all()
         indicators = followed_indicators(session, network_id)
-        value_rows = session.exec(
-            select(
-                IndicatorValue.id,
-                IndicatorValue.indicator_id,
-                IndicatorValue.period_start,
-                IndicatorValue.value,
-                IndicatorValue.status,
-                IndicatorValue.return_reason,
-                IndicatorValue.submitted_at,
-                IndicatorValue.version,
-            ).where(IndicatorValue.network_id == network_id)
+        value_rows = session.execute(
+            sa_select(
+                col(IndicatorValue.id),
+                col(IndicatorValue.indicator_id),
+                col(IndicatorValue.period_start),
+                col(IndicatorValue.value),
+                col(IndicatorValue.status),
+                col(IndicatorValue.return_reason),
+                col(IndicatorValue.submitted_at),
+                col(IndicatorValue.version),
+            ).where(col(IndicatorValue.network_id) == network_id)
         ).all()
 
     milestones = pd.DataFrame(milestone_rows, columns=MILESTONE_COLUMNS[:-1])

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import and_, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope
@@ -89,8 +90,8 @@ def _names(frame: pd.DataFrame, networks: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sessions(session: Session, cohort_id: int) -> pd.DataFrame:
-    rows = session.exec(
-        select(PS.id, PS.code, PS.number, PS.kind, PS.phase, PS.title, PS.session_date, PS.host)
+    rows = session.execute(
+        sa_select(PS.id, PS.code, PS.number, PS.kind, PS.phase, PS.title, PS.session_date, PS.host)
         .where(PS.cohort_id == cohort_id)
         .order_by(PS.session_date, PS.number)
     ).all()
@@ -171,10 +172,10 @@ def freshness(
                 func.max(IndicatorValue.period_start),
             )
             .where(
-                IndicatorValue.network_id.in_(ids),
-                IndicatorValue.status.in_(COUNTED_STATUSES),
+                col(IndicatorValue.network_id).in_(ids),
+                col(IndicatorValue.status).in_(COUNTED_STATUSES),
             )
-            .group_by(IndicatorValue.network_id)
+            .group_by(col(IndicatorValue.network_id))
         ).all(),
         columns=["network_id", "values_updated", "last_period"],
     )
@@ -193,28 +194,28 @@ def freshness(
     followed = pd.DataFrame(
         session.exec(
             select(IndicatorTarget.network_id, func.count())
-            .where(IndicatorTarget.network_id.in_(ids))
-            .group_by(IndicatorTarget.network_id)
+            .where(col(IndicatorTarget.network_id).in_(ids))
+            .group_by(col(IndicatorTarget.network_id))
         ).all(),
         columns=["network_id", "followed"],
     )
     per_month = pd.DataFrame(
         session.exec(
-            select(IndicatorValue.network_id, IndicatorValue.period_start, func.count())
+            select(col(IndicatorValue.network_id), col(IndicatorValue.period_start), func.count())
             .join(
                 IndicatorTarget,
                 and_(
-                    IndicatorTarget.network_id == IndicatorValue.network_id,
-                    IndicatorTarget.indicator_id == IndicatorValue.indicator_id,
+                    col(IndicatorTarget.network_id) == IndicatorValue.network_id,
+                    col(IndicatorTarget.indicator_id) == IndicatorValue.indicator_id,
                 ),
             )
             .where(
-                IndicatorValue.network_id.in_(ids),
-                IndicatorValue.status.in_(COUNTED_STATUSES),
+                col(IndicatorValue.network_id).in_(ids),
+                col(IndicatorValue.status).in_(COUNTED_STATUSES),
                 IndicatorValue.period_start >= clock.month_start(cohort.start_date),
                 IndicatorValue.period_start <= expected_last,
             )
-            .group_by(IndicatorValue.network_id, IndicatorValue.period_start)
+            .group_by(col(IndicatorValue.network_id), col(IndicatorValue.period_start))
         ).all(),
         columns=["network_id", "period_start", "count"],
     )

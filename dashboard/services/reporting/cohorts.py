@@ -6,8 +6,9 @@ import datetime as dt
 
 import pandas as pd
 from sqlalchemy import case, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope
@@ -39,7 +40,7 @@ def list_cohorts(engine: Engine, actor: Actor) -> list[access.CohortInfo]:
     """Cohorts the actor may read, most recent first (a lead: only their network's cohort)."""
     authorize(actor, "read", "cohort")
     with read_scope(engine) as session:
-        stmt = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.id.desc())
+        stmt = select(Cohort).order_by(col(Cohort.start_date).desc(), col(Cohort.id).desc())
         if actor.role is Role.lead:
             stmt = stmt.where(Cohort.id == actor.cohort_id)
         return [access.cohort_info(c) for c in session.exec(stmt)]
@@ -55,21 +56,21 @@ def cohort_sessions(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFram
     """The cohort's sessions in date order (id, code, number, kind, phase, title, date…)."""
     with read_scope(engine) as session:
         access.read_cohort(session, actor, cohort_id)
-        rows = session.exec(
-            select(
-                ProgrammeSession.id,
-                ProgrammeSession.code,
-                ProgrammeSession.number,
-                ProgrammeSession.kind,
-                ProgrammeSession.phase,
-                ProgrammeSession.title,
-                ProgrammeSession.session_date,
-                ProgrammeSession.host,
-                ProgrammeSession.theme,
-                ProgrammeSession.version,
+        rows = session.execute(
+            sa_select(
+                col(ProgrammeSession.id),
+                col(ProgrammeSession.code),
+                col(ProgrammeSession.number),
+                col(ProgrammeSession.kind),
+                col(ProgrammeSession.phase),
+                col(ProgrammeSession.title),
+                col(ProgrammeSession.session_date),
+                col(ProgrammeSession.host),
+                col(ProgrammeSession.theme),
+                col(ProgrammeSession.version),
             )
-            .where(ProgrammeSession.cohort_id == cohort_id)
-            .order_by(ProgrammeSession.session_date, ProgrammeSession.number)
+            .where(col(ProgrammeSession.cohort_id) == cohort_id)
+            .order_by(col(ProgrammeSession.session_date), col(ProgrammeSession.number))
         ).all()
     return pd.DataFrame(
         rows,
@@ -103,19 +104,19 @@ def cohort_networks(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFram
     """Networks of the cohort (id, code, name, acronym, sector, region, members, fictional)."""
     with read_scope(engine) as session:
         cohort = access.read_cohort(session, actor, cohort_id)
-        rows = session.exec(
-            select(
-                Network.id,
-                Network.code,
-                Network.name,
-                Network.acronym,
-                Network.sector,
-                Network.region_code,
-                Network.member_count,
-                Network.is_fictional,
+        rows = session.execute(
+            sa_select(
+                col(Network.id),
+                col(Network.code),
+                col(Network.name),
+                col(Network.acronym),
+                col(Network.sector),
+                col(Network.region_code),
+                col(Network.member_count),
+                col(Network.is_fictional),
             )
-            .where(Network.cohort_id == cohort_id)
-            .order_by(Network.code)
+            .where(col(Network.cohort_id) == cohort_id)
+            .order_by(col(Network.code))
         ).all()
     frame = pd.DataFrame(
         rows,
@@ -159,16 +160,16 @@ def headline_counts(
         scope = scope.where(Network.id == network_id)
     scope = scope.scalar_subquery()
     networks = session.exec(
-        select(func.count()).select_from(Network).where(Network.id.in_(scope))
+        select(func.count()).select_from(Network).where(col(Network.id).in_(scope))
     ).one()
-    signed = Alliance.stage.in_(SIGNED_STAGES)
+    signed = col(Alliance.stage).in_(SIGNED_STAGES)
     in_alliance_logic = Alliance.relation_logic == RelationLogic.alliance
     a_total, a_signed, a_alliance = session.exec(
         select(
             func.count(),
             func.coalesce(func.sum(case((signed, 1), else_=0)), 0),
             func.coalesce(func.sum(case((in_alliance_logic, 1), else_=0)), 0),
-        ).where(Alliance.network_id.in_(scope), Alliance.stage != AllianceStage.abandoned)
+        ).where(col(Alliance.network_id).in_(scope), Alliance.stage != AllianceStage.abandoned)
     ).one()
     done = Milestone.status == MilestoneStatus.done
     m_total, m_done, m_late = session.exec(
@@ -176,18 +177,18 @@ def headline_counts(
             func.count(),
             func.coalesce(func.sum(case((done, 1), else_=0)), 0),
             func.coalesce(func.sum(case((late_condition(as_of), 1), else_=0)), 0),
-        ).where(Milestone.network_id.in_(scope), Milestone.status != MilestoneStatus.cancelled)
+        ).where(col(Milestone.network_id).in_(scope), Milestone.status != MilestoneStatus.cancelled)
     ).one()
     awaiting = session.exec(
         select(func.count())
         .select_from(IndicatorValue)
         .where(
-            IndicatorValue.network_id.in_(scope),
+            col(IndicatorValue.network_id).in_(scope),
             IndicatorValue.status == ValueStatus.submitted,
         )
     ).one()
     last_update = session.exec(
-        select(func.max(IndicatorValue.updated_at)).where(IndicatorValue.network_id.in_(scope))
+        select(func.max(IndicatorValue.updated_at)).where(col(IndicatorValue.network_id).in_(scope))
     ).one()
     return {
         "networks": int(networks),

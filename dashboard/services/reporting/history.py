@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, and_, func, or_, select
+from sqlmodel import Session, and_, col, func, or_, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope
@@ -155,34 +155,34 @@ def _titles(session: Session, rows: list) -> dict[tuple[str, int], str]:
                 out[(entity, i)] = _short(title)
     if ids := wanted.get("indicator_value"):
         for i, name, month in session.exec(
-            select(IndicatorValue.id, Indicator.label, IndicatorValue.period_start)
-            .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
-            .where(IndicatorValue.id.in_(ids))
+            select(col(IndicatorValue.id), col(Indicator.label), col(IndicatorValue.period_start))
+            .join(Indicator, col(Indicator.id) == IndicatorValue.indicator_id)
+            .where(col(IndicatorValue.id).in_(ids))
         ):
             out[("indicator_value", i)] = f"{name} — {fmt_month_long(month)}"
     if ids := wanted.get("indicator_target"):
         for i, name in session.exec(
             select(IndicatorTarget.id, Indicator.label)
-            .join(Indicator, Indicator.id == IndicatorTarget.indicator_id)
-            .where(IndicatorTarget.id.in_(ids))
+            .join(Indicator, col(Indicator.id) == IndicatorTarget.indicator_id)
+            .where(col(IndicatorTarget.id).in_(ids))
         ):
             out[("indicator_target", i)] = name
     if ids := wanted.get("maturity_assessment"):
         for i, code, assessor in session.exec(
             select(MaturityAssessment.id, ProgrammeSession.code, MaturityAssessment.assessor)
-            .join(ProgrammeSession, ProgrammeSession.id == MaturityAssessment.session_id)
-            .where(MaturityAssessment.id.in_(ids))
+            .join(ProgrammeSession, col(ProgrammeSession.id) == MaturityAssessment.session_id)
+            .where(col(MaturityAssessment.id).in_(ids))
         ):
             out[("maturity_assessment", i)] = f"{code} — {label_of(Assessor, assessor)}"
     if ids := wanted.get("network"):
         for i, code, name in session.exec(
-            select(Network.id, Network.code, Network.name).where(Network.id.in_(ids))
+            select(Network.id, Network.code, Network.name).where(col(Network.id).in_(ids))
         ):
             out[("network", i)] = _short(f"{code} — {name}")
     if ids := wanted.get("session"):
         for i, code, title in session.exec(
             select(ProgrammeSession.id, ProgrammeSession.code, ProgrammeSession.title).where(
-                ProgrammeSession.id.in_(ids)
+                col(ProgrammeSession.id).in_(ids)
             )
         ):
             out[("session", i)] = _short(f"{code} — {title}")
@@ -195,12 +195,12 @@ def _titles(session: Session, rows: list) -> dict[tuple[str, int], str]:
 
 def _last_session(session: Session, cohort_id: int, today: dt.date) -> dict | None:
     last = session.exec(
-        select(ProgrammeSession.code, ProgrammeSession.session_date)
+        select(col(ProgrammeSession.code), col(ProgrammeSession.session_date))
         .where(
             ProgrammeSession.cohort_id == cohort_id,
             ProgrammeSession.session_date < today,
         )
-        .order_by(ProgrammeSession.session_date.desc())
+        .order_by(col(ProgrammeSession.session_date).desc())
         .limit(1)
     ).first()
     return {"code": last[0], "date": last[1]} if last else None
@@ -227,9 +227,9 @@ def _read(
 ) -> HistoryView:
     """The change-log rows matching ``where`` and the filters, shown in French."""
     stmt = select(ChangeLog, User.full_name, Network.code).outerjoin(
-        User, User.id == ChangeLog.user_id
+        User, col(User.id) == ChangeLog.user_id
     )
-    stmt = stmt.outerjoin(Network, Network.id == ChangeLog.network_id).where(where)
+    stmt = stmt.outerjoin(Network, col(Network.id) == ChangeLog.network_id).where(where)
     if entity:
         stmt = stmt.where(ChangeLog.entity == entity)
     if user_id is not None:
@@ -241,7 +241,7 @@ def _read(
     if since is not None:
         stmt = stmt.where(ChangeLog.changed_at >= _utc_start(since))
     found = session.exec(
-        stmt.order_by(ChangeLog.changed_at.desc(), ChangeLog.id.desc()).limit(limit + 1)
+        stmt.order_by(col(ChangeLog.changed_at).desc(), col(ChangeLog.id).desc()).limit(limit + 1)
     ).all()
     truncated = len(found) > limit
     found = found[:limit]
@@ -251,7 +251,7 @@ def _read(
     people = dict(
         session.exec(
             select(User.id, User.full_name)
-            .where(User.id.in_(select(ChangeLog.user_id).where(where).distinct()))
+            .where(col(User.id).in_(select(ChangeLog.user_id).where(where).distinct()))
             .order_by(User.full_name)
         ).all()
     )
@@ -365,9 +365,9 @@ def cohort_history(
         if session.get(Cohort, cohort_id) is None:
             raise NotFound(t("Cette cohorte n'existe pas."))
         last_session = _last_session(session, cohort_id, today)
-        outside = ChangeLog.cohort_id.is_(None) & ChangeLog.entity.in_(SHARED_ENTITIES)
+        outside = col(ChangeLog.cohort_id).is_(None) & col(ChangeLog.entity).in_(SHARED_ENTITIES)
         if can(actor, "read", "user"):
-            outside = outside | (ChangeLog.cohort_id.is_(None) & (ChangeLog.entity == "user"))
+            outside = outside | (col(ChangeLog.cohort_id).is_(None) & (ChangeLog.entity == "user"))
         return _read(
             session,
             _visible(actor, or_(ChangeLog.cohort_id == cohort_id, outside)),

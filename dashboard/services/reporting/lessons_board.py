@@ -3,10 +3,12 @@ lesson's visibility.
 
 Who sees what (visibility is the writing network's consent to share):
 
-- steering committee and programme team: every lesson of the cohort;
+- programme team: every lesson of the cohort;
 - a network lead: their own network's lessons (whatever their visibility), and the "cohort" and
   "public" lessons of the others and the collective ones;
-- ministry staff: "cohort" and "public" lessons.
+- steering committee and ministry staff: "cohort" and "public" lessons.
+
+The rule itself is :func:`dashboard.services.shared.access.lesson_visibility`.
 
 When the cohort anonymises networks for leads, a lead sees other networks as "Réseau A"…, their
 names and acronyms are replaced in lesson texts too, and their alliances' titles are left out.
@@ -19,18 +21,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import func, or_, true
+from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dashboard.core.db import read_scope
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.indicators.progress import cohort_of, network_frame
+from dashboard.services.shared.access import lesson_visibility
 from models import Alliance, Lesson, Network, ProgrammeSession
-from models.enums import Role
+from models.enums import Visibility
 
-SHARED = ("cohort", "public")
+SHARED = (Visibility.cohort.value, Visibility.public.value)
 
 
 @dataclass
@@ -41,11 +45,7 @@ class LessonsBoard:
 
 def visibility_filter(actor: Actor):
     """SQL condition on Lesson for the lessons ``actor`` may read (see the module docstring)."""
-    if actor.role in (Role.steering, Role.admin):
-        return true()
-    if actor.role is Role.lead:
-        return or_(Lesson.network_id == actor.network_id, Lesson.visibility.in_(SHARED))
-    return Lesson.visibility.in_(SHARED)
+    return lesson_visibility(actor)
 
 
 def _scrub(text: str, replacements: list[tuple[re.Pattern, str]]) -> str:
@@ -73,33 +73,33 @@ def lessons_board(
         if network_ids is not None:
             ids = [int(i) for i in network_ids]
             conditions.append(
-                or_(Lesson.network_id.in_(ids), Lesson.network_id.is_(None))
+                or_(col(Lesson.network_id).in_(ids), col(Lesson.network_id).is_(None))
                 if include_collective
-                else Lesson.network_id.in_(ids)
+                else col(Lesson.network_id).in_(ids)
             )
         elif not include_collective:
-            conditions.append(Lesson.network_id.is_not(None))
+            conditions.append(col(Lesson.network_id).is_not(None))
         if categories:
-            conditions.append(Lesson.category.in_(list(categories)))
+            conditions.append(col(Lesson.category).in_(list(categories)))
         if capitalisation:
-            conditions.append(Lesson.capitalisation.in_(list(capitalisation)))
-        rows = session.exec(
-            select(
-                Lesson.id,
-                Lesson.code,
-                Lesson.network_id,
-                ProgrammeSession.code,
-                Lesson.category,
-                Lesson.capitalisation,
-                Lesson.visibility,
-                Lesson.statement,
-                Alliance.title,
-                Lesson.updated_at,
+            conditions.append(col(Lesson.capitalisation).in_(list(capitalisation)))
+        rows = session.execute(
+            sa_select(
+                col(Lesson.id),
+                col(Lesson.code),
+                col(Lesson.network_id),
+                col(ProgrammeSession.code),
+                col(Lesson.category),
+                col(Lesson.capitalisation),
+                col(Lesson.visibility),
+                col(Lesson.statement),
+                col(Alliance.title),
+                col(Lesson.updated_at),
             )
-            .outerjoin(ProgrammeSession, ProgrammeSession.id == Lesson.session_id)
-            .outerjoin(Alliance, Alliance.id == Lesson.alliance_id)
+            .outerjoin(ProgrammeSession, col(ProgrammeSession.id) == Lesson.session_id)
+            .outerjoin(Alliance, col(Alliance.id) == Lesson.alliance_id)
             .where(*conditions)
-            .order_by(Lesson.category, Lesson.capitalisation.desc(), Lesson.id)
+            .order_by(col(Lesson.category), col(Lesson.capitalisation).desc(), col(Lesson.id))
         ).all()
         counts = session.exec(
             select(Lesson.category, Lesson.capitalisation, func.count())
@@ -111,7 +111,7 @@ def lessons_board(
         if not hidden.empty:
             found = session.exec(
                 select(Network.id, Network.name, Network.acronym).where(
-                    Network.id.in_([int(i) for i in hidden["id"]])
+                    col(Network.id).in_([int(i) for i in hidden["id"]])
                 )
             ).all()
             real = {r[0]: (r[1], r[2]) for r in found}

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -169,15 +170,15 @@ def network_detail(
 def _objectives(session, network_id: int) -> pd.DataFrame:
     """The network's roadmap objectives, current ones first (code, title, motivation,
     description, archived)."""
-    rows = session.exec(
-        select(
+    rows = session.execute(
+        sa_select(
             col(Objective.code),
             col(Objective.title),
             col(Objective.motivation),
             col(Objective.description),
             col(Objective.archived),
         )
-        .where(Objective.network_id == network_id)
+        .where(col(Objective.network_id) == network_id)
         .order_by(col(Objective.archived), col(Objective.id))
     ).all()
     return pd.DataFrame(rows, columns=["code", "title", "motivation", "description", "archived"])

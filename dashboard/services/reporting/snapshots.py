@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 from pydantic import ValidationError
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
@@ -27,6 +28,8 @@ from dashboard.services.indicators.progress import cohort_of, network_frame, pro
 from dashboard.services.reporting import state_at_date as roadmap_state
 from dashboard.services.reporting.snapshot_diff import SnapshotDiff, diff_states
 from dashboard.services.shared import audit
+from dashboard.services.shared.fields import SingleLineText
+from dashboard.services.shared.rules import derived_milestone_status
 from models import Cohort, Network, ProgrammeSession, Snapshot, User
 
 PAYLOAD_SCHEMA = 1
@@ -58,7 +61,7 @@ MATURITY_KEYS = ["network_id", "assessor", "axis", "latest_session", "latest_lev
 
 
 class SnapshotInput(SQLModel):
-    label: str = Field(min_length=1, max_length=200)
+    label: SingleLineText = Field(min_length=1, max_length=200)
     session_id: int | None = None
 
 
@@ -101,6 +104,53 @@ def build_state(session: Session, cohort_id: int, *, as_of: dt.date) -> dict:
     return {
         "schema": PAYLOAD_SCHEMA,
         "as_of": as_of.isoformat(),
+        "networks": _records(networks, ["id", "code", "name"]),
+        "milestones": _records(milestones, MILESTONE_KEYS),
+        "alliances": _records(alliances, ALLIANCE_KEYS),
+        "indicators": _records(indicators, INDICATOR_KEYS),
+        "maturity": _records(maturity, MATURITY_KEYS),
+    }
+
+
+def build_state_at(session: Session, cohort_id: int, *, day: dt.date) -> dict:
+    """The cohort's state as it stood at the end of ``day``, read back from the history: a
+    snapshot of a past session, shaped like :func:`build_state`.
+
+    Alliances take their stage and relation logic on that day (stage history, change log) and
+    those not yet identified are left out; a milestone done later is shown under way (late if
+    it was already due); indicators count the values submitted by then; maturity is the latest
+    assessment made by then.
+    """
+    networks = pd.DataFrame(
+        session.exec(
+            select(Network.id, Network.code, Network.name).where(Network.cohort_id == cohort_id)
+        ).all(),
+        columns=["id", "code", "name"],
+    )
+    ids = [int(i) for i in networks["id"]]
+    milestones = roadmap_state.milestone_rows(session, ids, as_of=day)
+    later = milestones["done_date"].notna() & (milestones["done_date"] > day)
+    milestones["status"] = milestones["status"].where(~later, "in_progress")
+    milestones["done_date"] = milestones["done_date"].where(~later, None)
+    milestones["derived_status"] = [
+        derived_milestone_status(st, due, day)
+        for st, due in zip(milestones["status"], milestones["due_date"], strict=True)
+    ]
+    alliances = roadmap_state.alliance_rows(session, ids, day=day)
+    if not alliances.empty:
+        logic = roadmap_state.logic_at(session, ids, day)
+        if not logic.empty and "relation_logic" in logic.columns:
+            then = dict(zip(logic["alliance_id"], logic["relation_logic"], strict=True))
+            alliances["relation_logic"] = [
+                then.get(i, current)
+                for i, current in zip(alliances["id"], alliances["relation_logic"], strict=True)
+            ]
+    known_at = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+    indicators = progress_frame(session, networks, key_only=False, as_of=day, known_at=known_at)
+    maturity = roadmap_state.maturity_first_latest(session, ids, until=day)
+    return {
+        "schema": PAYLOAD_SCHEMA,
+        "as_of": day.isoformat(),
         "networks": _records(networks, ["id", "code", "name"]),
         "milestones": _records(milestones, MILESTONE_KEYS),
         "alliances": _records(alliances, ALLIANCE_KEYS),
@@ -173,19 +223,19 @@ def list_snapshots(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame
     with read_scope(engine) as session:
         cohort_of(session, actor, cohort_id)
         authorize(actor, "read", "snapshot")
-        rows = session.exec(
-            select(
-                Snapshot.id,
-                Snapshot.label,
-                ProgrammeSession.code,
-                ProgrammeSession.session_date,
-                Snapshot.taken_at,
-                User.full_name,
+        rows = session.execute(
+            sa_select(
+                col(Snapshot.id),
+                col(Snapshot.label),
+                col(ProgrammeSession.code),
+                col(ProgrammeSession.session_date),
+                col(Snapshot.taken_at),
+                col(User.full_name),
             )
-            .outerjoin(ProgrammeSession, ProgrammeSession.id == Snapshot.session_id)
-            .outerjoin(User, User.id == Snapshot.taken_by_id)
-            .where(Snapshot.cohort_id == cohort_id)
-            .order_by(Snapshot.taken_at.desc(), Snapshot.id.desc())
+            .outerjoin(ProgrammeSession, col(ProgrammeSession.id) == Snapshot.session_id)
+            .outerjoin(User, col(User.id) == Snapshot.taken_by_id)
+            .where(col(Snapshot.cohort_id) == cohort_id)
+            .order_by(col(Snapshot.taken_at).desc(), col(Snapshot.id).desc())
         ).all()
     return pd.DataFrame(
         rows, columns=["id", "label", "session_code", "session_date", "taken_at", "taken_by"]

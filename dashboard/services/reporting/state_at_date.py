@@ -13,7 +13,8 @@ import datetime as dt
 
 import pandas as pd
 from sqlalchemy import and_, case, false, func, or_, true
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from dashboard.services.shared.rules import LATE, milestone_status_expr
 from models import (
@@ -49,7 +50,7 @@ def milestone_counts(
     """Milestones per network × derived status (grouped in SQL): network_id, status, count."""
     inner = (
         select(Milestone.network_id, milestone_status_expr(as_of).label("status"))
-        .where(Milestone.network_id.in_(network_ids), _due_between(start, end))
+        .where(col(Milestone.network_id).in_(network_ids), _due_between(start, end))
         .subquery()
     )
     rows = session.exec(
@@ -70,25 +71,25 @@ def milestone_rows(
 ) -> pd.DataFrame:
     """One row per milestone with its derived status and the session it is due for."""
     status = milestone_status_expr(as_of).label("derived_status")
-    rows = session.exec(
-        select(
-            Milestone.id,
-            Milestone.network_id,
-            Milestone.code,
-            Milestone.title,
-            Milestone.owner,
-            Milestone.due_date,
-            Milestone.done_date,
-            Milestone.status,
+    rows = session.execute(
+        sa_select(
+            col(Milestone.id),
+            col(Milestone.network_id),
+            col(Milestone.code),
+            col(Milestone.title),
+            col(Milestone.owner),
+            col(Milestone.due_date),
+            col(Milestone.done_date),
+            col(Milestone.status),
             status,
-            Milestone.progress,
-            ProgrammeSession.code,
-            Milestone.objective_id,
-            Milestone.alliance_id,
+            col(Milestone.progress),
+            col(ProgrammeSession.code),
+            col(Milestone.objective_id),
+            col(Milestone.alliance_id),
         )
-        .outerjoin(ProgrammeSession, ProgrammeSession.id == Milestone.session_id)
-        .where(Milestone.network_id.in_(network_ids), _due_between(start, end))
-        .order_by(Milestone.network_id, Milestone.due_date, Milestone.id)
+        .outerjoin(ProgrammeSession, col(ProgrammeSession.id) == Milestone.session_id)
+        .where(col(Milestone.network_id).in_(network_ids), _due_between(start, end))
+        .order_by(col(Milestone.network_id), col(Milestone.due_date), col(Milestone.id))
     ).all()
     frame = pd.DataFrame(
         rows,
@@ -119,12 +120,15 @@ def _stage_at(day: dt.date):
     """Subquery: each alliance's stage at the end of ``day`` (last change on or before it)."""
     ranked = (
         select(
-            AllianceStageChange.alliance_id.label("alliance_id"),
-            AllianceStageChange.to_stage.label("stage"),
+            col(AllianceStageChange.alliance_id).label("alliance_id"),
+            col(AllianceStageChange.to_stage).label("stage"),
             func.row_number()
             .over(
-                partition_by=AllianceStageChange.alliance_id,
-                order_by=(AllianceStageChange.changed_on.desc(), AllianceStageChange.id.desc()),
+                partition_by=col(AllianceStageChange.alliance_id),
+                order_by=(
+                    col(AllianceStageChange.changed_on).desc(),
+                    col(AllianceStageChange.id).desc(),
+                ),
             )
             .label("rn"),
         )
@@ -149,8 +153,8 @@ def alliance_stage_column(day: dt.date | None):
     exists_then = or_(
         at.c.stage.is_not(None),
         and_(
-            Alliance.id.not_in(_with_history()),
-            Alliance.created_at
+            col(Alliance.id).not_in(_with_history()),
+            col(Alliance.created_at)
             < dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC),
         ),
     )
@@ -166,25 +170,25 @@ def alliance_rows(
 ) -> pd.DataFrame:
     """One row per alliance (current stage, or stage at ``day``), with its partner's family."""
     stage, at, exists_then = alliance_stage_column(day)
-    stmt = select(
-        Alliance.id,
-        Alliance.network_id,
-        Alliance.code,
-        Alliance.title,
-        Partner.name,
-        Partner.family,
-        Alliance.company_type,
-        Alliance.relation_logic,
+    stmt = sa_select(
+        col(Alliance.id),
+        col(Alliance.network_id),
+        col(Alliance.code),
+        col(Alliance.title),
+        col(Partner.name),
+        col(Partner.family),
+        col(Alliance.company_type),
+        col(Alliance.relation_logic),
         stage.label("stage"),
-        Alliance.signed_on,
-        Alliance.expected_value_eur,
-    ).join(Partner, Partner.id == Alliance.partner_id)
+        col(Alliance.signed_on),
+        col(Alliance.expected_value_eur),
+    ).join(Partner, col(Partner.id) == Alliance.partner_id)
     if at is not None:
         stmt = stmt.outerjoin(at, at.c.alliance_id == Alliance.id)
-    stmt = stmt.where(Alliance.network_id.in_(network_ids), exists_then)
+    stmt = stmt.where(col(Alliance.network_id).in_(network_ids), exists_then)
     if families:
-        stmt = stmt.where(Partner.family.in_(families))
-    rows = session.exec(stmt.order_by(Alliance.network_id, Alliance.id)).all()
+        stmt = stmt.where(col(Partner.family).in_(families))
+    rows = session.execute(stmt.order_by(col(Alliance.network_id), col(Alliance.id))).all()
     return pd.DataFrame(
         rows,
         columns=[
@@ -222,18 +226,18 @@ def _alliances_at(network_ids: list[int], *, day: dt.date | None, families: tupl
     """Select of the alliances existing at ``day`` (or now): stage, family, type, signed."""
     stage, at, exists_then = alliance_stage_column(day)
     signed = case((stage.in_(SIGNED_STAGES), true()), else_=false())
-    stmt = select(
-        Alliance.id.label("id"),
+    stmt = sa_select(
+        col(Alliance.id).label("id"),
         stage.label("stage"),
-        Partner.family.label("family"),
-        Alliance.company_type.label("company_type"),
+        col(Partner.family).label("family"),
+        col(Alliance.company_type).label("company_type"),
         signed.label("signed"),
-    ).join(Partner, Partner.id == Alliance.partner_id)
+    ).join(Partner, col(Partner.id) == Alliance.partner_id)
     if at is not None:
         stmt = stmt.outerjoin(at, at.c.alliance_id == Alliance.id)
-    stmt = stmt.where(Alliance.network_id.in_(network_ids), exists_then)
+    stmt = stmt.where(col(Alliance.network_id).in_(network_ids), exists_then)
     if families:
-        stmt = stmt.where(Partner.family.in_(families))
+        stmt = stmt.where(col(Partner.family).in_(families))
     return stmt
 
 
@@ -265,15 +269,15 @@ def logic_at(session: Session, network_ids: list[int], day: dt.date) -> pd.DataF
     day; failing that, the value before the first later change; failing that, today's value.
     """
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    logged = and_(ChangeLog.entity == "alliance", ChangeLog.field == "relation_logic")
+    logged = and_(col(ChangeLog.entity) == "alliance", col(ChangeLog.field) == "relation_logic")
     before = (
         select(
-            ChangeLog.entity_id.label("aid"),
-            ChangeLog.after.label("logic"),
+            col(ChangeLog.entity_id).label("aid"),
+            col(ChangeLog.after).label("logic"),
             func.row_number()
             .over(
-                partition_by=ChangeLog.entity_id,
-                order_by=(ChangeLog.changed_at.desc(), ChangeLog.id.desc()),
+                partition_by=col(ChangeLog.entity_id),
+                order_by=(col(ChangeLog.changed_at).desc(), col(ChangeLog.id).desc()),
             )
             .label("rn"),
         )
@@ -282,12 +286,12 @@ def logic_at(session: Session, network_ids: list[int], day: dt.date) -> pd.DataF
     )
     after = (
         select(
-            ChangeLog.entity_id.label("aid"),
-            ChangeLog.before.label("logic"),
+            col(ChangeLog.entity_id).label("aid"),
+            col(ChangeLog.before).label("logic"),
             func.row_number()
             .over(
-                partition_by=ChangeLog.entity_id,
-                order_by=(ChangeLog.changed_at.asc(), ChangeLog.id.asc()),
+                partition_by=col(ChangeLog.entity_id),
+                order_by=(col(ChangeLog.changed_at).asc(), col(ChangeLog.id).asc()),
             )
             .label("rn"),
         )
@@ -298,12 +302,12 @@ def logic_at(session: Session, network_ids: list[int], day: dt.date) -> pd.DataF
     logic = func.coalesce(before.c.logic, after.c.logic, Alliance.relation_logic)
     stmt = (
         select(Alliance.id, Alliance.network_id, Partner.family, logic)
-        .join(Partner, Partner.id == Alliance.partner_id)
+        .join(Partner, col(Partner.id) == Alliance.partner_id)
         .outerjoin(at, at.c.alliance_id == Alliance.id)
         .outerjoin(before, and_(before.c.aid == Alliance.id, before.c.rn == 1))
         .outerjoin(after, and_(after.c.aid == Alliance.id, after.c.rn == 1))
         .where(
-            Alliance.network_id.in_(network_ids),
+            col(Alliance.network_id).in_(network_ids),
             exists_then,
             stage.not_in(("abandoned", "suspended")),
         )
@@ -314,21 +318,21 @@ def logic_at(session: Session, network_ids: list[int], day: dt.date) -> pd.DataF
 
 def stage_history(session: Session, network_ids: list[int]) -> pd.DataFrame:
     """Every recorded stage change of the networks' alliances, in date order."""
-    rows = session.exec(
-        select(
-            AllianceStageChange.alliance_id,
-            Alliance.network_id,
-            AllianceStageChange.from_stage,
-            AllianceStageChange.to_stage,
-            AllianceStageChange.changed_on,
-            AllianceStageChange.comment,
+    rows = session.execute(
+        sa_select(
+            col(AllianceStageChange.alliance_id),
+            col(Alliance.network_id),
+            col(AllianceStageChange.from_stage),
+            col(AllianceStageChange.to_stage),
+            col(AllianceStageChange.changed_on),
+            col(AllianceStageChange.comment),
         )
-        .join(Alliance, Alliance.id == AllianceStageChange.alliance_id)
-        .where(Alliance.network_id.in_(network_ids))
+        .join(Alliance, col(Alliance.id) == AllianceStageChange.alliance_id)
+        .where(col(Alliance.network_id).in_(network_ids))
         .order_by(
-            AllianceStageChange.alliance_id,
-            AllianceStageChange.changed_on,
-            AllianceStageChange.id,
+            col(AllianceStageChange.alliance_id),
+            col(AllianceStageChange.changed_on),
+            col(AllianceStageChange.id),
         )
     ).all()
     return pd.DataFrame(
@@ -344,44 +348,44 @@ def maturity_first_latest(
     ``until``), with the sessions' codes. Ranked in SQL with window functions."""
     date_col = ProgrammeSession.session_date
     ranked = (
-        select(
-            MaturityAssessment.id.label("aid"),
-            MaturityAssessment.network_id.label("network_id"),
-            MaturityAssessment.assessor.label("assessor"),
-            ProgrammeSession.code.label("session_code"),
+        sa_select(
+            col(MaturityAssessment.id).label("aid"),
+            col(MaturityAssessment.network_id).label("network_id"),
+            col(MaturityAssessment.assessor).label("assessor"),
+            col(ProgrammeSession.code).label("session_code"),
             date_col.label("session_date"),
             func.row_number()
             .over(
                 partition_by=(MaturityAssessment.network_id, MaturityAssessment.assessor),
-                order_by=(date_col.asc(), MaturityAssessment.id.asc()),
+                order_by=(date_col.asc(), col(MaturityAssessment.id).asc()),
             )
             .label("first_rank"),
             func.row_number()
             .over(
                 partition_by=(MaturityAssessment.network_id, MaturityAssessment.assessor),
-                order_by=(date_col.desc(), MaturityAssessment.id.desc()),
+                order_by=(date_col.desc(), col(MaturityAssessment.id).desc()),
             )
             .label("last_rank"),
         )
-        .join(ProgrammeSession, ProgrammeSession.id == MaturityAssessment.session_id)
+        .join(ProgrammeSession, col(ProgrammeSession.id) == MaturityAssessment.session_id)
         .where(
-            MaturityAssessment.network_id.in_(network_ids),
+            col(MaturityAssessment.network_id).in_(network_ids),
             date_col <= until if until else true(),
         )
         .subquery()
     )
-    rows = session.exec(
-        select(
+    rows = session.execute(
+        sa_select(
             ranked.c.network_id,
             ranked.c.assessor,
-            MaturityScore.axis,
+            col(MaturityScore.axis),
             ranked.c.session_code,
             ranked.c.session_date,
-            MaturityScore.level,
+            col(MaturityScore.level),
             ranked.c.first_rank,
             ranked.c.last_rank,
         )
-        .join(MaturityScore, MaturityScore.assessment_id == ranked.c.aid)
+        .join(MaturityScore, col(MaturityScore.assessment_id) == ranked.c.aid)
         .where(or_(ranked.c.first_rank == 1, ranked.c.last_rank == 1))
     ).all()
     raw = pd.DataFrame(

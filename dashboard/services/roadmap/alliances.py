@@ -8,11 +8,9 @@ otherwise. Stage moves are in :mod:`dashboard.services.roadmap.stages`.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import pandas as pd
-from pydantic import field_validator
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col
@@ -34,6 +32,7 @@ from dashboard.services.shared.access import (
     validate,
     writable_network,
 )
+from dashboard.services.shared.fields import EurAmount, MultiLineText, SingleLineText
 from dashboard.services.shared.forms import max_length, parse_date
 from models import Alliance, AllianceStageChange, Network, Objective, Partner
 from models.enums import (
@@ -63,19 +62,14 @@ ALLIANCE_LABELS = {
 
 
 class AllianceInput(SQLModel):
-    title: str = Field(min_length=1, max_length=max_length(Alliance, "title"))
+    title: SingleLineText = Field(min_length=1, max_length=max_length(Alliance, "title"))
     company_type: CompanyPartnershipType | None = None
     relation_logic: RelationLogic = RelationLogic.exchange
-    expected_value_eur: float | None = Field(default=None, ge=0)
+    expected_value_eur: EurAmount | None = None
     objective_id: int | None = None
-    description: str | None = Field(default=None, max_length=max_length(Alliance, "description"))
-
-    @field_validator("expected_value_eur")
-    @classmethod
-    def _finite(cls, value: float | None) -> float | None:
-        if value is not None and not math.isfinite(value):
-            raise ValueError(t("nombre fini attendu"))
-        return value
+    description: MultiLineText | None = Field(
+        default=None, max_length=max_length(Alliance, "description")
+    )
 
 
 def _alliance_input(session: Session, network_id: int, family: str, data: dict) -> AllianceInput:

@@ -32,6 +32,7 @@ from dashboard.services.shared.access import (
     validated,
     writable_network,
 )
+from dashboard.services.shared.fields import MultiLineText
 from dashboard.services.shared.forms import max_length
 from models import Alliance, Lesson, Network, ProgrammeSession, User
 from models.enums import CapitalisationStatus, LessonCategory, Role, Visibility
@@ -50,7 +51,7 @@ _FIELDS = ["category", "statement", "session_id", "alliance_id", "visibility", "
 
 class LessonInput(SQLModel):
     category: LessonCategory
-    statement: str = Field(min_length=1, max_length=max_length(Lesson, "statement"))
+    statement: MultiLineText = Field(min_length=1, max_length=max_length(Lesson, "statement"))
     session_id: int | None = None
     alliance_id: int | None = None
     visibility: Visibility = Visibility.cohort

@@ -17,14 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ConflictError, NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.shared import audit
+from dashboard.services.shared import access, audit
+from dashboard.services.shared.fields import MultiLineText, control_problem
 from models import ChangeLog, MaturityAssessment, MaturityScore, Network, ProgrammeSession
 from models.enums import MATURITY_LEVELS, Assessor, MaturityAxis
 
@@ -40,7 +41,7 @@ class ScoreInput(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
     axis: MaturityAxis
     level: int = Field(ge=1, le=4)
-    evidence: str | None = Field(default=None, max_length=EVIDENCE_MAX)
+    evidence: MultiLineText | None = Field(default=None, max_length=EVIDENCE_MAX)
 
     @field_validator("level", mode="before")
     @classmethod
@@ -68,16 +69,16 @@ def _network(session: Session, actor: Actor, network_id: int) -> Network:
 def _assessments(session: Session, network_id: int) -> list[dict[str, Any]]:
     """Every assessment of the network with its scores, in session order (two queries)."""
     heads = session.exec(
-        select(MaturityAssessment, ProgrammeSession.code, ProgrammeSession.session_date)
-        .join(ProgrammeSession, ProgrammeSession.id == MaturityAssessment.session_id)
+        select(MaturityAssessment, col(ProgrammeSession.code), col(ProgrammeSession.session_date))
+        .join(ProgrammeSession, col(ProgrammeSession.id) == MaturityAssessment.session_id)
         .where(MaturityAssessment.network_id == network_id)
-        .order_by(ProgrammeSession.session_date, MaturityAssessment.id)
+        .order_by(col(ProgrammeSession.session_date), col(MaturityAssessment.id))
     ).all()
     ids = [a.id for a, _, _ in heads]
     scores: dict[int, dict[str, dict[str, Any]]] = {i: {} for i in ids}
     if ids:
         for s in session.exec(
-            select(MaturityScore).where(MaturityScore.assessment_id.in_(ids))
+            select(MaturityScore).where(col(MaturityScore.assessment_id).in_(ids))
         ).all():
             scores[s.assessment_id][s.axis] = {"level": int(s.level), "evidence": s.evidence}
     return [
@@ -124,13 +125,13 @@ def maturity_form(
         network = _network(session, actor, network_id)
         rows = session.exec(
             select(
-                ProgrammeSession.id,
-                ProgrammeSession.code,
-                ProgrammeSession.title,
-                ProgrammeSession.session_date,
+                col(ProgrammeSession.id),
+                col(ProgrammeSession.code),
+                col(ProgrammeSession.title),
+                col(ProgrammeSession.session_date),
             )
             .where(ProgrammeSession.cohort_id == network.cohort_id)
-            .order_by(ProgrammeSession.session_date, ProgrammeSession.number)
+            .order_by(col(ProgrammeSession.session_date), col(ProgrammeSession.number))
         ).all()
         assessments = _assessments(session, network_id)
     sessions = pd.DataFrame(rows, columns=["id", "code", "title", "session_date"])
@@ -164,6 +165,12 @@ def _french(exc: ValidationError, axis: str) -> str:
     err = exc.errors()[0]
     field = str(err["loc"][0]) if err["loc"] else ""
     where = label_of(MaturityAxis, axis) if axis in AXES else t("Axe inconnu ({a})", a=axis)
+    if field == "evidence" and err["type"] == "value_error":
+        return t(
+            "Axe « {axis} » — Justification : {problem}.",
+            axis=where,
+            problem=err["ctx"]["error"],
+        )
     if field == "evidence":
         return t(
             "Axe « {axis} » — Justification : {n} caractères au plus.", axis=where, n=EVIDENCE_MAX
@@ -236,7 +243,7 @@ def save_assessment(
         raise ValidationFailed(t("Auto-diagnostic ou regard de l'équipe d'animation attendu."))
     comment = (comment or "").strip() or None
     with session_scope(engine) as session:
-        network = audit.ensure_network_writable(session, actor, "update", "maturity", network_id)
+        network = access.ensure_network_writable(session, actor, "update", "maturity", network_id)
         if assessor == Assessor.facilitator:
             # The facilitator view is the programme team's own assessment of the network.
             authorize(actor, "validate", "maturity", network_id=network_id)
@@ -246,6 +253,9 @@ def save_assessment(
         checked = _checked_scores(scores)
         if comment and len(comment) > COMMENT_MAX:
             raise ValidationFailed(t("Commentaire : {n} caractères au plus.", n=COMMENT_MAX))
+        control = control_problem(comment, multiline=True)
+        if control:
+            raise ValidationFailed(t("Commentaire : {problem}.", problem=control))
         row = session.exec(
             select(MaturityAssessment).where(
                 MaturityAssessment.network_id == network_id,

@@ -38,6 +38,7 @@ from dashboard.services.roadmap.milestone_grid import (
 )
 from dashboard.services.shared import audit
 from dashboard.services.shared.access import readable_network, writable_network
+from dashboard.services.shared.fields import MultiLineText, SingleLineText
 from dashboard.services.shared.forms import (
     OptionalDate,
     TypedDate,
@@ -54,8 +55,8 @@ from models.enums import MilestoneStatus
 
 
 class MilestoneInput(SQLModel):
-    title: str = Field(min_length=1, max_length=max_length(Milestone, "title"))
-    owner: str | None = Field(default=None, max_length=max_length(Milestone, "owner"))
+    title: SingleLineText = Field(min_length=1, max_length=max_length(Milestone, "title"))
+    owner: SingleLineText | None = Field(default=None, max_length=max_length(Milestone, "owner"))
     due_date: TypedDate  # « jj/mm/aaaa » as typed in the grid, or a date
     status: MilestoneStatus = MilestoneStatus.planned
     progress: int = Field(default=0, ge=0, le=100)
@@ -63,8 +64,10 @@ class MilestoneInput(SQLModel):
     objective_id: int | None = None
     alliance_id: int | None = None
     session_id: int | None = None
-    evidence_url: str | None = Field(default=None, max_length=max_length(Milestone, "evidence_url"))
-    comment: str | None = Field(default=None, max_length=max_length(Milestone, "comment"))
+    evidence_url: SingleLineText | None = Field(
+        default=None, max_length=max_length(Milestone, "evidence_url")
+    )
+    comment: MultiLineText | None = Field(default=None, max_length=max_length(Milestone, "comment"))
 
     @field_validator("progress", "objective_id", "alliance_id", "session_id", mode="before")
     @classmethod

@@ -30,6 +30,7 @@ from dashboard.services.shared.access import (
     validated,
     writable_network,
 )
+from dashboard.services.shared.fields import MultiLineText, SingleLineText
 from dashboard.services.shared.forms import max_length
 from models import Objective
 from models.enums import Motivation
@@ -40,9 +41,11 @@ OBJECTIVE_LABELS = {"title": "Intitulé", "motivation": "Motivation", "descripti
 
 
 class ObjectiveInput(SQLModel):
-    title: str = Field(min_length=1, max_length=max_length(Objective, "title"))
+    title: SingleLineText = Field(min_length=1, max_length=max_length(Objective, "title"))
     motivation: Motivation
-    description: str | None = Field(default=None, max_length=max_length(Objective, "description"))
+    description: MultiLineText | None = Field(
+        default=None, max_length=max_length(Objective, "description")
+    )
 
 
 def list_objectives(engine: Engine, actor: Actor, network_id: int) -> pd.DataFrame:

@@ -33,6 +33,7 @@ from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import audit
 from dashboard.services.shared.access import owned_row, readable_network
+from dashboard.services.shared.fields import control_problem
 from dashboard.services.shared.forms import (
     clean,
     field_error,
@@ -192,6 +193,9 @@ def move_alliance_stage(
                     ),
                 )
             )
+        control = control_problem(comment, multiline=True)
+        if control:
+            errors.append(field_error("", t(REASON_LABEL), control))
         limit = max_length(AllianceStageChange, "comment")
         if comment and limit and len(comment) > limit:
             errors.append(

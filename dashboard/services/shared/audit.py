@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, col, select
 
 from dashboard.core.errors import ConflictError, NotFound
 from dashboard.core.i18n import fmt_datetime, t
 from dashboard.core.permissions import Actor
-from models import ChangeLog, Cohort, Network, User
+from models import ChangeLog, User
 from models.base import utcnow
+
+
+class Identified(Protocol):
+    """A table row; its id is set once the row is flushed."""
+
+    id: int | None
+
+
+class Versioned(Identified, Protocol):
+    """A table row under optimistic locking (``version`` is its ``version_id_col``)."""
+
+    version: int
+
+
+_Row = TypeVar("_Row", bound=Versioned)
 
 
 def _text(value: Any) -> str | None:
@@ -32,7 +47,7 @@ def log_create(
     session: Session,
     actor: Actor | None,
     entity: str,
-    row: SQLModel,
+    row: Identified,
     *,
     fields: list[str],
     network_id: int | None = None,
@@ -63,7 +78,7 @@ def log_delete(
     session: Session,
     actor: Actor | None,
     entity: str,
-    row: SQLModel,
+    row: Identified,
     *,
     summary_field: str,
     network_id: int | None = None,
@@ -92,7 +107,7 @@ def last_change(
     row = session.exec(
         select(ChangeLog.user_id, ChangeLog.changed_at)
         .where(ChangeLog.entity == entity, ChangeLog.entity_id == entity_id)
-        .order_by(ChangeLog.id.desc())
+        .order_by(col(ChangeLog.id).desc())
         .limit(1)
     ).first()
     if row is None:
@@ -102,7 +117,13 @@ def last_change(
 
 
 def conflict_message(session: Session, entity: str, entity_id: int, what: str) -> str:
+    """The one "changed since you opened it" message, naming who last changed the row."""
     who, when = last_change(session, entity, entity_id)
+    return changed_since_message(what, who, when)
+
+
+def changed_since_message(what: str, who: str | None, when: dt.datetime | None) -> str:
+    """:func:`conflict_message` when the caller already knows who changed the row and when."""
     return t(
         "{what} a été modifié par {who} le {when} depuis que vous l'avez ouvert. "
         "Rien n'a été écrasé : rechargez pour voir sa version, puis réappliquez vos changements.",
@@ -115,7 +136,7 @@ def conflict_message(session: Session, entity: str, entity_id: int, what: str) -
 def update_versioned(
     session: Session,
     actor: Actor | None,
-    model: type[SQLModel],
+    model: type[_Row],
     row_id: int,
     expected_version: int | None,
     changes: dict[str, Any],
@@ -125,7 +146,7 @@ def update_versioned(
     network_id: int | None = None,
     cohort_id: int | None = None,
     reason: str | None = None,
-) -> SQLModel:
+) -> _Row:
     """Apply ``changes`` to a row only if it still has the version the user saw.
 
     Writes one change-log row per changed field. ``UPDATE … WHERE id = ? AND version = ?`` is
@@ -173,34 +194,7 @@ def data_version(session: Session, cohort_id: int | None = None) -> int:
     also across server processes."""
     stmt = select(func.coalesce(func.max(ChangeLog.id), 0))
     if cohort_id is not None:
-        stmt = stmt.where((ChangeLog.cohort_id == cohort_id) | (ChangeLog.cohort_id.is_(None)))
-    return int(session.exec(stmt).one())
-
-
-def cohort_of_network(session: Session, network_id: int) -> Cohort:
-    network = session.get(Network, network_id)
-    if network is None:
-        raise NotFound(t("Ce réseau n'existe pas."))
-    return session.get(Cohort, network.cohort_id)
-
-
-def ensure_network_writable(
-    session: Session, actor: Actor | None, action: str, entity: str, network_id: int
-) -> Network:
-    """Permission for ``action`` on ``entity`` of ``network_id``, and its cohort not closed."""
-    from dashboard.core.errors import PermissionDenied
-    from dashboard.core.permissions import authorize
-
-    authorize(actor, action, entity, network_id=network_id)
-    network = session.get(Network, network_id)
-    if network is None:
-        raise NotFound(t("Ce réseau n'existe pas."))
-    cohort = session.get(Cohort, network.cohort_id)
-    if cohort.status == "closed":
-        raise PermissionDenied(
-            t(
-                "La cohorte « {name} » est clôturée : ses données ne sont plus modifiables.",
-                name=cohort.name,
-            )
+        stmt = stmt.where(
+            (col(ChangeLog.cohort_id) == cohort_id) | (col(ChangeLog.cohort_id).is_(None))
         )
-    return network
+    return int(session.exec(stmt).one())

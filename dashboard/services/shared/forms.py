@@ -74,9 +74,9 @@ _FRENCH_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
 
 
-def _quoted(value: Any) -> str:
+def _quoted(value: Any, limit: int = 80) -> str:
     text = str(value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse_number(value: Any) -> float | None:

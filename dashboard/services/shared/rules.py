@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import case, literal
+from sqlmodel import col
 
 from models import Milestone
 from models.enums import MilestoneStatus
@@ -32,7 +33,7 @@ def is_late(due_date: dt.date | None, status: str | None, as_of: dt.date) -> boo
 
 def late_condition(as_of: dt.date):
     """SQL twin of :func:`is_late` on the ``milestone`` table."""
-    return Milestone.status.in_(LATE_ELIGIBLE) & (Milestone.due_date < as_of)
+    return col(Milestone.status).in_(LATE_ELIGIBLE) & (Milestone.due_date < as_of)
 
 
 def derived_milestone_status(status: str, due_date: dt.date | None, as_of: dt.date) -> str:
