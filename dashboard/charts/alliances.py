@@ -13,6 +13,7 @@ from dashboard.charts.base import (
     COMPANY_TYPE_COLORS,
     FAMILY_COLORS,
     LOGIC_COLORS,
+    OUTLINE,
     STAGE_COLORS,
     TODAY_COLOR,
     count_axis,
@@ -213,7 +214,7 @@ def stage_history_chart(
                 orientation="h",
                 name=name,
                 marker_color=STAGE_COLORS[stage],
-                marker_line={"color": "white", "width": 1},
+                marker_line=OUTLINE,
                 hovertext=[
                     t("<b>{a}</b><br>{stage} depuis le {d}", a=a, stage=name, d=fmt_date(s))
                     for a, s in zip(part["alliance"], part["start"], strict=True)

@@ -10,6 +10,7 @@ from dashboard.charts.base import (
     CAPITALISATION_COLORS,
     FRESHNESS_COLORS,
     MILESTONE_STATUS_COLORS,
+    OUTLINE,
     STAGE_COLORS,
     count_axis,
     empty_figure,
@@ -45,7 +46,11 @@ def freshness_chart(freshness: pd.DataFrame) -> go.Figure:
             y=list(frame["network_name"]),
             x=list(frame["months_missing"]),
             orientation="h",
-            marker_color=colors,
+            marker={
+                "color": colors,
+                # Stale bars hatched too: not told apart by red/green alone.
+                "pattern": {"shape": ["/" if s else "" for s in frame["stale"]]},
+            },
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
             name=t("Mois incomplets"),
@@ -80,7 +85,7 @@ def lessons_chart(counts: pd.DataFrame) -> go.Figure:
                 x=cat_labels,
                 y=values,
                 name=name,
-                marker_color=color,
+                marker={"color": color, "line": OUTLINE},
                 hovertext=[
                     t("<b>{cat}</b><br>{st} : {n}", cat=cl, st=name, n=fmt_number(v))
                     for cl, v in zip(cat_labels, values, strict=True)

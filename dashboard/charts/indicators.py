@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from dashboard.charts.base import (
     BASELINE_COLOR,
+    HEATMAP_TEXT_COLOR,
     PROGRESS_SCALE,
     TARGET_COLOR,
     VALUE_STATUS_COLORS,
@@ -16,7 +17,6 @@ from dashboard.charts.base import (
     hline,
     style,
     vline,
-    wrap,
 )
 from dashboard.core.i18n import fmt_month, fmt_number, fmt_percent, fmt_value, label_of, t
 from models.enums import ValueStatus
@@ -55,7 +55,7 @@ def progress_heatmap(progress: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[wrap(labels[c]) for c in cols],
+            x=[esc(labels[c]) for c in cols],
             y=networks,
             text=text,
             texttemplate="%{text}",
@@ -66,13 +66,14 @@ def progress_heatmap(progress: pd.DataFrame) -> go.Figure:
             zmax=100,
             xgap=3,
             ygap=3,
-            textfont={"size": 13},
+            textfont={"size": 13, "color": HEATMAP_TEXT_COLOR},
             colorbar={"title": {"text": t("% de la cible")}, "ticksuffix": " %", "len": 0.8},
         )
     )
-    fig.update_xaxes(side="top", tickangle=0, tickfont={"size": 12})
-    fig = style(fig, title=title, y_title=None, height=max(380, 190 + 36 * len(networks)))
-    fig.update_layout(margin={"t": 150}, title={"y": 0.98, "yanchor": "top"})
+    # Slanted column headers: readable side by side at 1280 px, however many key indicators.
+    fig.update_xaxes(side="top", tickangle=-40, tickfont={"size": 12}, automargin=True)
+    fig = style(fig, title=title, y_title=None, height=max(460, 280 + 36 * len(networks)))
+    fig.update_layout(margin={"t": 60}, title={"y": 0.99, "yanchor": "top"})
     return fig
 
 

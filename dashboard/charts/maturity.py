@@ -11,14 +11,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.charts.base import FONT_SIZE, empty_figure, esc, style
+from dashboard.charts.base import FONT_SIZE, OKABE_ITO, OUTLINE, empty_figure, esc, style
 from dashboard.core.i18n import label_of, t
 from models.enums import MATURITY_LEVELS, Assessor, MaturityAxis
 
 FIRST_COLOR = "#9e9e9e"
 LATEST_COLOR = "#1f78b4"
-ASSESSOR_COLORS = {"self": "#1f78b4", "facilitator": "#f58518"}
-MATURITY_LEVEL_COLORS = {1: "#fdd0a2", 2: "#fd8d3c", 3: "#6baed6", 4: "#08519c"}
+ASSESSOR_COLORS = {"self": OKABE_ITO["blue"], "facilitator": OKABE_ITO["orange"]}
+# One hue, light to dark (level 4 darkest); the light steps are outlined.
+MATURITY_LEVEL_COLORS = {1: "#c6dbef", 2: "#6baed6", 3: "#2171b5", 4: "#08306b"}
 AXES = [a.value for a in MaturityAxis]
 # Vega's number format in French: decimal comma, narrow no-break space for thousands.
 FRENCH_LOCALE = {
@@ -161,7 +162,7 @@ def maturity_distribution(maturity: pd.DataFrame) -> alt.TopLevelMixin:
     levels = [f"{n} — {t(MATURITY_LEVELS[n])}" for n in MATURITY_LEVELS]
     chart = (
         alt.Chart(counts)
-        .mark_bar()
+        .mark_bar(stroke=OUTLINE["color"], strokeWidth=OUTLINE["width"])
         .encode(
             y=alt.Y("axis_label:N", title=None, sort=_axis_labels(), axis=alt.Axis(labelLimit=260)),
             x=alt.X("count:Q", title=t("Nombre de réseaux"), stack="zero"),

@@ -1,0 +1,91 @@
+"""Chart colours readable by everyone: every status/category colour reaches 3:1 against the
+white background (WCAG 1.4.11), « Réalisé » and « En retard » differ by more than hue
+(marker symbol, bar pattern), and the heatmap's labels reach 4.5:1 on every cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from dashboard.charts import base as charts
+from dashboard.charts import maturity as charts_maturity
+
+WHITE = "#ffffff"
+
+
+def _luminance(colour: str) -> float:
+    colour = colour.lstrip("#")
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _interpolate(a: str, b: str, f: float) -> str:
+    a, b = a.lstrip("#"), b.lstrip("#")
+    return "#" + "".join(
+        f"{round(int(a[i : i + 2], 16) * (1 - f) + int(b[i : i + 2], 16) * f):02x}"
+        for i in (0, 2, 4)
+    )
+
+
+CATEGORICAL = {
+    "MILESTONE_STATUS_COLORS": charts.MILESTONE_STATUS_COLORS,
+    "FAMILY_COLORS": charts.FAMILY_COLORS,
+    "VALUE_STATUS_COLORS": charts.VALUE_STATUS_COLORS,
+    "LOGIC_COLORS": charts.LOGIC_COLORS,
+    "COMPANY_TYPE_COLORS": charts.COMPANY_TYPE_COLORS,
+    "FRESHNESS_COLORS": charts.FRESHNESS_COLORS,
+    "ASSESSOR_COLORS": charts_maturity.ASSESSOR_COLORS,
+    "lines": {
+        "target": charts.TARGET_COLOR,
+        "baseline": charts.BASELINE_COLOR,
+        "today": charts.TODAY_COLOR,
+        "session": charts.SESSION_COLOR,
+    },
+}
+
+
+@pytest.mark.parametrize("name", list(CATEGORICAL))
+def test_every_category_colour_reaches_3_to_1_on_white(name):
+    weak = {k: round(contrast(c, WHITE), 2) for k, c in CATEGORICAL[name].items()}
+    assert {k: r for k, r in weak.items() if r < 3} == {}
+
+
+def test_done_and_late_are_not_told_apart_by_hue_alone():
+    counts = pd.DataFrame({"network_name": ["A", "A"], "status": ["done", "late"], "count": [2, 1]})
+    bars = {tr.name: tr for tr in charts.milestone_status_bars(counts).data}
+    assert bars["Réalisé"].marker.pattern.shape != bars["En retard"].marker.pattern.shape
+    rows = pd.DataFrame(
+        {
+            "network_name": ["A", "A"],
+            "title": ["Fait", "Pas fait"],
+            "due_date": [dt.date(2026, 1, 5), dt.date(2026, 1, 10)],
+            "done_date": [dt.date(2026, 1, 5), None],
+            "derived_status": ["done", "late"],
+        }
+    )
+    sessions = pd.DataFrame({"session_date": [], "code": []})
+    timeline = charts.milestone_timeline(rows, sessions, dt.date(2026, 1, 20))
+    markers = {tr.name: tr.marker.symbol for tr in timeline.data if tr.mode == "markers"}
+    assert markers["Réalisé"] != markers["En retard"]
+
+
+def test_heatmap_labels_reach_4_5_to_1_on_every_cell_colour():
+    stops = charts.PROGRESS_SCALE
+    samples = [
+        _interpolate(a[1], b[1], f / 10)
+        for a, b in zip(stops, stops[1:], strict=False)
+        for f in range(11)
+    ]
+    worst = min(contrast(charts.HEATMAP_TEXT_COLOR, c) for c in samples)
+    assert worst >= 4.5
+    # One hue: the scale gets darker as progress grows (no red/green).
+    lum = [_luminance(c) for _, c in stops]
+    assert lum == sorted(lum, reverse=True)
