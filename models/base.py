@@ -1,11 +1,25 @@
-"""Helpers shared by the table modules: version columns, code checks, UTC timestamps."""
+"""Helpers shared by the table modules: version columns, code checks, UTC timestamps, ids."""
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import CheckConstraint, Column, Integer
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(row: _Row) -> int:
+    """The id of a row that is in the database. Tables type ``id`` as optional because it is
+    empty until the INSERT; past a flush or a load it is always set."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush the session first")
+    return row.id
 
 
 def utcnow() -> dt.datetime:

@@ -23,6 +23,7 @@ from dashboard.seed.derive import (
     month_statuses,
     value_times,
 )
+from dashboard.seed.history import write_history, write_snapshots
 from models import (
     Alliance,
     AllianceStageChange,
@@ -41,6 +42,7 @@ from models import (
     ProgrammeSession,
     User,
 )
+from models.base import saved_id
 
 
 def _omit(row: dict, *keys: str) -> dict:
@@ -134,7 +136,7 @@ def write_cohort(session: Session, d: dict[str, Any]) -> Counter:
                 **_omit(a, "network", "partner", "objective", "history", "relation_logic"),
                 **alliance_state(history, a["relation_logic"]),
                 network_id=net.id,
-                partner_id=partners[a["partner"]].id,
+                partner_id=saved_id(partners[a["partner"]]),
                 objective_id=ref_id(objectives, a["objective"]),
                 created_at=at(history[0]["date"]),
                 updated_at=at(history[-1]["date"]),
@@ -246,7 +248,7 @@ def write_cohort(session: Session, d: dict[str, Any]) -> Counter:
         ]
     values = []
     for net, code, start, value, status, comment in rows:
-        updated_at, submitted_at, validated_at = value_times(start, status)
+        updated_at, submitted_at, validated_at = value_times(start, status, d.get("as_of"))
         net_id = networks[net].id
         values.append(
             {
@@ -282,4 +284,13 @@ def write_cohort(session: Session, d: dict[str, Any]) -> Counter:
         )
     bulk(Lesson, lessons)
     session.flush()
+    if d.get("as_of") is not None:
+        # The past the demo has lived through: its change history and session snapshots.
+        leads_by_network = {nid: uid for nid, uid in leads.items() if nid is not None}
+        counts.update(
+            write_history(
+                session, cohort.id, as_of=d["as_of"], admin_id=admin_id, leads=leads_by_network
+            )
+        )
+        counts.update(write_snapshots(session, cohort.id, as_of=d["as_of"], admin_id=admin_id))
     return counts

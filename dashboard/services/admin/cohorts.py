@@ -19,59 +19,24 @@ from dashboard.core.db import session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.admin.networks import (
-    NETWORK_COLUMNS,
-    NETWORK_LABELS,
-    NetworkInput,
-    add_network,
-    network_rows,
-    save_networks,
-    siren_is_valid,
-    update_network,
-)
-from dashboard.services.admin.sessions import (
-    SESSION_LABELS,
-    SessionInput,
-    plan_session,
-    reschedule_session,
-    save_sessions,
-)
 from dashboard.services.shared import access, audit
+from dashboard.services.shared.fields import SingleLineText
 from dashboard.services.shared.forms import (
     CODE,
     check,
-    clean,
-    french_errors,
-    rows_from_editor,
     strip_blank,
 )
 from models import Cohort, ProgrammeSession
+from models.base import saved_id
 from models.enums import CohortStatus
 
 __all__ = [
     "COHORT_LABELS",
-    "NETWORK_COLUMNS",
-    "NETWORK_LABELS",
-    "SESSION_LABELS",
     "CohortInput",
-    "NetworkInput",
-    "SessionInput",
-    "add_network",
-    "check",
-    "clean",
     "close_cohort",
     "create_cohort",
-    "french_errors",
-    "network_rows",
-    "plan_session",
     "reopen_cohort",
-    "reschedule_session",
-    "rows_from_editor",
-    "save_networks",
-    "save_sessions",
-    "siren_is_valid",
     "update_cohort",
-    "update_network",
 ]
 
 COHORT_LABELS = {
@@ -85,8 +50,8 @@ COHORT_LABELS = {
 
 
 class CohortInput(BaseModel):
-    code: str
-    name: str
+    code: SingleLineText
+    name: SingleLineText
     start_date: dt.date
     end_date: dt.date
     status: CohortStatus = CohortStatus.active
@@ -154,7 +119,7 @@ def create_cohort(
         audit.log_create(
             session, actor, "cohort", cohort, fields=list(COHORT_LABELS), cohort_id=cohort.id
         )
-        return cohort.id
+        return saved_id(cohort)
 
 
 def update_cohort(

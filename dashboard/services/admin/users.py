@@ -31,6 +31,7 @@ from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import SingleLineText
 from dashboard.services.shared.forms import check
 from models import User
+from models.base import saved_id
 from models.enums import Role
 
 __all__ = [
@@ -131,13 +132,13 @@ def _flush(session: Session, user: User) -> None:
     except StaleDataError as exc:
         session.rollback()
         raise ConflictError(
-            audit.conflict_message(session, "user", user.id, t("Ce compte"))
+            audit.conflict_message(session, "user", saved_id(user), t("Ce compte"))
         ) from exc
 
 
 def _check_version(session: Session, user: User, version: int | None) -> None:
     if version is not None and user.version != version:
-        raise ConflictError(audit.conflict_message(session, "user", user.id, t("Ce compte")))
+        raise ConflictError(audit.conflict_message(session, "user", saved_id(user), t("Ce compte")))
 
 
 def invite_user(
@@ -197,12 +198,12 @@ def invite_user(
             cohort_id=cohort_id,
         )
         secret, expires_at = auth.issue_one_time_secret(
-            session, user.id, purpose="invite", created_by_id=actor.id
+            session, saved_id(user), purpose="invite", created_by_id=actor.id
         )
         log_marker(
             session, actor, user, "password", t("invitation : mot de passe à usage unique créé")
         )
-        return OneTimeAccess(user.id, user.username, secret, expires_at)
+        return OneTimeAccess(saved_id(user), user.username, secret, expires_at)
 
 
 def update_user(
@@ -308,7 +309,7 @@ def reset_password(engine: Engine, actor: Actor, user_id: int, *, version: int) 
         _flush(session, user)
         auth.revoke_user_sessions(session, user_id)
         secret, expires_at = auth.issue_one_time_secret(
-            session, user.id, purpose="reset", created_by_id=actor.id
+            session, saved_id(user), purpose="reset", created_by_id=actor.id
         )
         log_marker(session, actor, user, "password", t("mot de passe réinitialisé"))
-        return OneTimeAccess(user.id, user.username, secret, expires_at)
+        return OneTimeAccess(saved_id(user), user.username, secret, expires_at)

@@ -31,6 +31,7 @@ from dashboard.services.shared.fields import (
 )
 from dashboard.services.shared.forms import check
 from models import Indicator, IndicatorTarget, IndicatorValue
+from models.base import saved_id
 from models.enums import Accumulation, Direction, ImpactAxis, Lever, Unit
 
 __all__ = [
@@ -169,7 +170,7 @@ def create_indicator(engine: Engine, actor: Actor, **fields: Any) -> int:
         session.add(indicator)
         session.flush()
         audit.log_create(session, actor, "indicator", indicator, fields=INDICATOR_COLUMNS)
-        return indicator.id
+        return saved_id(indicator)
 
 
 def update_indicator(

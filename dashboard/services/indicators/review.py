@@ -26,7 +26,7 @@ from dashboard.services.indicators.value_rules import ENTITY
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import control_problem
 from models import Indicator, IndicatorTarget, IndicatorValue, Network, User
-from models.base import utcnow
+from models.base import saved_id, utcnow
 from models.enums import ValueStatus
 
 QUEUE_COLUMNS = [
@@ -210,7 +210,7 @@ def _apply(
             session,
             actor,
             IndicatorValue,
-            row.id,
+            saved_id(row),
             version,
             changes,
             entity=ENTITY,

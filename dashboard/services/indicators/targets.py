@@ -28,7 +28,7 @@ from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import FiniteNumber, MultiLineText
 from dashboard.services.shared.forms import check, clean, field_error
 from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network, User
-from models.base import utcnow
+from models.base import saved_id, utcnow
 from models.enums import UNIT_RANGES, Role
 
 TARGET_LABELS = {
@@ -176,7 +176,7 @@ def _save_target(
         ).first():
             return [field_error(where, t("Suivi"), t("des valeurs sont saisies, il reste suivi"))]
         if data.version is not None and target.version != data.version:
-            return [audit.conflict_message(session, "indicator_target", target.id, what)]
+            return [audit.conflict_message(session, "indicator_target", saved_id(target), what)]
         audit.log_delete(
             session, actor, "indicator_target", target, summary_field="indicator_id", **scope
         )
@@ -196,7 +196,9 @@ def _save_target(
         "target_date": data.target_date,
     }
     if target is None:
-        target = IndicatorTarget(network_id=network.id, indicator_id=indicator.id, **changes)
+        target = IndicatorTarget(
+            network_id=saved_id(network), indicator_id=saved_id(indicator), **changes
+        )
         session.add(target)
         session.flush()
         audit.log_create(
@@ -239,7 +241,7 @@ def _save_target(
         session,
         actor,
         IndicatorTarget,
-        target.id,
+        saved_id(target),
         data.version,
         changes,
         entity="indicator_target",

@@ -33,7 +33,7 @@ from dashboard.services.indicators.value_rules import (
 )
 from dashboard.services.shared import access, audit
 from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network, User
-from models.base import utcnow
+from models.base import saved_id, utcnow
 from models.enums import ValueStatus
 
 INDICATOR_COLUMNS = (
@@ -345,7 +345,7 @@ def _write(
                     t("{what} a été supprimée entre-temps. Rechargez la page.", what=where)
                 )
             row = IndicatorValue(
-                network_id=network.id,
+                network_id=saved_id(network),
                 indicator_id=e.indicator_id,
                 period_start=e.period_start,
                 value=e.value,
@@ -378,7 +378,7 @@ def _write(
         if not changed and not to_submit:
             continue  # untouched rows may have moved on meanwhile: no conflict for them
         if e.version is None or old.version != e.version:
-            raise ConflictError(audit.conflict_message(session, ENTITY, old.id, where))
+            raise ConflictError(audit.conflict_message(session, ENTITY, saved_id(old), where))
         if e.value is None:
             audit.log_delete(session, actor, ENTITY, old, summary_field="value", **scope)
             session.delete(old)
@@ -386,7 +386,9 @@ def _write(
                 session.flush()
             except StaleDataError as exc:
                 session.rollback()
-                raise ConflictError(audit.conflict_message(session, ENTITY, old.id, where)) from exc
+                raise ConflictError(
+                    audit.conflict_message(session, ENTITY, saved_id(old), where)
+                ) from exc
             counts["deleted"] += 1
             continue
         changes: dict[str, Any] = {"value": e.value, "comment": e.comment}
@@ -455,7 +457,7 @@ def _versioned(
         for name, value in silent.items():
             setattr(row, name, value)
         audit.update_versioned(
-            session, actor, IndicatorValue, row.id, version, changes, entity=ENTITY, what=what,
+            session, actor, IndicatorValue, saved_id(row), version, changes, entity=ENTITY, what=what,
             **scope,
         )  # fmt: skip
 

@@ -31,6 +31,7 @@ from dashboard.services.shared import audit
 from dashboard.services.shared.fields import SingleLineText
 from dashboard.services.shared.rules import derived_milestone_status
 from models import Cohort, Network, ProgrammeSession, Snapshot, User
+from models.base import saved_id
 
 PAYLOAD_SCHEMA = 1
 MILESTONE_KEYS = ["id", "network_id", "title", "due_date", "done_date", "status", "derived_status"]
@@ -215,7 +216,7 @@ def take_snapshot(
         audit.log_create(
             session, actor, "snapshot", row, fields=["label", "session_id"], cohort_id=cohort_id
         )
-        return SnapshotInfo(row.id, row.label, row.session_id, row.taken_at)
+        return SnapshotInfo(saved_id(row), row.label, row.session_id, row.taken_at)
 
 
 def list_snapshots(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:

@@ -35,6 +35,7 @@ from dashboard.services.shared.access import (
 from dashboard.services.shared.fields import EurAmount, MultiLineText, SingleLineText
 from dashboard.services.shared.forms import max_length, parse_date
 from models import Alliance, AllianceStageChange, Network, Objective, Partner
+from models.base import saved_id
 from models.enums import (
     SIGNED_STAGES,
     TERMINAL_STAGES,
@@ -186,7 +187,7 @@ def create_alliance(
         )
         data = _alliance_input(
             session,
-            network.id,
+            saved_id(network),
             partner.family,
             {
                 "title": title,
@@ -225,8 +226,8 @@ def create_alliance(
                 )
             )
         row = Alliance(
-            network_id=network.id,
-            partner_id=partner.id,
+            network_id=saved_id(network),
+            partner_id=saved_id(partner),
             objective_id=data.objective_id,
             title=data.title,
             company_type=data.company_type.value if data.company_type else None,
@@ -241,7 +242,7 @@ def create_alliance(
         session.flush()
         session.add(
             AllianceStageChange(
-                alliance_id=row.id,
+                alliance_id=saved_id(row),
                 from_stage=None,
                 to_stage=stage,
                 changed_on=on,

@@ -27,6 +27,7 @@ from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import MultiLineText, control_problem
 from models import ChangeLog, MaturityAssessment, MaturityScore, Network, ProgrammeSession
+from models.base import saved_id
 from models.enums import MATURITY_LEVELS, Assessor, MaturityAxis
 
 ENTITY = "maturity_assessment"
@@ -274,7 +275,7 @@ def save_assessment(
                 raise ConflictError(t("{what} a été supprimé entre-temps.", what=what))
             return _create(session, actor, network, session_id, assessor, checked, comment, as_of)
         if version is None or row.version != version:
-            raise ConflictError(audit.conflict_message(session, ENTITY, row.id, what))
+            raise ConflictError(audit.conflict_message(session, ENTITY, saved_id(row), what))
         return _update(session, actor, row, checked, comment, as_of, what)
 
 

@@ -51,6 +51,7 @@ from dashboard.services.shared.forms import (
 )
 from dashboard.services.shared.rules import is_late
 from models import Alliance, Milestone, Network, Objective, ProgrammeSession
+from models.base import saved_id
 from models.enums import MilestoneStatus
 
 
@@ -279,7 +280,7 @@ def _conflict(session: Session, stale: list[tuple[Any, Milestone | None]]) -> Co
             )
             who, when = None, None
         else:
-            who, when = audit.last_change(session, "milestone", row.id)
+            who, when = audit.last_change(session, "milestone", saved_id(row))
             messages.append(audit.changed_since_message(what, who, when))
         details.append({"id": item.id, "row": item.row, "title": title, "who": who, "when": when})
     message = messages[0]
@@ -406,7 +407,7 @@ def save_milestones(
                     **scope,
                 )
             else:
-                row = Milestone(network_id=network.id, **values)
+                row = Milestone(network_id=saved_id(network), **values)
                 session.add(row)
                 session.flush()
                 audit.log_create(session, actor, "milestone", row, fields=GRID_COLUMNS, **scope)

@@ -33,6 +33,7 @@ from dashboard.services.shared.access import (
 from dashboard.services.shared.fields import MultiLineText, SingleLineText
 from dashboard.services.shared.forms import max_length
 from models import Objective
+from models.base import saved_id
 from models.enums import Motivation
 
 # ---------------------------------------------------------------------------------- objectives
@@ -94,7 +95,7 @@ def create_objective(
         network = writable_network(session, actor, "objective", network_id)
         data = _objective_fields(title, motivation, description)
         row = Objective(
-            network_id=network.id,
+            network_id=saved_id(network),
             title=data.title,
             motivation=data.motivation.value,
             description=data.description,

@@ -42,6 +42,7 @@ from dashboard.services.shared.forms import (
     too_long,
 )
 from models import Alliance, AllianceStageChange, Network, User
+from models.base import saved_id
 from models.enums import SIGNED_STAGES, AllianceStage
 
 PIPELINE = [
@@ -148,8 +149,8 @@ def move_alliance_stage(
                 date_problem = None if on is not None else t("obligatoire")
         what = t("L'alliance « {title} »", title=row.title)
         if version is not None and row.version != version:
-            raise ConflictError(audit.conflict_message(session, "alliance", row.id, what))
-        resume_to = resume_stages(session, row.network_id).get(row.id)
+            raise ConflictError(audit.conflict_message(session, "alliance", saved_id(row), what))
+        resume_to = resume_stages(session, row.network_id).get(saved_id(row))
         errors: list[str] = []
         if to_stage is None:
             errors.append(field_error("", t(STAGE_LABEL), t("choisissez une étape")))
@@ -212,7 +213,7 @@ def move_alliance_stage(
             changes["signed_on"] = on
         session.add(
             AllianceStageChange(
-                alliance_id=row.id,
+                alliance_id=saved_id(row),
                 from_stage=row.stage,
                 to_stage=to_stage,
                 changed_on=on,
@@ -225,7 +226,7 @@ def move_alliance_stage(
             session,
             actor,
             Alliance,
-            row.id,
+            saved_id(row),
             version,
             changes,
             entity="alliance",

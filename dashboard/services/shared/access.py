@@ -8,16 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 from sqlalchemy import or_, true
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, col
 
 from dashboard.core.errors import NotFound, PermissionDenied
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.shared.audit import update_versioned
+from dashboard.services.shared.audit import Versioned, update_versioned
 from dashboard.services.shared.forms import (  # noqa: F401  (re-exported)
     clean,
     field_error,
@@ -29,17 +29,28 @@ from models import Cohort, Lesson, Network
 from models.enums import CohortStatus, Role, Visibility
 
 
+class _NetworkRow(Protocol):
+    """A row that belongs to a network (``None``: a collective lesson)."""
+
+    @property
+    def network_id(self) -> int | None: ...
+
+
+_Owned = TypeVar("_Owned", bound=_NetworkRow)
+_Updated = TypeVar("_Updated", bound=Versioned)
+
+
 def owned_row(
     session: Session,
     actor: Actor | None,
-    model: type[SQLModel],
+    model: type[_Owned],
     row_id: Any,
     *,
     entity: str,
     what: str,
     action: str = "update",
     network_id: int | None = None,
-):
+) -> _Owned:
     """Load a row and check the actor may ``action`` it, from the row's own ``network_id``
     (never from what the caller claims). ``network_id``, when given, must match the row."""
     try:
@@ -57,7 +68,7 @@ def owned_row(
 def update_owned(
     session: Session,
     actor: Actor | None,
-    model: type[SQLModel],
+    model: type[_Updated],
     row: Any,
     version: int | None,
     changes: dict[str, Any],
@@ -69,6 +80,8 @@ def update_owned(
     """Versioned update of a row already checked by :func:`owned_row`, change-logged under
     the row's network and cohort. Returns ``{"id", "version"}``."""
     network = session.get(Network, row.network_id)
+    if network is None:
+        raise NotFound(t("Ce réseau n'existe pas."))
     updated = update_versioned(
         session,
         actor,
@@ -97,9 +110,11 @@ def readable_network(session: Session, actor: Actor | None, network_id: Any) -> 
     return network
 
 
-def _lead_may_read(session: Session, actor: Actor, network: Network) -> bool:
+def _lead_may_read(session: Session, actor: Actor | None, network: Network) -> bool:
     """A lead reads the networks of their own cohort, and when that cohort anonymises the
     networks for leads, the details (roadmap, lessons) of their own network only."""
+    if actor is None:
+        return False  # authorize() has refused already
     if actor.role is not Role.lead or network.id == actor.network_id:
         return True
     if network.cohort_id != actor.cohort_id:
@@ -141,14 +156,14 @@ def writable_cohort(session: Session, cohort_id: int) -> Cohort:
 
 
 def ensure_network_writable(
-    session: Session, actor: Actor | None, action: str, entity: str, network_id: int
+    session: Session, actor: Actor | None, action: str, entity: str, network_id: int | None
 ) -> Network:
     """Permission for ``action`` on ``entity`` of ``network_id``, and its cohort not closed."""
     authorize(actor, action, entity, network_id=network_id)
-    network = session.get(Network, network_id)
+    network = session.get(Network, network_id) if network_id is not None else None
     if network is None:
         raise NotFound(t("Ce réseau n'existe pas."))
-    refuse_if_closed(session.get(Cohort, network.cohort_id))
+    writable_cohort(session, network.cohort_id)
     return network
 
 
@@ -180,6 +195,7 @@ class CohortInfo:
 
 
 def cohort_info(c: Cohort) -> CohortInfo:
+    assert c.id is not None  # a stored cohort
     return CohortInfo(
         c.id, c.code, c.name, c.start_date, c.end_date, c.status, c.anonymise_for_leads, c.version
     )

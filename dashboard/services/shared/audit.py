@@ -197,4 +197,4 @@ def data_version(session: Session, cohort_id: int | None = None) -> int:
         stmt = stmt.where(
             (col(ChangeLog.cohort_id) == cohort_id) | (col(ChangeLog.cohort_id).is_(None))
         )
-    return int(session.exec(stmt).one())
+    return int(session.exec(stmt).one() or 0)  # coalesce: never NULL
