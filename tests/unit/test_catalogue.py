@@ -13,7 +13,6 @@ from dashboard.core.db import session_scope
 from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
 from dashboard.services.admin import cohorts as admin_cohorts
 from dashboard.services.indicators import catalogue
-from dashboard.services.indicators import targets as indicator_targets
 from dashboard.services.reporting import history
 from models import ChangeLog, Indicator, IndicatorTarget, IndicatorValue, Network
 from tests.factories import make_cohort, make_network, make_user
@@ -136,7 +135,7 @@ def test_code_is_immutable_once_values_exist(engine, admin, network):
 def test_follow_set_targets_and_unfollow(engine, admin, network):
     a = _indicator(engine, admin, code="A_IND")
     b = _indicator(engine, admin, code="B_IND", unit="percent", accumulation="level")
-    indicator_targets.save_network_targets(
+    catalogue.save_network_targets(
         engine,
         admin,
         network,
@@ -160,12 +159,12 @@ def test_follow_set_targets_and_unfollow(engine, admin, network):
         ],
         as_of=BEFORE_START,
     )
-    targets = indicator_targets.network_targets(engine, admin, network).set_index("code")
+    targets = catalogue.network_targets(engine, admin, network).set_index("code")
     assert targets["followed"].all()
     assert targets.loc["B_IND", "target_value"] == 10.0
     assert targets.loc["B_IND", "target_date"] == END
     # Before the start, targets change freely (no reason, no "initial" kept).
-    indicator_targets.set_target(
+    catalogue.set_target(
         engine,
         admin,
         network,
@@ -177,18 +176,18 @@ def test_follow_set_targets_and_unfollow(engine, admin, network):
     )
     assert _target(engine, network, a).initial_target_value is None
     # Unfollowing drops the row while no value exists…
-    indicator_targets.save_network_targets(
+    catalogue.save_network_targets(
         engine, admin, network, [{"indicator_id": b, "followed": False}], as_of=BEFORE_START
     )
     assert (
-        not indicator_targets.network_targets(engine, admin, network)
+        not catalogue.network_targets(engine, admin, network)
         .set_index("code")
         .loc["B_IND", "followed"]
     )
     # …and is refused once values exist.
     _add_value(engine, network, a)
     with pytest.raises(ValidationFailed, match="il reste suivi"):
-        indicator_targets.save_network_targets(
+        catalogue.save_network_targets(
             engine, admin, network, [{"indicator_id": a, "followed": False}], as_of=BEFORE_START
         )
     assert _target(engine, network, a).target_value == 5
@@ -198,7 +197,7 @@ def test_targets_validated_against_the_scale(engine, admin, network):
     pct = _indicator(engine, admin, code="SHARE", unit="percent", accumulation="level")
     score = _indicator(engine, admin, code="TRUST", unit="score", scale_min=1, scale_max=5)
     with pytest.raises(ValidationFailed) as err:
-        indicator_targets.save_network_targets(
+        catalogue.save_network_targets(
             engine,
             admin,
             network,
@@ -215,7 +214,7 @@ def test_targets_validated_against_the_scale(engine, admin, network):
     with session_scope(engine) as s:
         assert s.exec(select(IndicatorTarget)).all() == []  # all or nothing
     with pytest.raises(ValidationFailed, match="précède la date de départ"):
-        indicator_targets.set_target(
+        catalogue.set_target(
             engine,
             admin,
             network,
@@ -228,7 +227,7 @@ def test_targets_validated_against_the_scale(engine, admin, network):
 
 def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engine, admin, network):
     ind = _indicator(engine, admin)
-    indicator_targets.set_target(
+    catalogue.set_target(
         engine,
         admin,
         network,
@@ -241,7 +240,7 @@ def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engin
     )
     version = _target(engine, network, ind).version
     with pytest.raises(ValidationFailed, match="« Raison » : obligatoire"):
-        indicator_targets.set_target(
+        catalogue.set_target(
             engine,
             admin,
             network,
@@ -255,7 +254,7 @@ def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engin
         )
     assert _target(engine, network, ind).target_value == 4  # nothing changed
 
-    indicator_targets.set_target(
+    catalogue.set_target(
         engine,
         admin,
         network,
@@ -274,7 +273,7 @@ def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engin
     assert revised.revised_by_id == admin.id and revised.revised_at is not None
 
     # A second revision keeps the very first target as the initial one.
-    indicator_targets.set_target(
+    catalogue.set_target(
         engine,
         admin,
         network,
@@ -314,14 +313,12 @@ def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engin
     # …and on the admin's revision list and the network's targets ("cible initiale").
     with session_scope(engine) as s:
         cohort = s.get(Network, network).cohort_id
-    revisions = indicator_targets.target_revisions(engine, admin, cohort)
+    revisions = catalogue.target_revisions(engine, admin, cohort)
     assert revisions[
         ["indicator_code", "initial_target_value", "target_value"]
     ].values.tolist() == [["AGREEMENTS_SIGNED", 4.0, 5.0]]
     row = (
-        indicator_targets.network_targets(engine, admin, network)
-        .set_index("code")
-        .loc["AGREEMENTS_SIGNED"]
+        catalogue.network_targets(engine, admin, network).set_index("code").loc["AGREEMENTS_SIGNED"]
     )
     assert (row["initial_target_value"], row["target_value"], row["revised_by"]) == (
         4,
@@ -332,7 +329,7 @@ def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engin
 
 def test_first_target_after_start_needs_no_reason(engine, admin, network):
     ind = _indicator(engine, admin)
-    indicator_targets.set_target(engine, admin, network, ind, target_value=3, as_of=AFTER_START)
+    catalogue.set_target(engine, admin, network, ind, target_value=3, as_of=AFTER_START)
     stored = _target(engine, network, ind)
     assert stored.target_value == 3 and stored.initial_target_value is None
 
@@ -343,19 +340,19 @@ def test_closed_cohort_targets_are_read_only(engine, admin):
     ind = _indicator(engine, admin)
     admin_cohorts.close_cohort(engine, admin, cohort, version=1)
     with pytest.raises(PermissionDenied, match="clôturée"):
-        indicator_targets.set_target(engine, admin, net, ind, target_value=3, as_of=AFTER_START)
-    assert indicator_targets.network_targets(engine, admin, net)["followed"].sum() == 0
+        catalogue.set_target(engine, admin, net, ind, target_value=3, as_of=AFTER_START)
+    assert catalogue.network_targets(engine, admin, net)["followed"].sum() == 0
 
 
 @pytest.mark.parametrize("role", ["lead", "steering", "ministry"])
 def test_other_roles_cannot_call_catalogue_services(engine, admin, network, role):
     ind = _indicator(engine, admin)
-    indicator_targets.set_target(engine, admin, network, ind, target_value=4, as_of=BEFORE_START)
+    catalogue.set_target(engine, admin, network, ind, target_value=4, as_of=BEFORE_START)
     actor = make_user(engine, role, network_id=network if role == "lead" else None)
     calls = [
         lambda: _indicator(engine, actor, code="PIRATE"),
         lambda: catalogue.update_indicator(engine, actor, ind, version=1, label="Pirate"),
-        lambda: indicator_targets.set_target(
+        lambda: catalogue.set_target(
             engine,
             actor,
             network,
@@ -365,7 +362,7 @@ def test_other_roles_cannot_call_catalogue_services(engine, admin, network, role
             reason="x",
             as_of=AFTER_START,
         ),
-        lambda: indicator_targets.save_network_targets(
+        lambda: catalogue.save_network_targets(
             engine, actor, network, [{"indicator_id": ind, "followed": False}]
         ),
     ]
@@ -414,7 +411,7 @@ def test_demo_target_revision_mid_cohort(demo_engine):
     new_target = before.target_value + 2
     mid_cohort = dt.date(2026, 2, 1)
     with pytest.raises(ValidationFailed, match="« Raison » : obligatoire"):
-        indicator_targets.set_target(
+        catalogue.set_target(
             demo_engine,
             admin,
             net,
@@ -426,7 +423,7 @@ def test_demo_target_revision_mid_cohort(demo_engine):
             target_date=before.target_date,
             as_of=mid_cohort,
         )
-    indicator_targets.set_target(
+    catalogue.set_target(
         demo_engine,
         admin,
         net,
@@ -449,7 +446,7 @@ def test_demo_target_revision_mid_cohort(demo_engine):
     assert after.revision_reason == "Deux PME supplémentaires"
     # The network's targets (read by the charts) carry both values.
     row = (
-        indicator_targets.network_targets(demo_engine, admin, net)
+        catalogue.network_targets(demo_engine, admin, net)
         .set_index("code")
         .loc["AGREEMENTS_SIGNED"]
     )
