@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_datetime, fmt_value, label_of, labels_for, t
 from dashboard.services.indicators import catalogue
+from dashboard.services.indicators import targets as indicator_targets
 from dashboard.services.reporting import cohorts
 from dashboard.services.shared import forms as admin_forms
 from dashboard.ui import get_engine, page_setup, show_error
@@ -150,7 +151,7 @@ with tab_targets:
     if network_id is None:
         st.info(t("Aucun réseau dans cette cohorte : ajoutez-en dans « Cohortes et sessions »."))
     else:
-        targets = catalogue.network_targets(engine, actor, network_id)
+        targets = indicator_targets.network_targets(engine, actor, network_id)
         targets["reason"] = None
         gen = st.session_state.get("_at_targets_gen", 0)
         key = f"targets_{network_id}_{gen}"
@@ -220,7 +221,7 @@ with tab_targets:
                 st.info(t("Aucune modification à enregistrer."))
                 st.stop()
             try:
-                catalogue.save_network_targets(engine, actor, network_id, rows)
+                indicator_targets.save_network_targets(engine, actor, network_id, rows)
             except AppError as error:
                 show_error(error)
             else:
@@ -228,7 +229,9 @@ with tab_targets:
                 _done(t("Cibles enregistrées ({n} ligne(s)).", n=len(rows)))
 
 with tab_revisions:
-    revisions = catalogue.target_revisions(engine, actor, cohort.id) if cohort else pd.DataFrame()
+    revisions = (
+        indicator_targets.target_revisions(engine, actor, cohort.id) if cohort else pd.DataFrame()
+    )
     if revisions.empty:
         st.caption(t("Aucune cible révisée dans cette cohorte."))
     else:

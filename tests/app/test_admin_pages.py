@@ -17,6 +17,7 @@ from dashboard.core import clock
 from dashboard.core.config import get_settings
 from dashboard.core.db import make_engine, session_scope
 from dashboard.services.admin import cohorts as admin_cohorts
+from dashboard.services.admin import networks as admin_networks
 from dashboard.services.indicators import catalogue
 from dashboard.services.reporting import cohorts
 from dashboard.ui import TOKEN_KEY
@@ -341,7 +342,7 @@ def test_catalogue_and_target_change_with_a_reason(admin_at, fresh_app):
         start_date=dt.date(2025, 10, 1),
         end_date=dt.date(2026, 12, 31),
     )
-    net = admin_cohorts.add_network(fresh_app, admin, cohort_id, code="R01", name="Un")
+    net = admin_networks.add_network(fresh_app, admin, cohort_id, code="R01", name="Un")
     at = admin_at("admin/indicators")
     clicks = Clicks()
     _add_indicator(at, clicks, "agreements_signed", "Conventions signées", "count")

@@ -12,7 +12,7 @@ from dashboard.auth.accounts import actor_for
 from dashboard.core import clock
 from dashboard.core.db import session_scope
 from dashboard.services import roadmap
-from dashboard.services.admin import cohorts as admin_cohorts
+from dashboard.services.admin import sessions as admin_sessions
 from dashboard.services.admin import users as admin_users
 from dashboard.services.reporting import history
 from dashboard.services.roadmap import lessons, milestone_grid, milestones
@@ -388,7 +388,7 @@ def test_admin_reads_the_whole_cohort_history_in_french(login_as):
         s4 = s.exec(select(ProgrammeSession).where(ProgrammeSession.code == "S4")).one()
         s4_id, s4_version, cohort_id = s4.id, s4.version, s4.cohort_id
         lead_version = s.get(User, lead_r05.id).version
-    admin_cohorts.reschedule_session(
+    admin_sessions.reschedule_session(
         get_engine(), admin, s4_id, version=s4_version, session_date=dt.date(2026, 5, 26)
     )
     admin_users.deactivate_user(get_engine(), admin, lead_r05.id, version=lead_version)

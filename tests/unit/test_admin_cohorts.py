@@ -13,9 +13,12 @@ from dashboard.auth import accounts as auth
 from dashboard.core.db import session_scope
 from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
 from dashboard.services.admin import cohorts as admin_cohorts
+from dashboard.services.admin import networks as admin_networks
+from dashboard.services.admin import sessions as admin_sessions
 from dashboard.services.admin import users as admin_users
 from dashboard.services.exports import runner as exports
 from dashboard.services.indicators import catalogue
+from dashboard.services.indicators import targets as indicator_targets
 from dashboard.services.reporting import cohorts
 from models import ChangeLog, Cohort, Network, ProgrammeSession
 from tests.factories import make_cohort, make_network, make_user
@@ -46,16 +49,16 @@ def _cohort(engine, cohort_id) -> Cohort:
 
 
 def test_siren_luhn_check():
-    assert admin_cohorts.siren_is_valid("732829320")
-    assert not admin_cohorts.siren_is_valid("732829321")
-    assert not admin_cohorts.siren_is_valid("73282932")
-    assert not admin_cohorts.siren_is_valid("73282932A")
+    assert admin_networks.siren_is_valid("732829320")
+    assert not admin_networks.siren_is_valid("732829321")
+    assert not admin_networks.siren_is_valid("73282932")
+    assert not admin_networks.siren_is_valid("73282932A")
 
 
 def test_rna_and_siren_validation_names_row_and_field(engine, admin):
     cohort_id = _new_cohort(engine, admin)
     with pytest.raises(ValidationFailed) as err:
-        admin_cohorts.save_networks(
+        admin_networks.save_networks(
             engine,
             admin,
             cohort_id,
@@ -69,8 +72,8 @@ def test_rna_and_siren_validation_names_row_and_field(engine, admin):
         "Réseau R01, « SIREN » : 9 chiffres avec une clé de contrôle valide attendus.",
         "Réseau R02, « RNA » : « W » suivi de 9 chiffres attendu (ex. W751234567).",
     ]
-    assert admin_cohorts.network_rows(engine, admin, cohort_id).empty  # all or nothing
-    admin_cohorts.add_network(
+    assert admin_networks.network_rows(engine, admin, cohort_id).empty  # all or nothing
+    admin_networks.add_network(
         engine,
         admin,
         cohort_id,
@@ -81,19 +84,19 @@ def test_rna_and_siren_validation_names_row_and_field(engine, admin):
         region_code="84",
     )
     # RNA is optional: Alsace-Moselle associations have none.
-    admin_cohorts.add_network(engine, admin, cohort_id, code="R02", name="Deux", region_code="44")
-    rows = admin_cohorts.network_rows(engine, admin, cohort_id).set_index("code")
+    admin_networks.add_network(engine, admin, cohort_id, code="R02", name="Deux", region_code="44")
+    rows = admin_networks.network_rows(engine, admin, cohort_id).set_index("code")
     assert rows.loc["R01", "siren"] == "732829320" and rows.loc["R01", "rna"] == "W123456789"
     assert pd.isna(rows.loc["R02", "rna"])
 
 
 def test_duplicate_network_code_refused(engine, admin):
     cohort_id = _new_cohort(engine, admin)
-    admin_cohorts.add_network(engine, admin, cohort_id, code="R01", name="Un")
+    admin_networks.add_network(engine, admin, cohort_id, code="R01", name="Un")
     with pytest.raises(ValidationFailed, match="déjà utilisé"):
-        admin_cohorts.add_network(engine, admin, cohort_id, code="r01", name="Doublon")
+        admin_networks.add_network(engine, admin, cohort_id, code="r01", name="Doublon")
     with pytest.raises(ValidationFailed, match="en double"):
-        admin_cohorts.save_networks(
+        admin_networks.save_networks(
             engine, admin, cohort_id, [{"code": "R5", "name": "A"}, {"code": "R5", "name": "B"}]
         )
 
@@ -108,7 +111,7 @@ def test_cohort_dates_and_code_validated(engine, admin):
 
 def test_sessions_planned_numbered_and_rescheduled(engine, admin):
     cohort_id = _new_cohort(engine, admin)
-    ids = admin_cohorts.save_sessions(
+    ids = admin_sessions.save_sessions(
         engine,
         admin,
         cohort_id,
@@ -133,7 +136,7 @@ def test_sessions_planned_numbered_and_rescheduled(engine, admin):
     sessions = cohorts.cohort_sessions(engine, admin, cohort_id).set_index("code")
     assert list(sessions["number"]) == [1, 2]
     with pytest.raises(ValidationFailed, match="en dehors de la cohorte"):
-        admin_cohorts.plan_session(
+        admin_sessions.plan_session(
             engine,
             admin,
             cohort_id,
@@ -143,11 +146,11 @@ def test_sessions_planned_numbered_and_rescheduled(engine, admin):
             session_date=dt.date(2027, 9, 1),
         )
     version = int(sessions.loc["W1", "version"])
-    admin_cohorts.reschedule_session(
+    admin_sessions.reschedule_session(
         engine, admin, ids[1], version=version, session_date=dt.date(2027, 2, 2)
     )
     with pytest.raises(ConflictError):
-        admin_cohorts.reschedule_session(
+        admin_sessions.reschedule_session(
             engine, admin, ids[1], version=version, session_date=dt.date(2027, 2, 9)
         )
     moved = cohorts.cohort_sessions(engine, admin, cohort_id).set_index("code").loc["W1"]
@@ -161,7 +164,7 @@ def test_sessions_planned_numbered_and_rescheduled(engine, admin):
 
 def test_cohort_dates_cannot_leave_sessions_outside(engine, admin):
     cohort_id = _new_cohort(engine, admin)
-    admin_cohorts.plan_session(
+    admin_sessions.plan_session(
         engine,
         admin,
         cohort_id,
@@ -185,8 +188,8 @@ def test_cohort_dates_cannot_leave_sessions_outside(engine, admin):
 
 def test_anonymise_for_leads_setting(engine, admin):
     cohort_id = _new_cohort(engine, admin)
-    admin_cohorts.add_network(engine, admin, cohort_id, code="R01", name="Réseau Un")
-    other = admin_cohorts.add_network(engine, admin, cohort_id, code="R02", name="Réseau Deux")
+    admin_networks.add_network(engine, admin, cohort_id, code="R01", name="Réseau Un")
+    other = admin_networks.add_network(engine, admin, cohort_id, code="R02", name="Réseau Deux")
     lead = make_user(engine, "lead", network_id=other)
     version = admin_cohorts.update_cohort(
         engine,
@@ -206,7 +209,7 @@ def test_anonymise_for_leads_setting(engine, admin):
 
 def test_closed_cohort_is_read_only(engine, admin):
     cohort_id = _new_cohort(engine, admin)
-    net = admin_cohorts.add_network(engine, admin, cohort_id, code="R01", name="Un")
+    net = admin_networks.add_network(engine, admin, cohort_id, code="R01", name="Un")
     ind = catalogue.create_indicator(
         engine,
         admin,
@@ -217,15 +220,15 @@ def test_closed_cohort_is_read_only(engine, admin):
         impact_axis="performance",
         lever="alliances",
     )
-    catalogue.set_target(engine, admin, net, ind, target_value=4, as_of=START)
+    indicator_targets.set_target(engine, admin, net, ind, target_value=4, as_of=START)
     admin_cohorts.close_cohort(engine, admin, cohort_id, version=_cohort(engine, cohort_id).version)
     assert _cohort(engine, cohort_id).status == "closed"
     with session_scope(engine) as s:
         net_version = s.get(Network, net).version
     refused = [
-        lambda: admin_cohorts.add_network(engine, admin, cohort_id, code="R02", name="Deux"),
-        lambda: admin_cohorts.update_network(engine, admin, net, version=net_version, name="X"),
-        lambda: admin_cohorts.plan_session(
+        lambda: admin_networks.add_network(engine, admin, cohort_id, code="R02", name="Deux"),
+        lambda: admin_networks.update_network(engine, admin, net, version=net_version, name="X"),
+        lambda: admin_sessions.plan_session(
             engine,
             admin,
             cohort_id,
@@ -274,7 +277,7 @@ def test_closed_cohort_is_read_only(engine, admin):
         version=_cohort(engine, cohort_id).version,
         reason="Correction tardive",
     )
-    admin_cohorts.update_network(engine, admin, net, version=net_version, name="Réseau Un")
+    admin_networks.update_network(engine, admin, net, version=net_version, name="Réseau Un")
 
 
 @pytest.mark.parametrize("role", ["lead", "steering", "ministry"])
@@ -298,10 +301,10 @@ def test_other_roles_cannot_call_cohort_services(engine, role):
         ),
         lambda: admin_cohorts.close_cohort(engine, actor, cohort_id, version=1),
         lambda: admin_cohorts.reopen_cohort(engine, actor, cohort_id, version=1, reason="x"),
-        lambda: admin_cohorts.network_rows(engine, actor, cohort_id),
-        lambda: admin_cohorts.add_network(engine, actor, cohort_id, code="R02", name="Deux"),
-        lambda: admin_cohorts.update_network(engine, actor, net, version=1, name="Pirate"),
-        lambda: admin_cohorts.plan_session(
+        lambda: admin_networks.network_rows(engine, actor, cohort_id),
+        lambda: admin_networks.add_network(engine, actor, cohort_id, code="R02", name="Deux"),
+        lambda: admin_networks.update_network(engine, actor, net, version=1, name="Pirate"),
+        lambda: admin_sessions.plan_session(
             engine,
             actor,
             cohort_id,
@@ -324,7 +327,7 @@ def test_other_roles_cannot_call_cohort_services(engine, role):
 def test_new_cohort_from_scratch_shows_on_the_dashboard(engine, admin):
     """The programme team sets up a whole cohort through the services alone."""
     cohort_id = _new_cohort(engine, admin, code="AI-2027")
-    networks = admin_cohorts.save_networks(
+    networks = admin_networks.save_networks(
         engine,
         admin,
         cohort_id,
@@ -340,7 +343,7 @@ def test_new_cohort_from_scratch_shows_on_the_dashboard(engine, admin):
             {"code": "N3", "name": "Réseau Sud", "region_code": "93", "member_count": 12},
         ],
     )
-    admin_cohorts.save_sessions(
+    admin_sessions.save_sessions(
         engine,
         admin,
         cohort_id,
@@ -392,7 +395,7 @@ def test_new_cohort_from_scratch_shows_on_the_dashboard(engine, admin):
         scale_max=5,
     )
     for i, net in enumerate(networks):
-        catalogue.save_network_targets(
+        indicator_targets.save_network_targets(
             engine,
             admin,
             net,
@@ -438,7 +441,7 @@ def test_new_cohort_from_scratch_shows_on_the_dashboard(engine, admin):
         "COPIL",
     ]
     assert cohorts.default_cohort_id(engine, admin) == cohort_id
-    targets = catalogue.network_targets(engine, admin, networks[2]).set_index("code")
+    targets = indicator_targets.network_targets(engine, admin, networks[2]).set_index("code")
     assert targets.loc["AGREEMENTS_SIGNED", "target_value"] == 5
     assert targets["followed"].all()
 
@@ -479,7 +482,7 @@ def test_new_cohort_next_to_the_demo_one(demo_engine):
     demo_before = cohorts.headline(demo_engine, admin, demo_id, as_of=dt.date(2026, 3, 1))
     cohort_id = _new_cohort(demo_engine, admin, code="AI-2027")
     # Network codes are unique within a cohort, so R01 can start again.
-    admin_cohorts.save_networks(
+    admin_networks.save_networks(
         demo_engine,
         admin,
         cohort_id,

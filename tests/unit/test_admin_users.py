@@ -12,6 +12,7 @@ from sqlmodel import select
 from dashboard.auth import accounts as auth
 from dashboard.core.db import session_scope
 from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
+from dashboard.services.admin import user_sessions as admin_user_sessions
 from dashboard.services.admin import users as admin_users
 from models import AuthSession, ChangeLog, LoginAttempt, OneTimeSecret, User
 from models.base import utcnow
@@ -145,7 +146,9 @@ def test_deactivation_revokes_every_session_at_once(engine, admin, network):
     tokens = [auth.login(engine, "paul", PASSWORD).token for _ in range(2)]
     assert all(auth.resolve_session(engine, tok) for tok in tokens)
     assert (
-        admin_users.list_users(engine, admin).set_index("username").loc["paul", "open_sessions"]
+        admin_user_sessions.list_users(engine, admin)
+        .set_index("username")
+        .loc["paul", "open_sessions"]
         == 2
     )
 
@@ -269,13 +272,13 @@ def test_sessions_listed_and_revoked_one_by_one(engine, admin, network):
     lead = make_user(engine, "lead", network_id=network, username="zoe")
     first = auth.login(engine, "zoe", PASSWORD, user_agent="Firefox").token
     second = auth.login(engine, "zoe", PASSWORD, user_agent="Chrome").token
-    sessions = admin_users.user_sessions(engine, admin, lead.id)
+    sessions = admin_user_sessions.user_sessions(engine, admin, lead.id)
     assert sorted(sessions["user_agent"]) == ["Chrome", "Firefox"]
     chrome = int(sessions.loc[sessions["user_agent"] == "Chrome", "id"].iloc[0])
-    assert admin_users.revoke_sessions(engine, admin, lead.id, session_ids=[chrome]) == 1
+    assert admin_user_sessions.revoke_sessions(engine, admin, lead.id, session_ids=[chrome]) == 1
     assert auth.resolve_session(engine, second) is None
     assert auth.resolve_session(engine, first) is not None
-    users = admin_users.list_users(engine, admin).set_index("username")
+    users = admin_user_sessions.list_users(engine, admin).set_index("username")
     assert users.loc["zoe", "open_sessions"] == 1
     assert users.loc["zoe", "last_login_at"] is not None
 
@@ -286,8 +289,8 @@ def test_other_roles_cannot_call_people_services(engine, network, role):
     actor = make_user(engine, role, network_id=network if role == "lead" else None)
     version = _version(engine, target.id)
     calls = [
-        lambda: admin_users.list_users(engine, actor),
-        lambda: admin_users.user_sessions(engine, actor, target.id),
+        lambda: admin_user_sessions.list_users(engine, actor),
+        lambda: admin_user_sessions.user_sessions(engine, actor, target.id),
         lambda: admin_users.invite_user(
             engine, actor, full_name="X", email="x@exemple.fr", role="admin"
         ),
@@ -304,7 +307,7 @@ def test_other_roles_cannot_call_people_services(engine, network, role):
         lambda: admin_users.deactivate_user(engine, actor, target.id, version=version),
         lambda: admin_users.reactivate_user(engine, actor, target.id, version=version),
         lambda: admin_users.reset_password(engine, actor, target.id, version=version),
-        lambda: admin_users.revoke_sessions(engine, actor, target.id),
+        lambda: admin_user_sessions.revoke_sessions(engine, actor, target.id),
     ]
     for call in calls:
         with pytest.raises(PermissionDenied):
@@ -332,7 +335,7 @@ def test_closed_cohort_network_cannot_receive_a_new_lead(engine, admin):
 def test_demo_lead_deactivated_loses_every_session(demo_engine):
     admin = auth.login(demo_engine, "animation", "demo-animation-2026").actor
     token = auth.login(demo_engine, "lead.r03", "demo-referent-2026").token
-    users = admin_users.list_users(demo_engine, admin).set_index("username")
+    users = admin_user_sessions.list_users(demo_engine, admin).set_index("username")
     assert len(users) == 15 and users.loc["lead.r03", "network_code"] == "R03"
     user_id = int(users.loc["lead.r03", "id"])
     assert (

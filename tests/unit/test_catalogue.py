@@ -13,6 +13,7 @@ from dashboard.core.db import session_scope
 from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
 from dashboard.services.admin import cohorts as admin_cohorts
 from dashboard.services.indicators import catalogue
+from dashboard.services.indicators import targets as indicator_targets
 from dashboard.services.reporting import history
 from models import ChangeLog, Indicator, IndicatorTarget, IndicatorValue, Network
 from tests.factories import make_cohort, make_network, make_user
@@ -135,7 +136,7 @@ def test_code_is_immutable_once_values_exist(engine, admin, network):
 def test_follow_set_targets_and_unfollow(engine, admin, network):
     a = _indicator(engine, admin, code="A_IND")
     b = _indicator(engine, admin, code="B_IND", unit="percent", accumulation="level")
-    catalogue.save_network_targets(
+    indicator_targets.save_network_targets(
         engine,
         admin,
         network,
@@ -159,12 +160,12 @@ def test_follow_set_targets_and_unfollow(engine, admin, network):
         ],
         as_of=BEFORE_START,
     )
-    targets = catalogue.network_targets(engine, admin, network).set_index("code")
+    targets = indicator_targets.network_targets(engine, admin, network).set_index("code")
     assert targets["followed"].all()
     assert targets.loc["B_IND", "target_value"] == 10.0
     assert targets.loc["B_IND", "target_date"] == END
     # Before the start, targets change freely (no reason, no "initial" kept).
-    catalogue.set_target(
+    indicator_targets.set_target(
         engine,
         admin,
         network,
@@ -176,18 +177,18 @@ def test_follow_set_targets_and_unfollow(engine, admin, network):
     )
     assert _target(engine, network, a).initial_target_value is None
     # Unfollowing drops the row while no value exists…
-    catalogue.save_network_targets(
+    indicator_targets.save_network_targets(
         engine, admin, network, [{"indicator_id": b, "followed": False}], as_of=BEFORE_START
     )
     assert (
-        not catalogue.network_targets(engine, admin, network)
+        not indicator_targets.network_targets(engine, admin, network)
         .set_index("code")
         .loc["B_IND", "followed"]
     )
     # …and is refused once values exist.
     _add_value(engine, network, a)
     with pytest.raises(ValidationFailed, match="il reste suivi"):
-        catalogue.save_network_targets(
+        indicator_targets.save_network_targets(
             engine, admin, network, [{"indicator_id": a, "followed": False}], as_of=BEFORE_START
         )
     assert _target(engine, network, a).target_value == 5
@@ -197,7 +198,7 @@ def test_targets_validated_against_the_scale(engine, admin, network):
     pct = _indicator(engine, admin, code="SHARE", unit="percent", accumulation="level")
     score = _indicator(engine, admin, code="TRUST", unit="score", scale_min=1, scale_max=5)
     with pytest.raises(ValidationFailed) as err:
-        catalogue.save_network_targets(
+        indicator_targets.save_network_targets(
             engine,
             admin,
             network,
@@ -214,7 +215,7 @@ def test_targets_validated_against_the_scale(engine, admin, network):
     with session_scope(engine) as s:
         assert s.exec(select(IndicatorTarget)).all() == []  # all or nothing
     with pytest.raises(ValidationFailed, match="précède la date de départ"):
-        catalogue.set_target(
+        indicator_targets.set_target(
             engine,
             admin,
             network,
@@ -227,7 +228,7 @@ def test_targets_validated_against_the_scale(engine, admin, network):
 
 def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engine, admin, network):
     ind = _indicator(engine, admin)
-    catalogue.set_target(
+    indicator_targets.set_target(
         engine,
         admin,
         network,
@@ -240,7 +241,7 @@ def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engin
     )
     version = _target(engine, network, ind).version
     with pytest.raises(ValidationFailed, match="« Raison » : obligatoire"):
-        catalogue.set_target(
+        indicator_targets.set_target(
             engine,
             admin,
             network,
@@ -254,7 +255,7 @@ def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engin
         )
     assert _target(engine, network, ind).target_value == 4  # nothing changed
 
-    catalogue.set_target(
+    indicator_targets.set_target(
         engine,
         admin,
         network,
@@ -273,7 +274,7 @@ def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engin
     assert revised.revised_by_id == admin.id and revised.revised_at is not None
 
     # A second revision keeps the very first target as the initial one.
-    catalogue.set_target(
+    indicator_targets.set_target(
         engine,
         admin,
         network,
@@ -313,12 +314,14 @@ def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engin
     # …and on the admin's revision list and the network's targets ("cible initiale").
     with session_scope(engine) as s:
         cohort = s.get(Network, network).cohort_id
-    revisions = catalogue.target_revisions(engine, admin, cohort)
+    revisions = indicator_targets.target_revisions(engine, admin, cohort)
     assert revisions[
         ["indicator_code", "initial_target_value", "target_value"]
     ].values.tolist() == [["AGREEMENTS_SIGNED", 4.0, 5.0]]
     row = (
-        catalogue.network_targets(engine, admin, network).set_index("code").loc["AGREEMENTS_SIGNED"]
+        indicator_targets.network_targets(engine, admin, network)
+        .set_index("code")
+        .loc["AGREEMENTS_SIGNED"]
     )
     assert (row["initial_target_value"], row["target_value"], row["revised_by"]) == (
         4,
@@ -329,7 +332,7 @@ def test_target_revision_after_start_needs_a_reason_and_keeps_the_original(engin
 
 def test_first_target_after_start_needs_no_reason(engine, admin, network):
     ind = _indicator(engine, admin)
-    catalogue.set_target(engine, admin, network, ind, target_value=3, as_of=AFTER_START)
+    indicator_targets.set_target(engine, admin, network, ind, target_value=3, as_of=AFTER_START)
     stored = _target(engine, network, ind)
     assert stored.target_value == 3 and stored.initial_target_value is None
 
@@ -340,19 +343,19 @@ def test_closed_cohort_targets_are_read_only(engine, admin):
     ind = _indicator(engine, admin)
     admin_cohorts.close_cohort(engine, admin, cohort, version=1)
     with pytest.raises(PermissionDenied, match="clôturée"):
-        catalogue.set_target(engine, admin, net, ind, target_value=3, as_of=AFTER_START)
-    assert catalogue.network_targets(engine, admin, net)["followed"].sum() == 0
+        indicator_targets.set_target(engine, admin, net, ind, target_value=3, as_of=AFTER_START)
+    assert indicator_targets.network_targets(engine, admin, net)["followed"].sum() == 0
 
 
 @pytest.mark.parametrize("role", ["lead", "steering", "ministry"])
 def test_other_roles_cannot_call_catalogue_services(engine, admin, network, role):
     ind = _indicator(engine, admin)
-    catalogue.set_target(engine, admin, network, ind, target_value=4, as_of=BEFORE_START)
+    indicator_targets.set_target(engine, admin, network, ind, target_value=4, as_of=BEFORE_START)
     actor = make_user(engine, role, network_id=network if role == "lead" else None)
     calls = [
         lambda: _indicator(engine, actor, code="PIRATE"),
         lambda: catalogue.update_indicator(engine, actor, ind, version=1, label="Pirate"),
-        lambda: catalogue.set_target(
+        lambda: indicator_targets.set_target(
             engine,
             actor,
             network,
@@ -362,7 +365,7 @@ def test_other_roles_cannot_call_catalogue_services(engine, admin, network, role
             reason="x",
             as_of=AFTER_START,
         ),
-        lambda: catalogue.save_network_targets(
+        lambda: indicator_targets.save_network_targets(
             engine, actor, network, [{"indicator_id": ind, "followed": False}]
         ),
     ]
@@ -411,7 +414,7 @@ def test_demo_target_revision_mid_cohort(demo_engine):
     new_target = before.target_value + 2
     mid_cohort = dt.date(2026, 2, 1)
     with pytest.raises(ValidationFailed, match="« Raison » : obligatoire"):
-        catalogue.set_target(
+        indicator_targets.set_target(
             demo_engine,
             admin,
             net,
@@ -423,7 +426,7 @@ def test_demo_target_revision_mid_cohort(demo_engine):
             target_date=before.target_date,
             as_of=mid_cohort,
         )
-    catalogue.set_target(
+    indicator_targets.set_target(
         demo_engine,
         admin,
         net,
@@ -446,7 +449,7 @@ def test_demo_target_revision_mid_cohort(demo_engine):
     assert after.revision_reason == "Deux PME supplémentaires"
     # The network's targets (read by the charts) carry both values.
     row = (
-        catalogue.network_targets(demo_engine, admin, net)
+        indicator_targets.network_targets(demo_engine, admin, net)
         .set_index("code")
         .loc["AGREEMENTS_SIGNED"]
     )

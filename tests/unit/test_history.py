@@ -11,9 +11,10 @@ from dashboard.core.db import session_scope
 from dashboard.core.errors import PermissionDenied
 from dashboard.core.i18n import label_of
 from dashboard.services import roadmap
-from dashboard.services.admin import cohorts as admin_cohorts
+from dashboard.services.admin import sessions as admin_sessions
 from dashboard.services.admin import users as admin_users
 from dashboard.services.indicators import catalogue
+from dashboard.services.indicators import targets as indicator_targets
 from dashboard.services.reporting import history, history_labels
 from dashboard.services.roadmap import milestones
 from dashboard.services.roadmap.milestone_grid import AddedMilestone, MilestoneChanges
@@ -244,7 +245,7 @@ def admin_story(engine):
     and network A's target on it revised mid-cohort, network B's lead deactivated, the steering
     member's name corrected, and a session moved in another cohort."""
     w = make_world(engine)
-    admin_cohorts.reschedule_session(
+    admin_sessions.reschedule_session(
         engine,
         w.admin,
         w.s3,
@@ -261,13 +262,13 @@ def admin_story(engine):
         impact_axis="performance",
         lever="alliances",
     )
-    catalogue.set_target(
+    indicator_targets.set_target(
         engine, w.admin, w.net_a, indicator, target_value=4, as_of=dt.date(2025, 9, 1)
     )
     with session_scope(engine) as s:
         target = s.exec(select(IndicatorTarget)).one()
         target_version = target.version
-    catalogue.set_target(
+    indicator_targets.set_target(
         engine,
         w.admin,
         w.net_a,
@@ -293,7 +294,7 @@ def admin_story(engine):
         role="steering",
         network_id=None,
     )
-    admin_cohorts.reschedule_session(
+    admin_sessions.reschedule_session(
         engine,
         w.admin,
         w.other_session,

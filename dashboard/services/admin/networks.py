@@ -17,8 +17,8 @@ from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.shared import audit
-from dashboard.services.shared.forms import CODE, check, strip_blank, writable_cohort
+from dashboard.services.shared import access, audit
+from dashboard.services.shared.forms import CODE, check, strip_blank
 from models import Network
 
 NETWORK_LABELS = {
@@ -137,7 +137,7 @@ def save_networks(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]
         raise ValidationFailed(errors)
     ids = []
     with session_scope(engine) as session:
-        cohort = writable_cohort(session, cohort_id)
+        cohort = access.writable_cohort(session, cohort_id)
         taken = dict(
             session.exec(
                 select(Network.code, Network.id).where(Network.cohort_id == cohort_id)
@@ -169,7 +169,7 @@ def save_networks(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]
                 existing = session.get(Network, network_id)
                 if existing is None or existing.cohort_id != cohort_id:
                     raise NotFound(t("Ce réseau n'existe pas."))
-                audit.ensure_network_writable(session, actor, "update", "network", network_id)
+                access.ensure_network_writable(session, actor, "update", "network", network_id)
                 audit.update_versioned(
                     session,
                     actor,

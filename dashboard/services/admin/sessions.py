@@ -17,8 +17,8 @@ from dashboard.core.db import session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_date, t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.shared import audit
-from dashboard.services.shared.forms import CODE, check, strip_blank, writable_cohort
+from dashboard.services.shared import access, audit
+from dashboard.services.shared.forms import CODE, check, strip_blank
 from models import ProgrammeSession
 from models.enums import Phase, SessionKind
 
@@ -84,7 +84,7 @@ def save_sessions(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]
         raise ValidationFailed(errors)
     ids = []
     with session_scope(engine) as session:
-        cohort = writable_cohort(session, cohort_id)
+        cohort = access.writable_cohort(session, cohort_id)
         taken = dict(
             session.exec(
                 select(ProgrammeSession.code, ProgrammeSession.id).where(
