@@ -174,8 +174,13 @@ def test_a_new_export_replaces_the_files_of_the_previous_one(cli, tmp_path):
     assert main(["export", "--profile", "opendata", "--out", str(out)]) == 0
     assert (out / "datapackage.json").exists()
     assert main(["export", "--profile", "json", "--out", str(out)]) == 0
-    # The earlier profile's files are gone; a file that is not an export's is kept.
-    assert sorted(p.name for p in out.iterdir()) == ["export.json", "notes.txt"]
+    assert main(["export", "--profile", "excel_fr", "--out", str(out)]) == 0
+    # The CSV files of the opendata run are all replaced (its data package is gone); the JSON
+    # document and a file that is not an export's are kept.
+    names = sorted(p.name for p in out.iterdir())
+    assert "datapackage.json" not in names
+    assert {"data_dictionary.csv", "indicator_values.csv", "export.json", "notes.txt"} <= set(names)
+    assert (out / "indicator_values.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # excel_fr
 
 
 def _run_cli_without_root_override(args, env):

@@ -72,6 +72,7 @@ __all__ = [
 ]
 
 BATCH_SIZE = 2000
+_PROFILE_CODES = {p.value for p in ExportProfile}
 DICTIONARY_HEADER = ["table", "column", "type", "required", "description", "allowed_values"]
 
 
@@ -227,9 +228,16 @@ def export_to_directory(
 ) -> ExportResult:
     """Write the export's files into ``directory`` (created if needed), all or nothing: they
     are written beside it first and moved in once complete. A disk that is full or read-only
-    raises :class:`ExportWriteFailed` (French) and leaves ``directory`` as it was."""
-    every_name = {name for profile in ExportProfile for name in output_files(profile)}
-    with staged_directory(Path(directory), every_name) as sink:
+    raises :class:`ExportWriteFailed` (French) and leaves ``directory`` as it was.
+
+    A CSV export replaces every CSV export file of an earlier run (its tables, dictionary or
+    data package), so the folder never mixes tables of two runs; the XLSX and JSON documents
+    are kept beside it, as are files that are not an export's."""
+    profile = ExportProfile(request.profile) if request.profile in _PROFILE_CODES else None
+    csv_kinds = (ExportProfile.excel_fr, ExportProfile.opendata)
+    same_kind = csv_kinds if profile in csv_kinds else (profile,) if profile else ()
+    replaced = {name for kind in same_kind for name in output_files(kind)}
+    with staged_directory(Path(directory), replaced) as sink:
         return write_export(engine, actor, request, sink, generated_at=generated_at)
 
 
