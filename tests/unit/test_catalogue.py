@@ -195,8 +195,12 @@ def test_follow_set_targets_and_unfollow(engine, admin, network):
 
 
 def test_targets_validated_against_the_scale(engine, admin, network):
-    pct = _indicator(engine, admin, code="SHARE", unit="percent", accumulation="level")
-    score = _indicator(engine, admin, code="TRUST", unit="score", scale_min=1, scale_max=5)
+    pct = _indicator(
+        engine, admin, code="SHARE", label="Part privée", unit="percent", accumulation="level"
+    )
+    score = _indicator(
+        engine, admin, code="TRUST", label="Confiance", unit="score", scale_min=1, scale_max=5
+    )
     with pytest.raises(ValidationFailed) as err:
         indicator_targets.save_network_targets(
             engine,
@@ -209,8 +213,8 @@ def test_targets_validated_against_the_scale(engine, admin, network):
             as_of=BEFORE_START,
         )
     assert err.value.errors == [
-        "Indicateur SHARE, « Cible » : hors de l'échelle de l'indicateur.",
-        "Indicateur TRUST, « Valeur de départ » : hors de l'échelle de l'indicateur.",
+        "Indicateur « Part privée », « Cible » : hors de l'échelle de l'indicateur.",
+        "Indicateur « Confiance », « Valeur de départ » : hors de l'échelle de l'indicateur.",
     ]
     with session_scope(engine) as s:
         assert s.exec(select(IndicatorTarget)).all() == []  # all or nothing

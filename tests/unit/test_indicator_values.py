@@ -525,3 +525,13 @@ def test_concurrent_edits_lose_no_update(world, backend):
             .where(ChangeLog.action == "update", ChangeLog.field == "value")
         ).one()
     assert logged == outcome["updated"]
+
+
+def test_errors_name_the_indicator_by_its_label_never_its_code(world):
+    cnt = world["ind"]["CNT"]
+    save(world, "lead_a", [entry(cnt, OCT, 5)])
+    with pytest.raises(ValidationFailed) as err:
+        save(world, "lead_a", [entry(cnt, NOV, 4)])
+    message = err.value.errors[0]
+    assert message.startswith("« Indicateur CNT », novembre 2025")
+    assert "(CNT)" not in message

@@ -18,8 +18,10 @@ from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
+from dashboard.services.shared.fields import SingleLineText, WholeNumber
 from dashboard.services.shared.forms import CODE, check, strip_blank
 from models import Network
+from models.base import saved_id
 
 NETWORK_LABELS = {
     "code": "Code",
@@ -45,14 +47,14 @@ def siren_is_valid(siren: str) -> bool:
 
 
 class NetworkInput(BaseModel):
-    code: str
-    name: str
-    acronym: str | None = None
-    sector: str | None = None
-    region_code: str | None = None
-    member_count: int | None = None
-    rna: str | None = None
-    siren: str | None = None
+    code: SingleLineText
+    name: SingleLineText
+    acronym: SingleLineText | None = None
+    sector: SingleLineText | None = None
+    region_code: SingleLineText | None = None
+    member_count: WholeNumber | None = None
+    rna: SingleLineText | None = None
+    siren: SingleLineText | None = None
 
     strip_text = field_validator(
         "code", "name", "acronym", "sector", "region_code", "rna", "siren", mode="before"
@@ -164,7 +166,7 @@ def save_networks(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]
                     network_id=net.id,
                     cohort_id=cohort_id,
                 )
-                ids.append(net.id)
+                ids.append(saved_id(net))
             else:
                 existing = session.get(Network, network_id)
                 if existing is None or existing.cohort_id != cohort_id:

@@ -18,8 +18,10 @@ from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_date, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
+from dashboard.services.shared.fields import SingleLineText, WholeNumber
 from dashboard.services.shared.forms import CODE, check, strip_blank
 from models import ProgrammeSession
+from models.base import saved_id
 from models.enums import Phase, SessionKind
 
 SESSION_LABELS = {
@@ -35,14 +37,14 @@ SESSION_LABELS = {
 
 
 class SessionInput(BaseModel):
-    code: str
-    number: int | None = None
+    code: SingleLineText
+    number: WholeNumber | None = None
     kind: SessionKind
     phase: Phase | None = None
-    title: str
+    title: SingleLineText
     session_date: dt.date
-    host: str | None = None
-    theme: str | None = None
+    host: SingleLineText | None = None
+    theme: SingleLineText | None = None
 
     strip_text = field_validator("code", "title", "host", "theme", "phase", mode="before")(
         strip_blank
@@ -126,7 +128,7 @@ def save_sessions(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]
                 audit.log_create(
                     session, actor, "session", ps, fields=list(SESSION_LABELS), cohort_id=cohort_id
                 )
-                ids.append(ps.id)
+                ids.append(saved_id(ps))
             else:
                 existing = session.get(ProgrammeSession, session_id)
                 if existing is None or existing.cohort_id != cohort_id:

@@ -104,6 +104,7 @@ def check_request(request: ExportRequest) -> tuple[ExportProfile, tuple[str, ...
         errors.append(t("Choisissez au moins une table à exporter."))
     if errors:
         raise ValidationFailed(errors)
+    assert profile is not None  # an unknown profile is among the errors above
     # Always in the registry's order, whatever order they were ticked in.
     return profile, tuple(n for n in TABLE_NAMES if n in request.tables)
 
@@ -184,8 +185,8 @@ def metadata(request: ExportRequest, profile: ExportProfile, tables: tuple[str, 
         "profile": profile.value,
         "tables": list(tables),
         "cohort": f.cohort,
-        "networks": list(clean_codes(f.networks)) if f.networks is not None else None,
-        "indicators": list(clean_codes(f.indicators)) if f.indicators is not None else None,
+        "networks": list(clean_codes(f.networks) or ()) if f.networks is not None else None,
+        "indicators": list(clean_codes(f.indicators) or ()) if f.indicators is not None else None,
         "month_from": f.month_from,
         "month_to": f.month_to,
         "validated_only": f.validated_only,

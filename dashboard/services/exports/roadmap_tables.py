@@ -261,7 +261,7 @@ def _build_lessons(selection: Selection):
         stmt = (
             stmt.select_from(Lesson)
             .join(Cohort, sql_col(Cohort.id) == Lesson.cohort_id)
-            .outerjoin(lesson_network, lesson_network.id == Lesson.network_id)
+            .outerjoin(lesson_network, sql_col(Lesson.network_id) == lesson_network.id)
             .outerjoin(ProgrammeSession, sql_col(ProgrammeSession.id) == Lesson.session_id)
             .where(
                 sql_col(Lesson.cohort_id).in_(selection.cohort_ids),

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, select
+from sqlalchemy.orm import Mapped
 from sqlmodel import col as sql_col
 
 from dashboard.core import clock
@@ -89,16 +91,16 @@ def network_cols(*, nullable: bool = False) -> tuple[ExportColumn, ...]:
     )
 
 
-def network_exprs() -> dict[str, ColumnElement]:
+def network_exprs() -> dict[str, Mapped[Any]]:
     return {
-        "cohort_code": Cohort.code,
-        "network_code": Network.code,
-        "network_name": Network.name,
+        "cohort_code": sql_col(Cohort.code),
+        "network_code": sql_col(Network.code),
+        "network_name": sql_col(Network.name),
     }
 
 
 def network_scope(selection: Selection) -> ColumnElement:
-    clause = (
+    clause: ColumnElement[bool] = (
         sql_col(Network.cohort_id).in_(selection.cohort_ids) if selection.cohort_ids else false()
     )
     if selection.network_ids is not None:
@@ -114,11 +116,11 @@ def indicator_cols() -> tuple[ExportColumn, ...]:
     )
 
 
-def indicator_exprs() -> dict[str, ColumnElement]:
+def indicator_exprs() -> dict[str, Mapped[Any]]:
     return {
-        "indicator_code": Indicator.code,
-        "indicator_label": Indicator.label,
-        "unit": Indicator.unit,
+        "indicator_code": sql_col(Indicator.code),
+        "indicator_label": sql_col(Indicator.label),
+        "unit": sql_col(Indicator.unit),
     }
 
 

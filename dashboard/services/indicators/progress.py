@@ -81,6 +81,7 @@ def progress_ratio(
     """
     if _missing(current) or _missing(target) or _missing(baseline):
         return None
+    assert current is not None and target is not None and baseline is not None
     span = float(target) - float(baseline)
     if span == 0:
         return None
@@ -94,7 +95,7 @@ def effective_baseline(baseline: float | None, accumulation: str) -> float | Non
     A missing baseline is never taken as 0 (a network that starts with 40 agreements is not
     at 0): without it there is no progress, shown as « base de référence manquante ».
     """
-    return None if _missing(baseline) else float(baseline)
+    return None if baseline is None or _missing(baseline) else float(baseline)
 
 
 def current_value(
@@ -102,8 +103,8 @@ def current_value(
 ) -> float | None:
     """The value compared with the target, per accumulation rule (see the module docstring)."""
     if accumulation == "per_period":
-        return None if _missing(period_sum) else float(period_sum)
-    return None if _missing(latest) else float(latest)
+        return None if period_sum is None or _missing(period_sum) else float(period_sum)
+    return None if latest is None or _missing(latest) else float(latest)
 
 
 def cohort_of(session: Session, actor: Actor, cohort_id: int) -> access.CohortInfo:
@@ -151,7 +152,7 @@ def progress_frame(
     ids = [int(i) for i in (networks["id"] if network_ids is None else network_ids)]
     end = _period_end(period_end, as_of)
     start = clock.month_start(period_start) if period_start else dt.date(1900, 1, 1)
-    in_period = case((IndicatorValue.period_start >= start, 1), else_=0)
+    in_period = case((col(IndicatorValue.period_start) >= start, 1), else_=0)
     ind_filter = col(Indicator.is_key).is_(True) if key_only else true()
 
     targets = pd.DataFrame(

@@ -74,7 +74,7 @@ def validation_queue(
             prev.indicator_id == IndicatorValue.indicator_id,
             prev.period_start < IndicatorValue.period_start,
         )
-        .order_by(prev.period_start.desc())
+        .order_by(col(prev.period_start).desc())
         .limit(1)
         .correlate(IndicatorValue)
         .scalar_subquery()
@@ -130,7 +130,9 @@ def validation_queue(
 
 def _what(session: Session, row: IndicatorValue) -> str:
     network = session.get(Network, row.network_id)
+    assert network is not None  # foreign key
     indicator = session.get(Indicator, row.indicator_id)
+    assert indicator is not None  # foreign key
     return t(
         "{network} — « {label} », {month}",
         network=network.code,
@@ -160,7 +162,7 @@ def _load(
     ``expected`` status; every problem is reported at once."""
     ids = [int(i["id"]) for i in items]
     found = {
-        int(r.id): r
+        saved_id(r): r
         for r in session.exec(select(IndicatorValue).where(col(IndicatorValue.id).in_(ids)))
     }
     errors, out, checked = [], [], set()
@@ -203,6 +205,7 @@ def _apply(
     """Versioned update with change-log rows for ``changes``; ``silent`` bookkeeping fields
     (who validated, when) ride along in the same UPDATE without their own log rows."""
     network = session.get(Network, row.network_id)
+    assert network is not None  # foreign key
     with session.no_autoflush:  # no early flush: the version check must see the row as read
         for name, value in (silent or {}).items():
             setattr(row, name, value)

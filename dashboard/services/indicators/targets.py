@@ -156,14 +156,14 @@ def _save_target(
     started: bool,
 ) -> list[str]:
     """Create, update or drop one target row; returns French errors (nothing written then)."""
-    where = t("Indicateur {code}", code=indicator.code)
+    where = t("Indicateur « {label} »", label=indicator.label)
     target = session.exec(
         select(IndicatorTarget).where(
             IndicatorTarget.network_id == network.id,
             IndicatorTarget.indicator_id == indicator.id,
         )
     ).first()
-    scope = {"network_id": network.id, "cohort_id": cohort.id}
+    scope: audit.LogScope = {"network_id": network.id, "cohort_id": cohort.id}
     what = t("La cible {code} du réseau {network}", code=indicator.code, network=network.code)
     if not data.followed:
         if target is None:
@@ -292,6 +292,7 @@ def save_network_targets(
             session, actor, "update", "indicator_target", network_id
         )
         cohort = session.get(Cohort, network.cohort_id)
+        assert cohort is not None  # foreign key
         started = as_of >= cohort.start_date
         ids = [d.indicator_id for d in checked]
         indicators = {
@@ -377,7 +378,7 @@ def target_revisions(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFra
                 col(Network.cohort_id) == cohort_id,
                 col(IndicatorTarget.revised_at).is_not(None),
                 # A lead sees only their own network's revisions (reasons are internal).
-                (Network.id == actor.network_id) if actor.role is Role.lead else true(),
+                (col(Network.id) == actor.network_id) if actor.role is Role.lead else true(),
             )
             .order_by(col(IndicatorTarget.revised_at).desc())
         ).all()

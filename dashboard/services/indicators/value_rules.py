@@ -69,7 +69,7 @@ def row_label(
     indicators: pd.DataFrame, indicator_id: Any, period: Any, position: int | None
 ) -> str:
     """How messages name a row: « Ligne 2 (« label », mars 2026) » in a grid (``position``),
-    « label » (CODE), month otherwise — or its position alone when the indicator is unknown."""
+    « label », month otherwise — or its position alone when the indicator is unknown."""
     try:
         ind = indicators.loc[int(indicator_id)]
     except (KeyError, TypeError, ValueError):
@@ -77,7 +77,8 @@ def row_label(
     month = fmt_month_long(period) if isinstance(period, dt.date) else ""
     if position:
         return t("Ligne {n} (« {label} », {month})", n=position, label=ind["label"], month=month)
-    return t("« {label} » ({code}), {month}", label=ind["label"], code=ind["code"], month=month)
+    # The label people know, never the catalogue's internal code.
+    return t("« {label} », {month}", label=ind["label"], month=month)
 
 
 def parse_entry(

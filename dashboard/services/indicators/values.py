@@ -57,7 +57,9 @@ def workspace(session: Session, actor: Actor, network_id: int) -> tuple[Network,
     network = session.get(Network, network_id)
     if network is None:
         raise NotFound(t("Ce réseau n'existe pas."))
-    return network, session.get(Cohort, network.cohort_id)
+    cohort = session.get(Cohort, network.cohort_id)
+    assert cohort is not None  # foreign key
+    return network, cohort
 
 
 def reporting_months(cohort: Cohort, as_of: dt.date) -> list[dt.date]:
@@ -333,12 +335,13 @@ def _write(
     submit: bool,
 ) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "deleted": 0, "submitted": 0}
-    scope = {"network_id": network.id, "cohort_id": cohort.id}
+    scope: audit.LogScope = {"network_id": network.id, "cohort_id": cohort.id}
     now = utcnow()
     for e in parsed:
         where = row_label(indicators, e.indicator_id, e.period_start, None)
         old = existing.get((e.indicator_id, e.period_start))
         if old is None:
+            assert e.value is not None  # save_values refuses or skips a new row without a value
             status = ValueStatus.submitted if submit else ValueStatus.draft
             if e.version is not None:
                 raise ConflictError(
@@ -429,7 +432,7 @@ def submit_values(
         if errors:
             raise ValidationFailed(errors)
         now = utcnow()
-        scope = {"network_id": network.id, "cohort_id": cohort.id}
+        scope: audit.LogScope = {"network_id": network.id, "cohort_id": cohort.id}
         for item in items:
             row = rows[int(item["id"])]
             _versioned(
@@ -449,7 +452,7 @@ def _versioned(
     changes: dict[str, Any],
     silent: dict[str, Any],
     what: str,
-    scope: dict[str, int],
+    scope: audit.LogScope,
 ) -> None:
     """Versioned update logging ``changes``; ``silent`` bookkeeping fields (who, when) ride
     along in the same UPDATE (no autoflush in between, or the version check would misfire)."""
@@ -466,4 +469,4 @@ def _rows_by_id(session: Session, ids: list[int]) -> dict[int, IndicatorValue]:
     if not ids:
         return {}
     found = session.exec(select(IndicatorValue).where(col(IndicatorValue.id).in_(ids)))
-    return {int(r.id): r for r in found}
+    return {saved_id(r): r for r in found}

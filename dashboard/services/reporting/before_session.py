@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import col
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope
@@ -67,20 +67,23 @@ def before_session(
     as_of = as_of or clock.today()
     with read_scope(engine) as session:
         network, cohort = workspace(session, actor, network_id)
-        upcoming = session.exec(
-            select(
+        upcoming = session.execute(
+            sa_select(
                 col(ProgrammeSession.id),
                 col(ProgrammeSession.code),
                 col(ProgrammeSession.title),
                 col(ProgrammeSession.session_date),
             )
-            .where(ProgrammeSession.cohort_id == cohort.id, ProgrammeSession.session_date >= as_of)
+            .where(
+                col(ProgrammeSession.cohort_id) == cohort.id,
+                col(ProgrammeSession.session_date) >= as_of,
+            )
             .order_by(col(ProgrammeSession.session_date), col(ProgrammeSession.number))
             .limit(1)
         ).first()
         next_session = dict(upcoming._mapping) if upcoming else None
         horizon = next_session["session_date"] if next_session else cohort.end_date
-        due = Milestone.due_date <= horizon
+        due = col(Milestone.due_date) <= horizon
         if next_session:
             due = or_(due, Milestone.session_id == next_session["id"])
         milestone_rows = session.execute(

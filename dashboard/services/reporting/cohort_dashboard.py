@@ -91,9 +91,18 @@ def _names(frame: pd.DataFrame, networks: pd.DataFrame) -> pd.DataFrame:
 
 def _sessions(session: Session, cohort_id: int) -> pd.DataFrame:
     rows = session.execute(
-        sa_select(PS.id, PS.code, PS.number, PS.kind, PS.phase, PS.title, PS.session_date, PS.host)
-        .where(PS.cohort_id == cohort_id)
-        .order_by(PS.session_date, PS.number)
+        sa_select(
+            col(PS.id),
+            col(PS.code),
+            col(PS.number),
+            col(PS.kind),
+            col(PS.phase),
+            col(PS.title),
+            col(PS.session_date),
+            col(PS.host),
+        )
+        .where(col(PS.cohort_id) == cohort_id)
+        .order_by(col(PS.session_date), col(PS.number))
     ).all()
     return pd.DataFrame(
         rows, columns=["id", "code", "number", "kind", "phase", "title", "session_date", "host"]
@@ -184,9 +193,9 @@ def freshness(
         activity.append(
             pd.DataFrame(
                 session.exec(
-                    select(model.network_id, func.max(model.updated_at))
-                    .where(model.network_id.in_(ids))
-                    .group_by(model.network_id)
+                    select(col(model.network_id), func.max(model.updated_at))
+                    .where(col(model.network_id).in_(ids))
+                    .group_by(col(model.network_id))
                 ).all(),
                 columns=["network_id", f"{model.__tablename__}_updated"],
             )

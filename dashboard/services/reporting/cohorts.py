@@ -155,15 +155,15 @@ def headline_counts(
     session: Session, cohort_id: int, *, as_of: dt.date, network_id: int | None = None
 ) -> dict:
     """:func:`headline` inside the caller's unit of work (after its read check)."""
-    scope = select(Network.id).where(Network.cohort_id == cohort_id)
+    network_ids = select(col(Network.id)).where(Network.cohort_id == cohort_id)
     if network_id is not None:
-        scope = scope.where(Network.id == network_id)
-    scope = scope.scalar_subquery()
+        network_ids = network_ids.where(Network.id == network_id)
+    scope = network_ids.scalar_subquery()
     networks = session.exec(
         select(func.count()).select_from(Network).where(col(Network.id).in_(scope))
     ).one()
     signed = col(Alliance.stage).in_(SIGNED_STAGES)
-    in_alliance_logic = Alliance.relation_logic == RelationLogic.alliance
+    in_alliance_logic = col(Alliance.relation_logic) == RelationLogic.alliance
     a_total, a_signed, a_alliance = session.exec(
         select(
             func.count(),
@@ -171,7 +171,7 @@ def headline_counts(
             func.coalesce(func.sum(case((in_alliance_logic, 1), else_=0)), 0),
         ).where(col(Alliance.network_id).in_(scope), Alliance.stage != AllianceStage.abandoned)
     ).one()
-    done = Milestone.status == MilestoneStatus.done
+    done = col(Milestone.status) == MilestoneStatus.done
     m_total, m_done, m_late = session.exec(
         select(
             func.count(),
@@ -225,7 +225,9 @@ def network_name(engine: Engine, actor: Actor, network_id: int) -> dict:
             n = None
         if n is None or (actor.role is Role.lead and n.cohort_id != actor.cohort_id):
             raise NotFound(t("Ce réseau n'existe pas ou ne vous est pas accessible."))
-        cohort = access.cohort_info(session.get(Cohort, n.cohort_id))
+        stored = session.get(Cohort, n.cohort_id)
+        assert stored is not None  # foreign key
+        cohort = access.cohort_info(stored)
         names = pd.DataFrame(
             session.exec(
                 select(Network.id, Network.code, Network.name).where(

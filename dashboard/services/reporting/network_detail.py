@@ -106,6 +106,7 @@ def network_detail(
         nid = int(shown["id"])
         anonymised = bool(shown["anonymised"])
         net = session.get(Network, nid)
+        assert net is not None  # listed by network_frame in this transaction
         info = {
             "code": str(shown["code"]),
             "name": str(shown["name"]),

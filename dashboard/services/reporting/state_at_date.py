@@ -33,9 +33,9 @@ from models.enums import SIGNED_STAGES
 def _due_between(start: dt.date | None, end: dt.date | None):
     conditions = []
     if start:
-        conditions.append(Milestone.due_date >= start)
+        conditions.append(col(Milestone.due_date) >= start)
     if end:
-        conditions.append(Milestone.due_date <= end)
+        conditions.append(col(Milestone.due_date) <= end)
     return and_(*conditions) if conditions else true()
 
 
@@ -346,7 +346,7 @@ def maturity_first_latest(
 ) -> pd.DataFrame:
     """Per network × assessor × axis: level at the first and at the latest assessment (up to
     ``until``), with the sessions' codes. Ranked in SQL with window functions."""
-    date_col = ProgrammeSession.session_date
+    date_col = col(ProgrammeSession.session_date)
     ranked = (
         sa_select(
             col(MaturityAssessment.id).label("aid"),
@@ -356,13 +356,13 @@ def maturity_first_latest(
             date_col.label("session_date"),
             func.row_number()
             .over(
-                partition_by=(MaturityAssessment.network_id, MaturityAssessment.assessor),
+                partition_by=(col(MaturityAssessment.network_id), col(MaturityAssessment.assessor)),
                 order_by=(date_col.asc(), col(MaturityAssessment.id).asc()),
             )
             .label("first_rank"),
             func.row_number()
             .over(
-                partition_by=(MaturityAssessment.network_id, MaturityAssessment.assessor),
+                partition_by=(col(MaturityAssessment.network_id), col(MaturityAssessment.assessor)),
                 order_by=(date_col.desc(), col(MaturityAssessment.id).desc()),
             )
             .label("last_rank"),

@@ -294,6 +294,7 @@ def update_alliance(
             session, actor, Alliance, alliance_id, entity="alliance", what=t("Cette alliance")
         )
         network = session.get(Network, row.network_id)
+        assert network is not None  # foreign key
         partner = _resolve_partner(
             session, actor, network, partner_id, new_partner_name, new_partner_family
         )

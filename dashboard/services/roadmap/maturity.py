@@ -207,11 +207,13 @@ def _checked_scores(scores: Iterable[Mapping[str, Any]]) -> dict[str, ScoreInput
 
 
 def _log(session: Session, actor: Actor, row: MaturityAssessment, field: str, before, after):
+    network = session.get(Network, row.network_id)
+    assert network is not None  # foreign key
     session.add(
         ChangeLog(
             user_id=actor.id,
             network_id=row.network_id,
-            cohort_id=session.get(Network, row.network_id).cohort_id,
+            cohort_id=network.cohort_id,
             entity=ENTITY,
             entity_id=row.id,
             action="update" if before is not None else "create",
@@ -290,7 +292,7 @@ def _create(session, actor, network, session_id, assessor, checked, comment, as_
     )
     session.add(row)
     session.flush()
-    scope = {"network_id": network.id, "cohort_id": network.cohort_id}
+    scope: audit.LogScope = {"network_id": network.id, "cohort_id": network.cohort_id}
     audit.log_create(
         session, actor, ENTITY, row, fields=["session_id", "assessor", "assessed_on", "comment"],
         **scope,

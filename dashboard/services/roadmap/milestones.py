@@ -32,6 +32,7 @@ from dashboard.core.permissions import Actor, authorize
 from dashboard.services.roadmap.milestone_grid import (
     GRID_COLUMNS,
     LABELS,
+    DeletedMilestone,
     EditedMilestone,
     MilestoneChanges,
     coerce_changes,
@@ -258,7 +259,7 @@ def _links(session: Session, candidates: list[dict[str, Any]]) -> dict[str, dict
     ):
         ids = wanted[name]
         out[name] = (
-            dict(session.exec(select(model.id, owner).where(model.id.in_(ids))).all())
+            dict(session.exec(select(col(model.id), owner).where(col(model.id).in_(ids))).all())
             if ids
             else {}
         )
@@ -319,7 +320,7 @@ def save_milestones(
         network = writable_network(session, actor, "milestone", network_id, action=needed[0])
         for action in needed[1:]:
             authorize(actor, action, "milestone", network_id=network.id)
-        targets = [*changes.edited, *changes.deleted]
+        targets: list[EditedMilestone | DeletedMilestone] = [*changes.edited, *changes.deleted]
         ids = [item.id for item in targets]
         if len(set(ids)) != len(ids):
             raise ValidationFailed(t("Une même ligne est modifiée ou supprimée deux fois."))
@@ -380,7 +381,7 @@ def save_milestones(
         if errors:
             raise ValidationFailed(errors)
 
-        scope = {"network_id": network.id, "cohort_id": network.cohort_id}
+        scope: audit.LogScope = {"network_id": network.id, "cohort_id": network.cohort_id}
         for item in changes.deleted:
             row = rows[item.id]
             audit.log_delete(session, actor, "milestone", row, summary_field="title", **scope)

@@ -222,6 +222,7 @@ def move_alliance_stage(
             )
         )
         network = session.get(Network, row.network_id)
+        assert network is not None  # foreign key
         updated = audit.update_versioned(
             session,
             actor,

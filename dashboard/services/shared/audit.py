@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypedDict, TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,6 +29,13 @@ class Versioned(Identified, Protocol):
 
 
 _Row = TypeVar("_Row", bound=Versioned)
+
+
+class LogScope(TypedDict):
+    """Where change-log rows belong: the changed row's network and cohort."""
+
+    network_id: int | None
+    cohort_id: int | None
 
 
 def _text(value: Any) -> str | None:
