@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import CheckConstraint, Column, Integer
 
@@ -20,6 +21,14 @@ def saved_id(row: _Row) -> int:
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has no id yet: flush the session first")
     return row.id
+
+
+_Value = TypeVar("_Value")
+
+
+def by_id(rows: Iterable[tuple[int | None, _Value]]) -> dict[int, _Value]:
+    """``{id: value}`` from ``(id, value)`` rows selected with a primary key (never NULL)."""
+    return {row_id: value for row_id, value in rows if row_id is not None}
 
 
 def utcnow() -> dt.datetime:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import textwrap
+from typing import TypedDict
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -38,7 +39,14 @@ OKABE_ITO = {
     "sky": "#3A8FC9",  # Okabe-Ito #56B4E9, darkened to 3.5:1
     "grey": "#6B6B6B",
 }
-OUTLINE = {"color": "#0b0c0c", "width": 1}
+
+
+class Outline(TypedDict):
+    color: str
+    width: float
+
+
+OUTLINE: Outline = {"color": "#0b0c0c", "width": 1}
 MILESTONE_STATUS_COLORS = {
     "done": OKABE_ITO["green"],
     "in_progress": OKABE_ITO["blue"],

@@ -139,11 +139,11 @@ def backup_sqlite(source: Path, out: Path) -> SqliteFacts:
         raise BackupFailed(t("« {out} » est un dossier : indiquez un nom de fichier.", out=out))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+        fd, partial_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
         os.close(fd)
     except OSError as exc:
         raise _write_failure(out, exc) from exc
-    partial = Path(partial)
+    partial = Path(partial_name)
     try:
         with (
             contextlib.closing(_connect_existing(source, read_only=False)) as src,

@@ -68,7 +68,8 @@ class FrenchArgumentParser(argparse.ArgumentParser):
 
     def __init__(self, *args, add_help: bool = True, **kwargs) -> None:
         kwargs.setdefault("formatter_class", FrenchHelpFormatter)
-        super().__init__(*args, add_help=False, **kwargs)
+        kwargs["add_help"] = False  # the French -h/--help is added below
+        super().__init__(*args, **kwargs)
         self._positionals.title = t("arguments")
         self._optionals.title = t("options")
         if add_help:

@@ -122,7 +122,7 @@ def write_cohort(session: Session, d: dict[str, Any]) -> Counter:
             )
         users[u["username"]] = found
     session.flush()
-    leads = {u.network_id: u.id for u in users.values() if u.role == "lead"}
+    leads = {u.network_id: saved_id(u) for u in users.values() if u.role == "lead"}
     admin_id = next((u.id for u in users.values() if u.role == "admin"), None)
 
     def ref_id(table: dict, code: str | None) -> int | None:

@@ -27,6 +27,7 @@ from dashboard.core.permissions import Actor, authorize, can
 from dashboard.services.reporting.history_labels import (
     ENTITY_LABELS,
     FIELD_LABELS,
+    RowNames,
     entity_label,
     field_label,
     shown_value,
@@ -61,29 +62,29 @@ __all__ = [
 ]
 # Fields holding the id of another row: shown by that row's name.
 _REFERENCES = {
-    "objective_id": (Objective, Objective.title),
-    "alliance_id": (Alliance, Alliance.title),
-    "partner_id": (Partner, Partner.name),
-    "session_id": (ProgrammeSession, ProgrammeSession.code),
-    "indicator_id": (Indicator, Indicator.label),
-    "network_id": (Network, Network.code),
-    "cohort_id": (Cohort, Cohort.name),
-    "author_id": (User, User.full_name),
-    "revised_by_id": (User, User.full_name),
-    "updated_by_id": (User, User.full_name),
-    "validated_by_id": (User, User.full_name),
-    "taken_by_id": (User, User.full_name),
+    "objective_id": (Objective.id, Objective.title),
+    "alliance_id": (Alliance.id, Alliance.title),
+    "partner_id": (Partner.id, Partner.name),
+    "session_id": (ProgrammeSession.id, ProgrammeSession.code),
+    "indicator_id": (Indicator.id, Indicator.label),
+    "network_id": (Network.id, Network.code),
+    "cohort_id": (Cohort.id, Cohort.name),
+    "author_id": (User.id, User.full_name),
+    "revised_by_id": (User.id, User.full_name),
+    "updated_by_id": (User.id, User.full_name),
+    "validated_by_id": (User.id, User.full_name),
+    "taken_by_id": (User.id, User.full_name),
 }
 _TITLES = {
-    "objective": (Objective, Objective.title),
-    "alliance": (Alliance, Alliance.title),
-    "milestone": (Milestone, Milestone.title),
-    "lesson": (Lesson, Lesson.statement),
-    "cohort": (Cohort, Cohort.name),
-    "indicator": (Indicator, Indicator.label),
-    "partner": (Partner, Partner.name),
-    "snapshot": (Snapshot, Snapshot.label),
-    "user": (User, User.full_name),
+    "objective": (Objective.id, Objective.title),
+    "alliance": (Alliance.id, Alliance.title),
+    "milestone": (Milestone.id, Milestone.title),
+    "lesson": (Lesson.id, Lesson.statement),
+    "cohort": (Cohort.id, Cohort.name),
+    "indicator": (Indicator.id, Indicator.label),
+    "partner": (Partner.id, Partner.name),
+    "snapshot": (Snapshot.id, Snapshot.label),
+    "user": (User.id, User.full_name),
 }
 # Programme-wide lists (no cohort) every reader of the cohort's history may see changes of.
 SHARED_ENTITIES = ("indicator", "partner")
@@ -122,7 +123,7 @@ def _utc_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=clock.programme_zone()).astimezone(dt.UTC)
 
 
-def _names(session: Session, rows: list) -> dict[tuple[str, int], str]:
+def _names(session: Session, rows: list) -> RowNames:
     """Names of the rows that ``…_id`` values point to (one query per kind of reference)."""
     wanted: dict[str, set[int]] = {}
     for row in rows:
@@ -130,10 +131,10 @@ def _names(session: Session, rows: list) -> dict[tuple[str, int], str]:
             for value in (row.before, row.after):
                 if value and value.isdigit():
                     wanted.setdefault(row.field, set()).add(int(value))
-    out: dict[tuple[str, int], str] = {}
+    out: RowNames = {}
     for field, ids in wanted.items():
-        model, column = _REFERENCES[field]
-        for i, name in session.exec(select(model.id, column).where(model.id.in_(ids))):
+        id_col, column = _REFERENCES[field]
+        for i, name in session.exec(select(col(id_col), col(column)).where(col(id_col).in_(ids))):
             out[(field, i)] = name
     return out
 
@@ -142,16 +143,18 @@ def _short(text: str) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def _titles(session: Session, rows: list) -> dict[tuple[str, int], str]:
+def _titles(session: Session, rows: list) -> RowNames:
     """What each changed row is, for a reader (one query per kind of object)."""
     wanted: dict[str, set[int]] = {}
     for row in rows:
         if row.entity_id is not None:
             wanted.setdefault(row.entity, set()).add(row.entity_id)
-    out: dict[tuple[str, int], str] = {}
-    for entity, (model, column) in _TITLES.items():
+    out: RowNames = {}
+    for entity, (id_col, column) in _TITLES.items():
         if ids := wanted.get(entity):
-            for i, title in session.exec(select(model.id, column).where(model.id.in_(ids))):
+            for i, title in session.exec(
+                select(col(id_col), col(column)).where(col(id_col).in_(ids))
+            ):
                 out[(entity, i)] = _short(title)
     if ids := wanted.get("indicator_value"):
         for i, name, month in session.exec(
@@ -248,13 +251,15 @@ def _read(
     logs = [log for log, _, _ in found]
     titles = _titles(session, logs)
     names = _names(session, logs)
-    people = dict(
-        session.exec(
+    people = {
+        user_id: full_name
+        for user_id, full_name in session.exec(
             select(User.id, User.full_name)
             .where(col(User.id).in_(select(ChangeLog.user_id).where(where).distinct()))
             .order_by(User.full_name)
         ).all()
-    )
+        if user_id is not None  # a primary key: never NULL
+    }
     entities = list(
         session.exec(
             select(ChangeLog.entity)

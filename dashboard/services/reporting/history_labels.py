@@ -44,6 +44,9 @@ from models.enums import (
     Visibility,
 )
 
+# (field or entity, row id) → the row's name or title, as found in the database.
+RowNames = dict[tuple[str, int | None], str]
+
 ENTITY_LABELS = {
     "objective": "Objectif",
     "alliance": "Alliance",
@@ -255,7 +258,7 @@ def shown_value(
     entity: str,
     field: str | None,
     value: str | None,
-    names: dict[tuple[str, int], str] | None = None,
+    names: RowNames | None = None,
 ) -> str | None:
     """A stored change-log value as a French reader expects it (labels, names, dates, yes/no).
     ``names`` maps (field, id) to the name of the row an ``…_id`` field points to."""

@@ -32,6 +32,7 @@ from dashboard.core.permissions import Actor, authorize
 from dashboard.services.indicators.progress import cohort_of, network_frame
 from dashboard.services.shared.access import lesson_visibility
 from models import Alliance, Lesson, Network, ProgrammeSession
+from models.base import by_id
 from models.enums import Visibility
 
 SHARED = (Visibility.cohort.value, Visibility.public.value)
@@ -114,7 +115,7 @@ def lessons_board(
                     col(Network.id).in_([int(i) for i in hidden["id"]])
                 )
             ).all()
-            real = {r[0]: (r[1], r[2]) for r in found}
+            real = by_id((r[0], (r[1], r[2])) for r in found)
     lessons = pd.DataFrame(
         rows,
         columns=[

@@ -300,7 +300,7 @@ def update_alliance(
         )
         data = _alliance_input(
             session,
-            network.id,
+            saved_id(network),
             partner.family,
             {
                 "title": title,

@@ -35,6 +35,7 @@ from dashboard.services.shared.access import (
 from dashboard.services.shared.fields import MultiLineText
 from dashboard.services.shared.forms import max_length
 from models import Alliance, Lesson, Network, ProgrammeSession, User
+from models.base import by_id
 from models.enums import CapitalisationStatus, LessonCategory, Role, Visibility
 
 LABELS = {
@@ -118,8 +119,8 @@ def lesson_choices(engine: Engine, actor: Actor, network_id: int) -> dict[str, d
     authorize(actor, "read", "lesson")
     with read_scope(engine) as session:
         network = readable_network(session, actor, network_id)
-        sessions = {
-            i: f"{code} — {fmt_date(day)}"
+        sessions = by_id(
+            (i, f"{code} — {fmt_date(day)}")
             for i, code, day in session.exec(
                 select(
                     col(ProgrammeSession.id),
@@ -129,8 +130,8 @@ def lesson_choices(engine: Engine, actor: Actor, network_id: int) -> dict[str, d
                 .where(ProgrammeSession.cohort_id == network.cohort_id)
                 .order_by(col(ProgrammeSession.session_date))
             )
-        }
-        alliances = dict(
+        )
+        alliances = by_id(
             session.exec(
                 select(Alliance.id, Alliance.title)
                 .where(Alliance.network_id == network_id)

@@ -75,7 +75,7 @@ def _assessments(session: Session, network_id: int) -> list[dict[str, Any]]:
         .where(MaturityAssessment.network_id == network_id)
         .order_by(col(ProgrammeSession.session_date), col(MaturityAssessment.id))
     ).all()
-    ids = [a.id for a, _, _ in heads]
+    ids = [saved_id(a) for a, _, _ in heads]
     scores: dict[int, dict[str, dict[str, Any]]] = {i: {} for i in ids}
     if ids:
         for s in session.exec(
@@ -92,7 +92,7 @@ def _assessments(session: Session, network_id: int) -> list[dict[str, Any]]:
             "assessor": a.assessor,
             "assessed_on": a.assessed_on,
             "comment": a.comment,
-            "scores": scores[a.id],
+            "scores": scores[saved_id(a)],
         }
         for a, code, day in heads
     ]

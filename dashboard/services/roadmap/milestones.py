@@ -52,7 +52,7 @@ from dashboard.services.shared.forms import (
 )
 from dashboard.services.shared.rules import is_late
 from models import Alliance, Milestone, Network, Objective, ProgrammeSession
-from models.base import saved_id
+from models.base import by_id, saved_id
 from models.enums import MilestoneStatus
 
 
@@ -140,23 +140,23 @@ def milestone_grid(
     with read_scope(engine) as session:
         network = readable_network(session, actor, network_id)
         rows = _rows(session, network_id, as_of or clock.today())
-        objectives = {
-            i: (f"{title} ({t('archivé')})" if archived else title)
+        objectives = by_id(
+            (i, f"{title} ({t('archivé')})" if archived else title)
             for i, title, archived in session.exec(
                 select(Objective.id, Objective.title, Objective.archived)
                 .where(Objective.network_id == network_id)
                 .order_by(col(Objective.archived), col(Objective.id))
             )
-        }
-        alliances = dict(
+        )
+        alliances = by_id(
             session.exec(
                 select(Alliance.id, Alliance.title)
                 .where(Alliance.network_id == network_id)
                 .order_by(col(Alliance.id))
             ).all()
         )
-        sessions = {
-            i: f"{code} — {fmt_date(day)}"
+        sessions = by_id(
+            (i, f"{code} — {fmt_date(day)}")
             for i, code, day in session.exec(
                 select(
                     col(ProgrammeSession.id),
@@ -166,7 +166,7 @@ def milestone_grid(
                 .where(ProgrammeSession.cohort_id == network.cohort_id)
                 .order_by(col(ProgrammeSession.session_date))
             )
-        }
+        )
     return MilestoneGrid(rows, objectives, alliances, sessions)
 
 
@@ -259,7 +259,7 @@ def _links(session: Session, candidates: list[dict[str, Any]]) -> dict[str, dict
     ):
         ids = wanted[name]
         out[name] = (
-            dict(session.exec(select(col(model.id), owner).where(col(model.id).in_(ids))).all())
+            by_id(session.exec(select(col(model.id), owner).where(col(model.id).in_(ids))).all())
             if ids
             else {}
         )
@@ -361,8 +361,8 @@ def save_milestones(
                     )
                 )
             candidates.append((item, merged))
-        for item in changes.added:
-            candidates.append((item, {c: clean(item.values.get(c)) for c in GRID_COLUMNS}))
+        for added in changes.added:
+            candidates.append((added, {c: clean(added.values.get(c)) for c in GRID_COLUMNS}))
         links = _links(session, [values for _, values in candidates])
         valid: list[tuple[Any, MilestoneInput]] = []
         for item, values in candidates:

@@ -139,7 +139,8 @@ def move_alliance_stage(
         )
         to_stage = clean(to_stage)
         comment = clean(comment)
-        on, date_problem = today, None
+        on: dt.date | None = today
+        date_problem: str | None = None
         if changed_on is not None:
             try:
                 on = parse_date(changed_on)
@@ -208,6 +209,7 @@ def move_alliance_stage(
             )
         if errors:
             raise ValidationFailed(errors)
+        assert on is not None  # a missing date is among the errors above
         changes: dict[str, Any] = {"stage": to_stage, "stage_changed_on": on}
         if to_stage in SIGNED_STAGES and row.signed_on is None:
             changes["signed_on"] = on
