@@ -6,9 +6,16 @@ from dashboard.auth import accounts as auth
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import label, t
 from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.navigation import spec_for
+
+# Set after a first password is chosen; the home page shows it (see pages/cohort/home.py).
+WELCOME = "_at_welcome_flash"
 
 actor = page_setup("Mon compte")
 engine = get_engine()
+if WELCOME in st.session_state and not actor.must_change_password:
+    # The first password is set: the whole app is open now, go on to the home page.
+    st.switch_page(str(spec_for("pages/cohort/home.py").path))
 
 if actor.must_change_password:
     st.warning(
@@ -40,6 +47,10 @@ if submitted:
         except AppError as error:
             show_error(error)
         else:
-            st.success(t("Votre mot de passe a été changé."))
             if actor.must_change_password:
+                st.session_state[WELCOME] = t(
+                    "Votre mot de passe est enregistré : utilisez-le désormais pour vous "
+                    "connecter. Bienvenue dans Alliances Tracker."
+                )
                 st.rerun()
+            st.success(t("Votre mot de passe a été changé."))

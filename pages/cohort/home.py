@@ -11,6 +11,8 @@ from models.enums import CohortStatus, Phase, Role, SessionKind
 
 actor = page_setup("Accueil")
 engine = get_engine()
+if welcome := st.session_state.pop("_at_welcome_flash", None):  # set by pages/account
+    st.success(welcome)
 today = clock.today()
 
 cohort = pick_cohort(engine, actor)

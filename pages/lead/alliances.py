@@ -1,8 +1,6 @@
 """Alliances: the network's partnerships — add, edit, move through the stages (with their
 history)."""
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -10,8 +8,12 @@ from dashboard.core import clock
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_number, label_of, labels_for, t
 from dashboard.services import roadmap
+from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.flash import editor_nonce, reload_after_save, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
+from dashboard.ui.typed_inputs import date_field
+from models import Alliance, AllianceStageChange, Partner
 from models.enums import (
     AllianceStage,
     CompanyPartnershipType,
@@ -20,8 +22,6 @@ from models.enums import (
     Role,
 )
 
-FLASH = "_at_lead_alliances_flash"
-NONCE = "_at_lead_alliances_nonce"
 NEW_PARTNER = 0  # selectbox value meaning "a partner not in the list yet"
 
 actor = page_setup(
@@ -34,9 +34,8 @@ engine = get_engine()
 network_id = pick_network(engine, actor)
 if network_id is None:
     st.stop()
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
-nonce = st.session_state.setdefault(NONCE, 0)
+show_flash()
+nonce = editor_nonce()
 today = clock.today()
 
 try:
@@ -56,12 +55,6 @@ objective_titles = {int(r.id): r.title for r in objectives.itertuples()}
 active_objectives = [int(r.id) for r in objectives.itertuples() if not r.archived]
 
 
-def _done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.session_state[NONCE] = nonce + 1
-    st.rerun()
-
-
 def _none(value):
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
@@ -73,7 +66,10 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     partner_now = _none(current.get("partner_id"))
     values = {
         "title": st.text_input(
-            t("Intitulé"), value=current.get("title", ""), max_chars=200, key=f"{prefix}_title"
+            t("Intitulé"),
+            value=current.get("title", ""),
+            help=limit_help(Alliance, "title"),
+            key=f"{prefix}_title",
         )
     }
     values["partner_id"] = st.selectbox(
@@ -87,7 +83,9 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     )
     left, right = st.columns(2)
     values["new_partner_name"] = left.text_input(
-        t("Nouveau partenaire : nom"), max_chars=200, key=f"{prefix}_new_name"
+        t("Nouveau partenaire : nom"),
+        help=limit_help(Partner, "name"),
+        key=f"{prefix}_new_name",
     )
     values["new_partner_family"] = right.selectbox(
         t("Nouveau partenaire : famille"),
@@ -133,7 +131,7 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     values["description"] = st.text_area(
         t("Description (facultatif)"),
         value=_none(current.get("description")) or "",
-        max_chars=4000,
+        help=limit_help(Alliance, "description"),
         key=f"{prefix}_description",
     )
     if values["partner_id"] == NEW_PARTNER:
@@ -172,9 +170,8 @@ with st.expander(t("Ajouter une alliance"), expanded=alliances.empty, icon=":mat
         fields = _alliance_fields(f"alliance_new_{nonce}")
         left, right = st.columns(2)
         stage = left.selectbox(t("Étape actuelle"), roadmap.PIPELINE, format_func=stages.get)
-        stage_date = right.date_input(
-            t("Depuis le"), value=today, max_value=today, format="DD/MM/YYYY"
-        )
+        with right:
+            stage_date = date_field("Depuis le", value=today, key=f"alliance_new_date_{nonce}")
         if st.form_submit_button(t("Ajouter l'alliance"), type="primary"):
             try:
                 roadmap.create_alliance(
@@ -189,7 +186,7 @@ with st.expander(t("Ajouter une alliance"), expanded=alliances.empty, icon=":mat
             except AppError as error:
                 show_error(error)
             else:
-                _done(t("Alliance ajoutée."))
+                reload_after_save(t("Alliance ajoutée."))
 
 if alliances.empty:
     st.stop()
@@ -230,12 +227,20 @@ with stage_tab:
         st.info(t("Une alliance abandonnée ne change plus d'étape."))
     else:
         with st.form(f"alliance_stage_{chosen}_{nonce}"):
-            to_stage = st.selectbox(t("Nouvelle étape"), targets, format_func=stages.get)
-            changed_on = st.date_input(t("Date"), value=today, max_value=today, format="DD/MM/YYYY")
+            # No stage preselected: one click must not move an alliance.
+            to_stage = st.selectbox(
+                t(roadmap.STAGE_LABEL),
+                targets,
+                index=None,
+                placeholder=t("Choisir une étape"),
+                format_func=stages.get,
+            )
+            changed_on = date_field(roadmap.DATE_LABEL, value=today)
             comment = st.text_area(
                 t(roadmap.REASON_LABEL),
-                max_chars=4000,
-                help=t("Obligatoire pour suspendre, abandonner ou reprendre une alliance."),
+                help=t("Obligatoire pour suspendre, abandonner ou reprendre une alliance.")
+                + " "
+                + limit_help(AllianceStageChange, "comment"),
             )
             if st.form_submit_button(t("Changer d'étape"), type="primary"):
                 try:
@@ -246,13 +251,13 @@ with stage_tab:
                         seen,
                         to_stage=to_stage,
                         comment=comment,
-                        changed_on=changed_on if isinstance(changed_on, dt.date) else None,
+                        changed_on=changed_on,
                         as_of=today,
                     )
                 except AppError as error:
                     show_error(error)
                 else:
-                    _done(t("Étape enregistrée : {stage}.", stage=stages.get(to_stage)))
+                    reload_after_save(t("Étape enregistrée : {stage}.", stage=stages.get(to_stage)))
     st.caption(
         t(
             "Une alliance avance (on peut sauter des étapes) mais ne recule pas ; elle peut être "
@@ -269,7 +274,7 @@ with edit_tab:
             except AppError as error:
                 show_error(error)
             else:
-                _done(t("Alliance enregistrée."))
+                reload_after_save(t("Alliance enregistrée."))
 
 with history_tab:
     try:
@@ -292,5 +297,5 @@ with history_tab:
         )
 
 if st.button(t("Recharger"), key="alliance_reload", icon=":material/refresh:"):
-    st.session_state[NONCE] = nonce + 1
+    reset_editors()
     st.rerun()

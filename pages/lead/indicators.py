@@ -10,12 +10,14 @@ from dashboard.core import clock
 from dashboard.core.errors import AppError, ConflictError
 from dashboard.core.i18n import fmt_datetime, fmt_month, fmt_month_long, fmt_value, label_of, t
 from dashboard.services.indicators import values as indicator_values
+from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, link_to, page_setup, show_error
+from dashboard.ui.flash import editor_nonce, flash, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
+from dashboard.ui.typed_inputs import number_text
+from models import IndicatorValue
 from models.enums import Accumulation, Role, Unit, ValueStatus
 
-FLASH = "_at_lead_indicators_flash"
-NONCE = "_at_lead_indicators_nonce"
 PARAM_SEEN = "_at_lead_indicators_month_param"
 MONTH_PARAM = "mois"
 STATUS_MARK = {"validated": "✓", "submitted": "⏳", "draft": "✎"}
@@ -32,8 +34,7 @@ network_id = pick_network(engine, actor)
 if network_id is None:
     st.stop()
 
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+show_flash()
 
 try:
     grid = indicator_values.value_grid(engine, actor, network_id)
@@ -112,7 +113,9 @@ display = pd.DataFrame(
         "baseline": _fmt(sheet["baseline_value"]),
         "target": [_target(r) for r in sheet.itertuples()],
         "previous": _fmt(sheet["previous_value"]),
-        "value": sheet["value"].astype("float64"),
+        # Text, not a number column: letters typed there reach the service and are refused
+        # with a message (a number column turns them into 0); « 1 234,5 » and « 1234.5 » parse.
+        "value": [number_text(v) for v in sheet["value"]],
         "comment": sheet["comment"].astype("object"),
         "evidence_url": sheet["evidence_url"].astype("object"),
         "status": [
@@ -124,7 +127,7 @@ display = pd.DataFrame(
         "return_reason": sheet["return_reason"].astype("object"),
     }
 )
-nonce = st.session_state.setdefault(NONCE, 0)
+nonce = editor_nonce()
 editor_key = f"values_editor_{network_id}_{month:%Y%m}_{nonce}"
 # The versions the user saw when this grid was first shown: a save checks against them, so a
 # value someone else changed meanwhile is reported instead of silently overwritten.
@@ -151,12 +154,17 @@ with st.form(f"values_form_{network_id}_{month:%Y%m}"):
             "baseline": st.column_config.TextColumn(t("Référence")),
             "target": st.column_config.TextColumn(t("Cible")),
             "previous": st.column_config.TextColumn(t("Mois précédent")),
-            "value": st.column_config.NumberColumn(
-                t("Valeur"), format="localized", help=t("Un nombre ; laissez vide si inconnu.")
+            "value": st.column_config.TextColumn(
+                t("Valeur"),
+                help=t("Un nombre, par exemple 1 234,5 ; laissez vide si inconnu."),
             ),
-            "comment": st.column_config.TextColumn(t("Commentaire"), max_chars=2000),
+            "comment": st.column_config.TextColumn(
+                t("Commentaire"), help=limit_help(IndicatorValue, "comment")
+            ),
             "evidence_url": st.column_config.LinkColumn(
-                t("Lien de preuve"), max_chars=500, validate=r"^https?://\S+$"
+                t("Lien de preuve"),
+                help=limit_help(IndicatorValue, "evidence_url"),
+                validate=r"^https?://\S+$",
             ),
             "status": st.column_config.TextColumn(t("Statut")),
             "return_reason": st.column_config.TextColumn(t("Motif du retour")),
@@ -181,11 +189,15 @@ with st.form(f"values_form_{network_id}_{month:%Y%m}"):
     )
 
 if save_draft or save_submit:
+    # A value left as shown is sent as stored (its text is a rounded display); a typed one as
+    # typed, for the service to parse or refuse.
     entries = [
         {
             "indicator_id": int(sheet.loc[i, "indicator_id"]),
             "period_start": month,
-            "value": edited.loc[i, "value"],
+            "value": sheet.loc[i, "value"]
+            if edited.loc[i, "value"] == display.loc[i, "value"]
+            else edited.loc[i, "value"],
             "comment": edited.loc[i, "comment"],
             "evidence_url": edited.loc[i, "evidence_url"],
             "version": seen.get(int(sheet.loc[i, "indicator_id"])),
@@ -201,23 +213,28 @@ if save_draft or save_submit:
         if isinstance(error, ConflictError):
             st.info(t("Pour repartir des valeurs enregistrées, cliquez sur « Recharger »."))
     else:
-        st.session_state[NONCE] = nonce + 1
-        st.session_state[FLASH] = t(
-            "Enregistré : {c} nouvelle(s) valeur(s), {u} modifiée(s), {d} effacée(s), "
-            "{s} soumise(s) à validation.",
-            c=counts["created"],
-            u=counts["updated"],
-            d=counts["deleted"],
-            s=counts["submitted"],
-        )
-        st.rerun()
+        if not any(counts.values()):
+            st.info(t("Aucune modification : rien à enregistrer."))
+        else:
+            reset_editors()
+            flash(
+                t(
+                    "Enregistré : {c} nouvelle(s) valeur(s), {u} modifiée(s), {d} effacée(s), "
+                    "{s} soumise(s) à validation.",
+                    c=counts["created"],
+                    u=counts["updated"],
+                    d=counts["deleted"],
+                    s=counts["submitted"],
+                )
+            )
+            st.rerun()
 
 if st.button(
     t("Recharger (abandonner les modifications non enregistrées)"),
     key="values_reload",
     icon=":material/refresh:",
 ):
-    st.session_state[NONCE] = nonce + 1
+    reset_editors()
     st.rerun()
 
 link_to("pages/lead/before_session.py", "Voir ce qu'il reste à faire avant la prochaine session")

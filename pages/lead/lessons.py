@@ -6,12 +6,12 @@ import streamlit as st
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_datetime, label_of, labels_for, t
 from dashboard.services.roadmap import lessons
+from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.flash import editor_nonce, reload_after_save, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
+from models import Lesson
 from models.enums import CapitalisationStatus, LessonCategory, Role, Visibility
-
-FLASH = "_at_lead_lessons_flash"
-NONCE = "_at_lead_lessons_nonce"
 
 actor = page_setup(
     "Enseignements",
@@ -24,9 +24,8 @@ engine = get_engine()
 network_id = pick_network(engine, actor)
 if network_id is None:
     st.stop()
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
-nonce = st.session_state.setdefault(NONCE, 0)
+show_flash()
+nonce = editor_nonce()
 
 try:
     listed = lessons.list_lessons(engine, actor, network_id)
@@ -39,12 +38,6 @@ categories, visibilities = labels_for(LessonCategory), labels_for(Visibility)
 capitalisations = labels_for(CapitalisationStatus)
 allowed_capitalisation = lessons.capitalisation_choices(actor)
 sessions, alliances = choices["sessions"], choices["alliances"]
-
-
-def _done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.session_state[NONCE] = nonce + 1
-    st.rerun()
 
 
 def _none(value):
@@ -80,7 +73,7 @@ def _lesson_fields(prefix: str, current: dict | None = None) -> dict:
     values["statement"] = st.text_area(
         t("Enseignement"),
         value=current.get("statement", ""),
-        max_chars=4000,
+        help=limit_help(Lesson, "statement"),
         key=f"{prefix}_statement",
     )
     left, right = st.columns(2)
@@ -143,7 +136,7 @@ with st.expander(t("Écrire un enseignement"), expanded=listed.empty, icon=":mat
             except AppError as error:
                 show_error(error)
             else:
-                _done(t("Enseignement enregistré."))
+                reload_after_save(t("Enseignement enregistré."))
 
 if listed.empty:
     st.stop()
@@ -182,7 +175,7 @@ with st.form(f"lesson_edit_{chosen}_{nonce}"):
         except AppError as error:
             show_error(error)
         else:
-            _done(t("Enseignement modifié."))
+            reload_after_save(t("Enseignement modifié."))
 if st.button(t("Recharger"), key="lesson_reload", icon=":material/refresh:"):
-    st.session_state[NONCE] = nonce + 1
+    reset_editors()
     st.rerun()

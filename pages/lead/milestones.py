@@ -7,12 +7,13 @@ from dashboard.core import clock
 from dashboard.core.errors import AppError, ConflictError
 from dashboard.core.i18n import fmt_number, labels_for, t
 from dashboard.services.roadmap import milestone_grid, milestones
+from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, link_to, page_setup, show_error
+from dashboard.ui.flash import editor_nonce, flash, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
+from dashboard.ui.typed_inputs import date_text
+from models import Milestone
 from models.enums import MilestoneStatus, Role
-
-FLASH = "_at_lead_milestones_flash"
-NONCE = "_at_lead_milestones_nonce"
 
 actor = page_setup(
     "Jalons",
@@ -27,10 +28,9 @@ if network_id is None:
     st.stop()
 today = clock.today()
 
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+show_flash()
 
-nonce = st.session_state.setdefault(NONCE, 0)
+nonce = editor_nonce()
 editor_key = f"milestones_grid_{network_id}_{nonce}"
 base_key = f"_at_base_{editor_key}"
 # The grid as first shown, with the versions the user saw: while edits are pending they are
@@ -60,7 +60,16 @@ if late_count:
         icon=":material/schedule:",
     )
 
-shown = rows.assign(late=[f"⚠️ {t('En retard')}" if late else "" for late in rows["late"]])
+# Dates are shown and typed as text « jj/mm/aaaa » whatever the browser's language (a date
+# column follows the browser's locale and empties a date outside its bounds); the service
+# parses them and says what is wrong.
+shown = rows.assign(
+    late=[f"⚠️ {t('En retard')}" if late else "" for late in rows["late"]],
+    due_date=[date_text(d) for d in rows["due_date"]],
+    done_date=[date_text(d) for d in rows["done_date"]],
+)
+labels = {c: t(label) for c, label in milestone_grid.LABELS.items()}
+date_help = t("Au format jj/mm/aaaa, par exemple 26/11/2026.")
 statuses = labels_for(MilestoneStatus)
 column_order = ["late", *milestone_grid.GRID_COLUMNS]
 with st.form(f"milestones_form_{network_id}"):
@@ -75,44 +84,49 @@ with st.form(f"milestones_form_{network_id}"):
         column_config={
             "late": st.column_config.TextColumn(t("Retard"), pinned=True),
             "title": st.column_config.TextColumn(
-                t("Intitulé"), required=True, max_chars=200, pinned=True
+                labels["title"],
+                required=True,
+                pinned=True,
+                help=limit_help(Milestone, "title"),
             ),
-            "owner": st.column_config.TextColumn(t("Responsable"), max_chars=120),
-            "due_date": st.column_config.DateColumn(
-                t("Échéance"), format="DD/MM/YYYY", required=True
+            "owner": st.column_config.TextColumn(
+                labels["owner"], help=limit_help(Milestone, "owner")
             ),
+            "due_date": st.column_config.TextColumn(labels["due_date"], help=date_help),
             "status": st.column_config.SelectboxColumn(
-                t("Statut"),
+                labels["status"],
                 options=list(statuses),
                 format_func=lambda code: statuses.get(code, code),
                 required=True,
                 default=MilestoneStatus.planned.value,
             ),
             "progress": st.column_config.NumberColumn(
-                t("Avancement (%)"), min_value=0, max_value=100, step=1, default=0, format="%d %%"
+                labels["progress"], min_value=0, max_value=100, step=1, default=0, format="%d %%"
             ),
-            "done_date": st.column_config.DateColumn(
-                t("Réalisé le"), format="DD/MM/YYYY", max_value=today
-            ),
+            "done_date": st.column_config.TextColumn(labels["done_date"], help=date_help),
             "objective_id": st.column_config.SelectboxColumn(
-                t("Objectif"),
+                labels["objective_id"],
                 options=list(grid.objectives),
                 format_func=lambda i: grid.objectives.get(i, str(i)),
             ),
             "alliance_id": st.column_config.SelectboxColumn(
-                t("Alliance"),
+                labels["alliance_id"],
                 options=list(grid.alliances),
                 format_func=lambda i: grid.alliances.get(i, str(i)),
             ),
             "session_id": st.column_config.SelectboxColumn(
-                t("Session"),
+                labels["session_id"],
                 options=list(grid.sessions),
                 format_func=lambda i: grid.sessions.get(i, str(i)),
             ),
             "evidence_url": st.column_config.LinkColumn(
-                t("Preuve (lien)"), max_chars=500, validate=r"^https?://\S+$"
+                labels["evidence_url"],
+                help=limit_help(Milestone, "evidence_url"),
+                validate=r"^https?://\S+$",
             ),
-            "comment": st.column_config.TextColumn(t("Commentaire"), max_chars=4000),
+            "comment": st.column_config.TextColumn(
+                labels["comment"], help=limit_help(Milestone, "comment")
+            ),
         },
     )
     st.caption(
@@ -145,15 +159,17 @@ if save:
             )
     else:
         if result is None:
-            st.info(t("Aucune modification à enregistrer."))
+            st.info(t("Aucune modification : rien à enregistrer."))
         else:
             st.session_state.pop(base_key, None)
-            st.session_state[NONCE] = nonce + 1
-            st.session_state[FLASH] = t(
-                "Jalons enregistrés : {c} ajouté(s), {u} modifié(s), {d} supprimé(s).",
-                c=result.created,
-                u=result.updated,
-                d=result.deleted,
+            reset_editors()
+            flash(
+                t(
+                    "Jalons enregistrés : {c} ajouté(s), {u} modifié(s), {d} supprimé(s).",
+                    c=result.created,
+                    u=result.updated,
+                    d=result.deleted,
+                )
             )
             st.rerun()
 
@@ -163,7 +179,7 @@ if st.button(
     icon=":material/refresh:",
 ):
     st.session_state.pop(base_key, None)
-    st.session_state[NONCE] = nonce + 1
+    reset_editors()
     st.rerun()
 
 link_to("pages/lead/before_session.py", "Voir ce qu'il reste à faire avant la prochaine session")

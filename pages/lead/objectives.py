@@ -5,12 +5,12 @@ import streamlit as st
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_datetime, label_of, labels_for, t
 from dashboard.services import roadmap
+from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.flash import editor_nonce, reload_after_save, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
+from models import Objective
 from models.enums import Motivation, Role
-
-FLASH = "_at_lead_objectives_flash"
-NONCE = "_at_lead_objectives_nonce"
 
 actor = page_setup(
     "Objectifs",
@@ -22,15 +22,8 @@ engine = get_engine()
 network_id = pick_network(engine, actor)
 if network_id is None:
     st.stop()
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
-nonce = st.session_state.setdefault(NONCE, 0)
-
-
-def _done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.session_state[NONCE] = nonce + 1
-    st.rerun()
+show_flash()
+nonce = editor_nonce()
 
 
 try:
@@ -57,9 +50,11 @@ else:
 
 with st.expander(t("Ajouter un objectif"), expanded=objectives.empty, icon=":material/add:"):
     with st.form(f"objective_new_{network_id}_{nonce}"):
-        title = st.text_input(t("Intitulé"), max_chars=200)
+        title = st.text_input(t("Intitulé"), help=limit_help(Objective, "title"))
         motivation = st.selectbox(t("Motivation"), list(motivations), format_func=motivations.get)
-        description = st.text_area(t("Description (facultatif)"), max_chars=4000)
+        description = st.text_area(
+            t("Description (facultatif)"), help=limit_help(Objective, "description")
+        )
         if st.form_submit_button(t("Ajouter l'objectif"), type="primary"):
             try:
                 roadmap.create_objective(
@@ -73,7 +68,7 @@ with st.expander(t("Ajouter un objectif"), expanded=objectives.empty, icon=":mat
             except AppError as error:
                 show_error(error)
             else:
-                _done(t("Objectif ajouté."))
+                reload_after_save(t("Objectif ajouté."))
 
 if objectives.empty:
     st.stop()
@@ -98,7 +93,7 @@ if int(by_id[chosen].version) != int(row["version"]):
     )
 seen = int(row["version"])
 with st.form(f"objective_edit_{chosen}_{nonce}"):
-    title = st.text_input(t("Intitulé"), value=row["title"], max_chars=200)
+    title = st.text_input(t("Intitulé"), value=row["title"], help=limit_help(Objective, "title"))
     motivation = st.selectbox(
         t("Motivation"),
         list(motivations),
@@ -106,7 +101,9 @@ with st.form(f"objective_edit_{chosen}_{nonce}"):
         format_func=motivations.get,
     )
     description = st.text_area(
-        t("Description (facultatif)"), value=row["description"] or "", max_chars=4000
+        t("Description (facultatif)"),
+        value=row["description"] or "",
+        help=limit_help(Objective, "description"),
     )
     if st.form_submit_button(t("Enregistrer l'objectif"), type="primary"):
         try:
@@ -122,7 +119,7 @@ with st.form(f"objective_edit_{chosen}_{nonce}"):
         except AppError as error:
             show_error(error)
         else:
-            _done(t("Objectif enregistré."))
+            reload_after_save(t("Objectif enregistré."))
 
 left, right = st.columns(2)
 archive_label = t("Réactiver cet objectif") if row["archived"] else t("Archiver cet objectif")
@@ -132,9 +129,9 @@ if left.button(archive_label, key=f"objective_archive_{chosen}", icon=":material
     except AppError as error:
         show_error(error)
     else:
-        _done(t("Objectif réactivé.") if row["archived"] else t("Objectif archivé."))
+        reload_after_save(t("Objectif réactivé.") if row["archived"] else t("Objectif archivé."))
 if right.button(t("Recharger"), key="objective_reload", icon=":material/refresh:"):
-    st.session_state[NONCE] = nonce + 1
+    reset_editors()
     st.rerun()
 st.caption(
     t(

@@ -143,14 +143,11 @@ def test_invalid_grid_shows_french_errors_and_stores_nothing(login_as):
     shown = at.error[0].value
     assert shown.startswith("Rien n'a été enregistré :")
     assert (
-        f"Ligne 1 (« {first_title} ») : le champ « Avancement (%) » doit être inférieur ou "
-        "égal à 100." in shown
-    )
-    assert f"Ligne 2 (« {second_title} ») : le champ « Lien vers une preuve » doit être" in shown
-    assert (
-        f"Ligne {len(grid) + 1} (« Sans échéance ») : le champ « Échéance » est obligatoire."
+        f"Ligne 1 (« {first_title} »), « Avancement (%) » : doit être inférieur ou égal à 100."
         in shown
     )
+    assert f"Ligne 2 (« {second_title} »), « Preuve (lien) » : doit être" in shown
+    assert f"Ligne {len(grid) + 1} (« Sans échéance »), « Échéance » : obligatoire." in shown
     assert _stored(net_id) == before
     assert _log_count() == logged
     # The user's input stays on screen.
@@ -252,7 +249,7 @@ def test_alliances_page_shows_alliances_and_moves_a_stage(login_as):
     stage_box.set_value(target)
     _button(at, "Changer d'étape").click().run()
     assert not at.exception
-    assert "« Motif / commentaire » est obligatoire" in at.error[0].value
+    assert "« Motif / commentaire » : est obligatoire" in at.error[0].value
     next(a for a in at.text_area if a.label == "Motif / commentaire").input("Plus de budget")
     _button(at, "Changer d'étape").click().run()
     assert not at.exception

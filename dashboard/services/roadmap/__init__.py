@@ -63,8 +63,10 @@ from dashboard.services.roadmap.partners import (
 )
 from dashboard.services.roadmap.stages import (
     ABANDONED,
+    DATE_LABEL,
     PIPELINE,
     REASON_LABEL,
+    STAGE_LABEL,
     SUSPENDED,
     alliance_stage_history,
     allowed_transitions,
@@ -81,6 +83,7 @@ __all__ = [
     "AllianceInput",
     "COMMENT_MAX",
     "COMPANY_FAMILIES",
+    "DATE_LABEL",
     "DeletedMilestone",
     "ENTITY",
     "EVIDENCE_MAX",
@@ -97,6 +100,7 @@ __all__ = [
     "PIPELINE",
     "PartnerInput",
     "REASON_LABEL",
+    "STAGE_LABEL",
     "SUSPENDED",
     "SaveResult",
     "ScoreInput",

@@ -188,7 +188,7 @@ def _problem(error: ErrorDetails, enums: dict[str, type[StrEnum]]) -> str:
         return str(ctx.get("error", error.get("msg", "")))
     if kind in {"missing", "string_too_short"} or given is None:
         return t("obligatoire")
-    if kind == "string_too_long":
+    if kind in {"string_too_long", "too_long"}:  # "too_long": limit checked after a validator
         return too_long(given, ctx.get("max_length"))
     if kind in {"int_parsing", "int_type", "int_from_float"}:
         return t("nombre entier attendu (saisi : « {v} »)", v=_shown(given))
