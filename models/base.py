@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
-from sqlalchemy import CheckConstraint, Column, Integer
+from sqlalchemy import CheckConstraint, Column, Integer, Table, inspect
 
 
 class _Row(Protocol):
@@ -29,6 +29,14 @@ _Value = TypeVar("_Value")
 def by_id(rows: Iterable[tuple[int | None, _Value]]) -> dict[int, _Value]:
     """``{id: value}`` from ``(id, value)`` rows selected with a primary key (never NULL)."""
     return {row_id: value for row_id, value in rows if row_id is not None}
+
+
+def table_of(model: type) -> Table:
+    """The Core table of a table model, for UPDATEs that bypass the ORM (no version check)."""
+    table: object = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
 
 
 def utcnow() -> dt.datetime:

@@ -24,7 +24,7 @@ from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor
 from models import AuthSession, LoginAttempt, Network, OneTimeSecret, User
-from models.base import utcnow
+from models.base import saved_id, table_of, utcnow
 from models.enums import Role
 
 SESSION_COOKIE = "at_session"
@@ -88,7 +88,7 @@ def _token_hash(token: str) -> str:
 
 def actor_for(user: User, network: Network | None) -> Actor:
     return Actor(
-        id=user.id,
+        id=saved_id(user),
         username=user.username,
         full_name=user.full_name,
         role=Role(user.role),
@@ -132,7 +132,9 @@ def _serialise_login_counters(session: Session) -> None:
     """Make count-then-insert atomic: SQLite writes already begin with BEGIN IMMEDIATE;
     PostgreSQL takes a transaction-scoped advisory lock (released at commit)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_BOOKKEEPING_LOCK))
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_BOOKKEEPING_LOCK)
+        )
 
 
 def _count_attempts(session: Session, *conditions) -> int:
@@ -181,8 +183,9 @@ def reserve_verification(
 
 def _record_success(session: Session, attempt_id: int) -> None:
     session.exec(
-        LoginAttempt.__table__.update()
-        .where(LoginAttempt.__table__.c.id == attempt_id)
+        table_of(LoginAttempt)
+        .update()
+        .where(table_of(LoginAttempt).c.id == attempt_id)
         .values(success=True)
     )
 
@@ -216,21 +219,22 @@ def login(
     attempt_id, refusal = reserve_verification(engine, name, client_address, now)
     if refusal is not None:
         return LoginResult(False, refusal)
+    assert attempt_id is not None  # given whenever there is no refusal
     with read_scope(engine) as session:
         user = session.exec(select(User).where(User.username == name)).first()
     stored_hash = user.password_hash if user else None
     verified = _verify(stored_hash, password)
     ok = bool(user and verified and user.active and stored_hash)
     new_hash = None
-    if ok and _hasher.check_needs_rehash(stored_hash):
+    if ok and stored_hash and _hasher.check_needs_rehash(stored_hash):
         new_hash = hash_password(password)
-    users = User.__table__
+    users = table_of(User)
     with session_scope(engine) as session:
         spent_secret = False
         if not ok and user is not None and user.active and password:
-            spent_secret = _spend_secret(session, user.id, password, now)
+            spent_secret = _spend_secret(session, saved_id(user), password, now)
             ok = spent_secret
-        if not ok:
+        if not ok or user is None:
             return LoginResult(False, t(GENERIC_FAILURE))
         _record_success(session, attempt_id)
         if spent_secret:
@@ -259,7 +263,7 @@ def login(
         session.add(
             AuthSession(
                 token_hash=_token_hash(token),
-                user_id=user.id,
+                user_id=saved_id(user),
                 created_at=now,
                 last_seen_at=now,
                 expires_at=now + dt.timedelta(hours=get_settings().session_absolute_hours),
@@ -291,7 +295,7 @@ def resolve_session(engine: Engine, token: str | None) -> Actor | None:
             return None
         user = session.get(User, auth.user_id)
         network = session.get(Network, user.network_id) if user and user.network_id else None
-    sessions = AuthSession.__table__
+    sessions = table_of(AuthSession)
     if auth.last_seen_at + dt.timedelta(minutes=settings.session_idle_minutes) <= now:
         with session_scope(engine) as session:
             session.exec(
@@ -378,7 +382,7 @@ def create_user(
         )
         session.add(user)
         session.flush()
-        return user.id
+        return saved_id(user)
 
 
 def requires_current_password(engine: Engine, actor: Actor) -> bool:
@@ -411,6 +415,7 @@ def change_password(engine: Engine, actor: Actor, current: str | None, new: str)
         attempt_id, refusal = reserve_verification(engine, user.username, None, utcnow())
         if refusal is not None:
             raise ValidationFailed(refusal)
+        assert attempt_id is not None  # given whenever there is no refusal
         # Verified and hashed outside any write transaction (argon2 takes a while).
         if not _verify(user.password_hash, current or ""):
             raise ValidationFailed(wrong)  # the attempt stays counted as a failure
@@ -432,7 +437,7 @@ def change_password(engine: Engine, actor: Actor, current: str | None, new: str)
 def _spend_secret(session: Session, user_id: int, secret: str, now: dt.datetime) -> bool:
     """Spend the user's one-time secret matching ``secret`` if neither used nor expired.
     One conditional UPDATE: of two logins racing with the same secret, only one spends it."""
-    secrets_table = OneTimeSecret.__table__
+    secrets_table = table_of(OneTimeSecret)
     spent = session.exec(
         secrets_table.update()
         .where(
@@ -500,7 +505,7 @@ def purge_auth_records(engine: Engine, *, now: dt.datetime | None = None) -> Pur
     on a login."""
     now = now or utcnow()
     settings = get_settings()
-    attempts, sessions = LoginAttempt.__table__, AuthSession.__table__
+    attempts, sessions = table_of(LoginAttempt), table_of(AuthSession)
     ended_before = now - CLOSED_SESSION_RETENTION
     idle_before = ended_before - dt.timedelta(minutes=settings.session_idle_minutes)
     with session_scope(engine) as session:
