@@ -8,6 +8,7 @@ missing entry falls back to French rather than showing a key.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 from enum import Enum
 
@@ -33,7 +34,10 @@ def fmt_number(value: float | int | None, decimals: int = 0, *, empty: str = "�
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return empty
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=LOCALE)
+    try:
+        return format_decimal(value, format=pattern, locale=LOCALE)
+    except decimal.InvalidOperation:  # beyond Babel's 28 digits (a refused 1e30): « 1,0e+30 »
+        return f"{value:.1e}".replace(".", ",")
 
 
 def fmt_percent(ratio: float | None, decimals: int = 0, *, empty: str = "—") -> str:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dashboard.core import clock
 from dashboard.core.i18n import fmt_month_long, fmt_number, t
+from dashboard.services.shared.fields import MultiLineText, SingleLineText
 from dashboard.services.shared.forms import (
     clean,
     field_error,
@@ -24,6 +25,7 @@ from dashboard.services.shared.forms import (
     parse_number,
 )
 from models import IndicatorValue
+from models.enums import UNIT_RANGES
 
 ENTITY = "indicator_value"
 _FIELD_LABELS = {
@@ -43,8 +45,10 @@ class ValueEntry(BaseModel):
     indicator_id: int
     period_start: dt.date
     value: float | None = None  # typed text is parsed: « 1 234,5 », « 1234.5 »
-    comment: str | None = Field(default=None, max_length=max_length(IndicatorValue, "comment"))
-    evidence_url: str | None = Field(
+    comment: MultiLineText | None = Field(
+        default=None, max_length=max_length(IndicatorValue, "comment")
+    )
+    evidence_url: SingleLineText | None = Field(
         default=None, max_length=max_length(IndicatorValue, "evidence_url")
     )
     version: int | None = None  # the version of the value the user saw (None: none shown)
@@ -110,7 +114,10 @@ def _bound(v: Any) -> float | None:
 
 
 def unit_problem(ind: Mapping[str, Any], value: float) -> str | None:
-    """Why ``value`` is impossible for the indicator's unit and scale (None when it is fine)."""
+    """Why ``value`` is impossible for the indicator's unit (its range in
+    ``models.enums.UNIT_RANGES``) and scale (None when it is fine)."""
+    if not math.isfinite(value):
+        return t("saisissez un nombre fini.")
     unit, shown = ind["unit"], fmt_number(value, 2)
     low, high = _bound(ind["scale_min"]), _bound(ind["scale_max"])
     if unit == "percent" and not 0 <= value <= 100:
@@ -119,6 +126,14 @@ def unit_problem(ind: Mapping[str, Any], value: float) -> str | None:
         return t("un nombre entier positif ou nul est attendu (saisi : {v}).", v=shown)
     if unit in ("eur", "hours") and value < 0:
         return t("la valeur ne peut pas être négative (saisi : {v}).", v=shown)
+    bounds = UNIT_RANGES.get(str(unit))
+    if bounds and not bounds.low <= value <= bounds.high:
+        return t(
+            "la valeur doit être comprise entre {low} et {high} pour cette unité (saisi : {v}).",
+            low=fmt_number(bounds.low, 2),
+            high=fmt_number(bounds.high, 2),
+            v=shown,
+        )
     if (low is not None and value < low) or (high is not None and value > high):
         return t(
             "la valeur doit être comprise entre {low} et {high} (saisi : {v}).",

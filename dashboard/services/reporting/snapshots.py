@@ -29,6 +29,7 @@ from dashboard.services.reporting import state_at_date as roadmap_state
 from dashboard.services.reporting.snapshot_diff import SnapshotDiff, diff_states
 from dashboard.services.shared import audit
 from dashboard.services.shared.fields import SingleLineText
+from dashboard.services.shared.forms import french_errors
 from dashboard.services.shared.rules import derived_milestone_status
 from models import Cohort, Network, ProgrammeSession, Snapshot, User
 from models.base import saved_id
@@ -173,8 +174,10 @@ def take_snapshot(
     authorize(actor, "create", "snapshot")
     try:
         data = SnapshotInput(label=(label or "").strip(), session_id=session_id)
-    except ValidationError:
-        raise ValidationFailed([t("Libellé : obligatoire, 200 caractères au plus.")]) from None
+    except ValidationError as exc:
+        raise ValidationFailed(
+            french_errors(exc, {"label": "Libellé", "session_id": "Session"})
+        ) from None
     as_of = as_of or clock.today()
     with session_scope(engine) as session:
         # Lock the cohort row (PostgreSQL; SQLite writes are serialised already) so that two

@@ -16,6 +16,7 @@ from dashboard.core.i18n import label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import audit
 from dashboard.services.shared.access import clean, validated
+from dashboard.services.shared.fields import SingleLineText
 from models import Partner
 from models.enums import PartnerFamily
 
@@ -23,7 +24,7 @@ PARTNER_LABELS = {"name": "Nom du partenaire", "family": "Famille de partenaire"
 
 
 class PartnerInput(SQLModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: SingleLineText = Field(min_length=1, max_length=200)
     family: PartnerFamily
 
 
