@@ -43,9 +43,10 @@ def visible(w, actor, **kw) -> set[str]:
 def test_each_role_sees_what_visibility_allows(board):
     w, e = board, board["engine"]
     everything = set(w["ids"])
-    assert visible(w, make_user(e, "steering")) == everything
     assert visible(w, make_user(e, "admin")) == everything
-    # Ministry staff: cohort and public lessons only.
+    # Steering committee and ministry staff: cohort and public lessons only (a « network »
+    # lesson is shared with the programme team alone).
+    assert visible(w, make_user(e, "steering")) == everything - {"own-network", "other-network"}
     assert visible(w, make_user(e, "ministry")) == everything - {"own-network", "other-network"}
     # A lead: their own network's lessons whatever the visibility, plus shared ones.
     lead = make_user(e, "lead", network_id=w["own"])
