@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import importlib.util
 import ipaddress
 import re
 import secrets
@@ -17,7 +18,6 @@ from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
-import streamlit
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
@@ -272,7 +272,10 @@ WEBSOCKET_PATH = "/_stcore/stream"
 @lru_cache(maxsize=1)
 def _streamlit_inline_script_hashes() -> tuple[str, ...]:
     """sha256 sources for the inline scripts of Streamlit's own page (no 'unsafe-inline')."""
-    index = Path(streamlit.__file__).parent / "static" / "index.html"
+    spec = importlib.util.find_spec("streamlit")  # located, not imported (login-only servers)
+    if spec is None or spec.origin is None:
+        return ()
+    index = Path(spec.origin).parent / "static" / "index.html"
     try:
         page = index.read_text(encoding="utf-8")
     except OSError:
