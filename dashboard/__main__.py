@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import subprocess
@@ -45,6 +46,15 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            t("date AAAA-MM-JJ attendue, reçu « {value} »", value=text)
+        ) from None
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     from dashboard.core.db import check_schema
     from dashboard.seed.read import seed_demo
@@ -54,7 +64,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         return 2
     engine = _engine()
     check_schema(engine)
-    report = seed_demo(engine)
+    report = seed_demo(engine, args.as_of)
     if report.already_present:
         print(t("La cohorte de démonstration est déjà chargée : rien n'a été modifié."))
     else:
@@ -138,6 +148,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed", help=t("Charger des données"))
     seed.add_argument("--demo", action="store_true", help=t("la cohorte de démonstration"))
+    seed.add_argument(
+        "--as-of",
+        type=_seed_day,
+        default=None,
+        metavar=t("AAAA-MM-JJ"),
+        help=t(
+            "jour de chargement : le calendrier de la démonstration est placé par rapport à ce "
+            "jour (par défaut : aujourd'hui)"
+        ),
+    )
     seed.set_defaults(func=cmd_seed)
 
     cu = sub.add_parser("create-user", help=t("Créer un compte"))

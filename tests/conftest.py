@@ -9,6 +9,7 @@ missing or unreachable PostgreSQL is an error, not a skip.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sqlite3
@@ -26,6 +27,9 @@ from dashboard.core.config import get_settings
 from dashboard.core.db import make_engine, migrate
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+# The demo template holds the whole storyline on the files' own calendar (the one the tests
+# were written against), its history and snapshots dated up to this fixed day.
+DEMO_AS_OF = dt.date(2026, 11, 26)
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 
@@ -84,7 +88,7 @@ class _Templates:
         if kind == "demo":
             from dashboard.seed.read import seed_demo
 
-            seed_demo(engine)
+            seed_demo(engine, DEMO_AS_OF, whole_storyline=True)
 
     def sqlite_template(self, kind: str) -> Path:
         if kind not in self.sqlite:

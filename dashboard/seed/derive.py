@@ -121,15 +121,32 @@ def alliance_state(history: Sequence[dict], relation_logic: str) -> dict:
     }
 
 
-def value_times(
-    period_start: dt.date, status: str
+def value_timeline(
+    period_start: dt.date, status: str, until: dt.date | None = None
 ) -> tuple[dt.datetime, dt.datetime | None, dt.datetime | None]:
-    """(updated_at, submitted_at, validated_at) of a monthly value, fixed from its period:
-    drafted on the 5th of the next month, submitted on the 8th, validated on the 12th."""
+    """(drafted, submitted, validated) times of a monthly value, fixed from its period: drafted
+    on the 5th of the next month, submitted on the 8th, validated on the 12th. A value entered
+    before that rhythm allows by ``until`` (the seed day) was drafted two days before it and
+    submitted the day before: nothing is dated after the seed day."""
     after = month_end(period_start) + dt.timedelta(days=1)
+    drafted = at(after + dt.timedelta(days=4), 9)
     submitted = at(after + dt.timedelta(days=7), 17, 30) if status != "draft" else None
     validated = at(after + dt.timedelta(days=11), 10) if status == "validated" else None
-    return validated or submitted or at(after + dt.timedelta(days=4), 9), submitted, validated
+    if until is not None and (validated or submitted or drafted) > at(until):
+        drafted = min(drafted, at(until - dt.timedelta(days=2), 9))
+        if submitted is not None:
+            submitted = min(submitted, at(until - dt.timedelta(days=1), 17, 30))
+        if validated is not None:
+            validated = min(validated, at(until - dt.timedelta(days=1), 18))
+    return drafted, submitted, validated
+
+
+def value_times(
+    period_start: dt.date, status: str, until: dt.date | None = None
+) -> tuple[dt.datetime, dt.datetime | None, dt.datetime | None]:
+    """(updated_at, submitted_at, validated_at) of a monthly value (see :func:`value_timeline`)."""
+    drafted, submitted, validated = value_timeline(period_start, status, until)
+    return validated or submitted or drafted, submitted, validated
 
 
 def month_statuses(values: Iterable[tuple[str, dt.date, str]]) -> dict[tuple[str, dt.date], str]:

@@ -92,12 +92,20 @@ class SeedReport:
 
 
 def seed_demo(
-    engine: Engine, as_of: dt.date | None = None, *, data_dir: Path = DEFAULT_DATA_DIR
+    engine: Engine,
+    as_of: dt.date | None = None,
+    whole_storyline: bool = False,
+    *,
+    data_dir: Path = DEFAULT_DATA_DIR,
 ) -> SeedReport:
     """Check every file of ``data_dir``, then write the cohort in one transaction, as seen on
     ``as_of`` (default: today): its calendar moved so that it is in progress on that day, and
-    nothing dated after it (see :mod:`dashboard.seed.calendar`)."""
-    data = as_seen_on(read_seed_files(Path(data_dir)), as_of or clock.today())
+    nothing dated after it (see :mod:`dashboard.seed.calendar`). ``whole_storyline`` writes
+    the files' calendar and statuses unchanged, with the history and snapshots up to ``as_of``.
+    """
+    data = as_seen_on(
+        read_seed_files(Path(data_dir)), as_of or clock.today(), whole_storyline=whole_storyline
+    )
     code = data["cohort"]["code"]
     with session_scope(engine) as session:
         if session.exec(select(Cohort).where(Cohort.code == code)).first() is not None:

@@ -224,7 +224,10 @@ def test_snapshot_diff_lists_a_change_made_after_the_snapshot(login_as):
 def test_admin_freezes_a_snapshot_from_the_page(login_as):
     at = login_as("admin")
     at.switch_page(page("cohort/snapshots")).run()
-    assert any("Aucun instantané" in i.value for i in at.info)
+    cohort_id, _ = _demo(get_engine())
+    # The demo comes with a snapshot of each session held, the latest one first.
+    offered = at.selectbox(key=f"compare_before_{cohort_id}").options
+    assert offered[0] == "COPIL du 16/06/2026" and offered[-1] == "S1 du 14/10/2025"
     at.text_input(key="snapshot_label").set_value("Session de test")
     next(b for b in at.button if b.label == "Figer l'état de la cohorte").click().run()
     assert not at.exception, at.exception

@@ -69,12 +69,13 @@ def _free_port() -> int:
 def live_server(tmp_path_factory) -> Iterator[str]:
     """Base URL of a running app over its own demo database."""
     from dashboard.seed.read import seed_demo
+    from tests.conftest import DEMO_AS_OF
 
     db = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
     url = f"sqlite:///{db}"
     engine = make_engine(url)
     migrate(engine)
-    seed_demo(engine)
+    seed_demo(engine, DEMO_AS_OF, whole_storyline=True)  # the calendar the flows were written for
     engine.dispose()
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=url, APP_ENV="test", PYTHONPATH=str(ROOT))

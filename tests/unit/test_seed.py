@@ -35,6 +35,7 @@ from models import (
     User,
 )
 from models.enums import SIGNED_STAGES
+from tests.conftest import DEMO_AS_OF
 
 AS_OF = dt.date(2026, 11, 26)
 NETWORKS = [f"R{i:02d}" for i in range(1, 13)]
@@ -409,7 +410,7 @@ def test_seeding_twice_changes_nothing(demo_engine):
 
 
 def test_seed_content_does_not_depend_on_when_it_runs(engine, demo_engine):
-    report = seed_demo(engine)
+    report = seed_demo(engine, DEMO_AS_OF, whole_storyline=True)
     assert not report.already_present
     assert report.counts["alliance"] == _count(demo_engine, Alliance)
     skip = frozenset({("app_user", "password_hash")})  # argon2 hashes are salted
