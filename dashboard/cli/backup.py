@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import shutil
 import sqlite3
@@ -161,7 +162,9 @@ def backup_sqlite(source: Path, out: Path) -> SqliteFacts:
     except OSError as exc:
         raise _write_failure(out, exc) from exc
     except sqlite3.OperationalError as exc:
-        raise _write_failure(out, OSError(0, str(exc))) from exc
+        full = "full" in str(exc).lower()
+        reason = t("l'espace disque est insuffisant") if full else str(exc)
+        raise _write_failure(out, OSError(errno.ENOSPC if full else 0, reason)) from exc
     finally:
         partial.unlink(missing_ok=True)
     return sqlite_facts(out)
@@ -204,12 +207,18 @@ def restore_sqlite(backup: Path, target: Path, *, force: bool) -> SqliteFacts:
 
 
 def _write_failure(out: Path, error: OSError) -> BackupFailed:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = t("l'espace disque est insuffisant")
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = t("ce dossier n'est pas accessible en écriture")
+    else:
+        reason = error.strerror or str(error)
     return BackupFailed(
         t(
-            "La sauvegarde n'a pas pu être écrite dans « {out} » ({error}). Aucune sauvegarde "
+            "La sauvegarde n'a pas pu être écrite dans « {out} » : {reason}. Aucune sauvegarde "
             "précédente n'a été modifiée.",
             out=out,
-            error=error.strerror or error,
+            reason=reason,
         )
     )
 

@@ -266,3 +266,31 @@ def test_backup_and_restore_are_listed_in_french(capsys):
     out = capsys.readouterr().out
     assert "Sauvegarder la base de données" in out
     assert "Restaurer la base de données" in out
+
+
+def test_a_backup_failing_on_a_full_disk_keeps_the_previous_one(
+    busy_source, tmp_path, use_database, capsys, monkeypatch
+):
+    url, engine, lead, network = busy_source
+    backup = tmp_path / "alliances.sqlite"
+    use_database(url)
+    assert main(["backup", "--out", str(backup)]) == 0
+    previous = backup.read_bytes()
+    _save(engine, lead, network, "Objectif du jour")
+
+    real_connect = sqlite3.connect
+
+    def small_disk(database, *args, **kwargs):
+        conn = real_connect(database, *args, **kwargs)
+        if str(database).endswith(".part"):  # the new backup being written: 3 pages of room
+            conn.execute("PRAGMA max_page_count = 3")
+        return conn
+
+    monkeypatch.setattr(backup_cli.sqlite3, "connect", small_disk)
+    assert main(["backup", "--out", str(backup)]) == 2
+    err = capsys.readouterr().err
+    assert "La sauvegarde n'a pas pu être écrite" in err
+    assert "l'espace disque est insuffisant" in err
+    assert "Traceback" not in err
+    assert backup.read_bytes() == previous
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".part")) == []
