@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor
 from dashboard.services.reporting import cohorts
+from dashboard.ui import escape_markdown
 from dashboard.ui.cohort_picker import pick_cohort
 from models.enums import Role
 
@@ -26,7 +27,13 @@ def pick_network(engine: Engine, actor: Actor) -> int | None:
         if actor.network_id is None:
             return None
         mine = cohorts.network_name(engine, actor, actor.network_id)
-        st.caption(t("Réseau : {code} — {name}", code=mine["code"], name=mine["name"]))
+        st.caption(
+            t(
+                "Réseau : {code} — {name}",
+                code=escape_markdown(mine["code"]),
+                name=escape_markdown(mine["name"]),
+            )
+        )
         return actor.network_id
     cohort = pick_cohort(engine, actor)
     if cohort is None:

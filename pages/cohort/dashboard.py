@@ -22,7 +22,7 @@ from dashboard.core import clock
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_month, fmt_number, fmt_percent, labels_for, t
 from dashboard.services.reporting import cohort_dashboard, cohorts, snapshots
-from dashboard.ui import get_engine, link_to, page_setup, show_error
+from dashboard.ui import escape_markdown, get_engine, link_to, page_setup, show_error
 from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
 from dashboard.ui.filters import dashboard_filters, describe
@@ -115,7 +115,7 @@ with headline_box:
         t(
             "Chiffres clés de toute la cohorte au {date}. Les graphiques suivent les filtres : {f}.",
             date=fmt_date(today),
-            f=describe(filters, networks),
+            f=escape_markdown(describe(filters, networks)),
         )
     )
     m = st.columns(7)
@@ -175,7 +175,9 @@ with right_box:
         st.caption(t("Aucun instantané pris pour l'instant."))
     else:
         label, taken_at, totals = since
-        st.caption(t("Depuis « {label} » ({when})", label=label, when=fmt_date(taken_at)))
+        st.caption(
+            t("Depuis « {label} » ({when})", label=escape_markdown(label), when=fmt_date(taken_at))
+        )
         c = st.columns(3)
         c[0].metric(t("Jalons : réalisés"), fmt_number(totals["milestones_done"]))
         c[1].metric(t("Jalons : ajoutés"), fmt_number(totals["milestones_added"]))

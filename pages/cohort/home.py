@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard.core import clock
 from dashboard.core.i18n import fmt_date, fmt_datetime, fmt_number, fmt_percent, label_of, t
 from dashboard.services.reporting import cohorts
-from dashboard.ui import get_engine, link_to, page_setup
+from dashboard.ui import escape_markdown, get_engine, link_to, page_setup
 from dashboard.ui.cohort_picker import pick_cohort
 from models.enums import CohortStatus, Phase, Role, SessionKind
 
@@ -20,7 +20,7 @@ if cohort is None:
     st.info(t("Aucune cohorte n'est encore configurée. L'équipe d'animation peut en créer une."))
     st.stop()
 
-st.subheader(cohort.name)
+st.subheader(escape_markdown(cohort.name))
 st.caption(
     t(
         "Du {start} au {end} · {status}",
@@ -80,10 +80,14 @@ else:
     st.info(
         t(
             "Prochaine session : {code} — {title}, le {date}{host}",
-            code=upcoming["code"],
-            title=upcoming["title"],
+            code=escape_markdown(upcoming["code"]),
+            title=escape_markdown(upcoming["title"]),
             date=fmt_date(upcoming["session_date"]),
-            host=(t(", accueillie par {host}", host=upcoming["host"]) if upcoming["host"] else ""),
+            host=(
+                t(", accueillie par {host}", host=escape_markdown(upcoming["host"]))
+                if upcoming["host"]
+                else ""
+            ),
         ),
         icon=":material/event_upcoming:",
     )

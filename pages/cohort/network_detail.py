@@ -20,7 +20,7 @@ from dashboard.core import clock
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_number, fmt_percent, fmt_value, label_of, t
 from dashboard.services.reporting import cohort_dashboard, network_detail
-from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui import escape_markdown, get_engine, page_setup, show_error
 from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
 from models.enums import (
@@ -94,7 +94,7 @@ else:
     details = [net.get("sector"), net.get("region_code") and t("région {r}", r=net["region_code"])]
     if net.get("member_count") is not None:
         details.append(t("{n} associations membres", n=fmt_number(net["member_count"])))
-    st.caption(" · ".join(x for x in details if x))
+    st.caption(escape_markdown(" · ".join(x for x in details if x)))
 
 known = d.progress.dropna(subset=["progress"]) if not d.progress.empty else d.progress
 m = st.columns(5)

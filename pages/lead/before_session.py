@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_month_long, fmt_number, fmt_value, label_of, t
 from dashboard.services.reporting import before_session
-from dashboard.ui import get_engine, link_to, page_setup, show_error
+from dashboard.ui import escape_markdown, get_engine, link_to, page_setup, show_error
 from dashboard.ui.network_picker import NETWORK_PARAM, pick_network
 from models.enums import MilestoneStatus, Role
 
@@ -35,8 +35,8 @@ if upcoming:
     st.info(
         t(
             "Prochaine session : {code} — {title}, le {date}.",
-            code=upcoming["code"],
-            title=upcoming["title"],
+            code=escape_markdown(upcoming["code"]),
+            title=escape_markdown(upcoming["title"]),
             date=fmt_date(upcoming["session_date"]),
         ),
         icon=":material/event_upcoming:",

@@ -23,7 +23,6 @@ from dashboard.services.reporting.snapshots import take_snapshot
 from dashboard.services.roadmap import lessons, maturity, objectives, stages
 from dashboard.services.roadmap.milestone_grid import AddedMilestone, MilestoneChanges
 from dashboard.services.roadmap.milestones import save_milestones
-from dashboard.services.shared.fields import control_character
 from models import (
     Alliance,
     ChangeLog,
@@ -38,7 +37,6 @@ from models import (
     Partner,
     Snapshot,
 )
-from models.enums import UNIT_RANGES, Unit
 from tests.unit.roadmap_world import AS_OF, count, make_world
 
 NUL = "\x00"
@@ -68,6 +66,8 @@ def _alliance(engine, w, **kw) -> dict:
 
 
 def test_every_unit_has_one_declared_range():
+    from models.enums import UNIT_RANGES, Unit
+
     assert set(UNIT_RANGES) == {u.value for u in Unit}
     assert (UNIT_RANGES["percent"].low, UNIT_RANGES["percent"].high) == (0, 100)
     assert UNIT_RANGES["eur"].high == 1e12
@@ -244,6 +244,8 @@ def test_network_member_count_fits_an_integer_column(engine, w):
 
 
 def test_control_character_finder():
+    from dashboard.services.shared.fields import control_character
+
     assert control_character("Titre\x00") == "U+0000"
     assert control_character("a\tb") == "U+0009"
     assert control_character("a\tb\nc\r\n", multiline=True) is None
