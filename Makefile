@@ -1,4 +1,4 @@
-# Quick start: `make run` (app with the demo cohort on SQLite), `make test` (lint, format, types, every test).
+# Quick start: `make run` (the demo cohort on SQLite), `make test` (lint, format, types, tests).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
