@@ -184,18 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cu.set_defaults(func=cmd_create_user)
 
-    for extra in (
-        "dashboard.cli.export",
-        "dashboard.cli.purge",
-        "dashboard.cli.backup",
-        "dashboard.cli_bench",
-    ):
-        try:
-            module = __import__(extra, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != extra:
-                raise
-            continue
+    from dashboard.cli import backup, export, purge
+
+    for module in (export, purge, backup):
         module.register(sub)
     return parser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, MutableMapping
+from collections.abc import MutableMapping
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -134,11 +134,6 @@ def show_error(error: Exception) -> None:
         raise error
 
 
-def text_block(value: str | None) -> None:
-    """User-written text shown as text, never as markdown or HTML."""
-    st.text(value or "")
-
-
 def select_from(
     label_text: str, options: dict, *, key: str, index: int = 0, help: str | None = None
 ):
@@ -154,10 +149,6 @@ def select_from(
         key=key,
         help=help,
     )
-
-
-def roles_text(roles: Iterable[Role]) -> str:
-    return ", ".join(label(r) for r in roles)
 
 
 def link_to(

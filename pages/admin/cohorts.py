@@ -20,9 +20,8 @@ from dashboard.services.reporting import cohorts
 from dashboard.services.shared import forms as admin_forms
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.flash import reload_after_save, show_flash
 from models.enums import CohortStatus, Phase, Role, SessionKind
-
-FLASH = "_at_admin_cohorts_flash"
 
 actor = page_setup(
     "Cohortes et sessions",
@@ -33,16 +32,14 @@ engine = get_engine()
 
 
 def _done(message: str, *, cohort_code: str | None = None) -> None:
-    """Remember the message for the next run, then reload the page with fresh data."""
-    st.session_state[FLASH] = message
+    """Reload the page with fresh data (on the new cohort when one was created)."""
     if cohort_code:
         st.query_params["cohorte"] = cohort_code
         st.session_state.pop("cohort_picker", None)
-    st.rerun()
+    reload_after_save(message)
 
 
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+show_flash()
 
 available = cohorts.list_cohorts(engine, actor)
 with st.expander(t("Créer une cohorte"), expanded=not available, icon=":material/add:"):

@@ -13,9 +13,9 @@ from dashboard.services.reporting import cohorts
 from dashboard.services.shared import forms as admin_forms
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.flash import reload_after_save, show_flash
 from models.enums import Accumulation, Direction, ImpactAxis, Lever, Role, Unit
 
-FLASH = "_at_admin_indicators_flash"
 NEW = 0
 
 actor = page_setup(
@@ -27,13 +27,7 @@ actor = page_setup(
 engine = get_engine()
 
 
-def _done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.rerun()
-
-
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+show_flash()
 
 cohort = pick_cohort(engine, actor)
 
@@ -136,7 +130,7 @@ with tab_catalogue:
         except AppError as error:
             show_error(error)
         else:
-            _done(t("Indicateur {code} enregistré.", code=code.strip().upper()))
+            reload_after_save(t("Indicateur {code} enregistré.", code=code.strip().upper()))
 
 with tab_targets:
     networks = cohorts.cohort_networks(engine, actor, cohort.id) if cohort else pd.DataFrame()
@@ -226,7 +220,7 @@ with tab_targets:
                 show_error(error)
             else:
                 st.session_state["_at_targets_gen"] = gen + 1
-                _done(t("Cibles enregistrées ({n} ligne(s)).", n=len(rows)))
+                reload_after_save(t("Cibles enregistrées ({n} ligne(s)).", n=len(rows)))
 
 with tab_revisions:
     revisions = (

@@ -11,9 +11,8 @@ from dashboard.services.admin import users as admin_users
 from dashboard.services.reporting import cohorts
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.flash import reload_after_save, show_flash
 from models.enums import Role
-
-FLASH = "_at_admin_users_flash"
 
 actor = page_setup(
     "Personnes",
@@ -27,30 +26,22 @@ roles = labels_for(Role)
 INVITE_GEN = "_at_invite_form_gen"  # bumped after an invitation: the form starts empty again
 
 
-def _done(message: str, access: admin_users.OneTimeAccess | None = None) -> None:
-    """Keep the outcome for the next run only (a secret is shown once), then reload."""
-    st.session_state[FLASH] = (message, access)
-    st.rerun()
-
-
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    message, access = flash
-    st.success(message)
-    if access is not None:
-        with st.container(border=True):
-            st.markdown(f"**{t('À transmettre à la personne (affiché une seule fois)')}**")
-            st.text(t("Identifiant : {username}", username=access.username))
-            st.text(t("Mot de passe à usage unique :"))
-            st.code(access.secret, language=None)
-            st.caption(
-                t(
-                    "Valable jusqu'au {when}, pour une seule connexion ; la personne choisit "
-                    "ensuite son propre mot de passe. Il ne sera plus affiché : en cas de "
-                    "perte, réinitialisez le mot de passe.",
-                    when=fmt_datetime(access.expires_at),
-                )
+# A one-time password is shown once, with the message of the save that made it.
+access = show_flash()
+if access is not None:
+    with st.container(border=True):
+        st.markdown(f"**{t('À transmettre à la personne (affiché une seule fois)')}**")
+        st.text(t("Identifiant : {username}", username=access.username))
+        st.text(t("Mot de passe à usage unique :"))
+        st.code(access.secret, language=None)
+        st.caption(
+            t(
+                "Valable jusqu'au {when}, pour une seule connexion ; la personne choisit "
+                "ensuite son propre mot de passe. Il ne sera plus affiché : en cas de "
+                "perte, réinitialisez le mot de passe.",
+                when=fmt_datetime(access.expires_at),
             )
+        )
 
 cohort = pick_cohort(engine, actor)
 networks = cohorts.cohort_networks(engine, actor, cohort.id) if cohort else pd.DataFrame()
@@ -93,7 +84,9 @@ with st.expander(t("Inviter une personne"), expanded=True, icon=":material/perso
             show_error(error)
         else:
             st.session_state[INVITE_GEN] = gen + 1
-            _done(t("Compte « {username} » créé.", username=access.username), access)
+            reload_after_save(
+                t("Compte « {username} » créé.", username=access.username), details=access
+            )
 
 users = admin_user_sessions.list_users(engine, actor)
 st.markdown(f"#### {t('Comptes')}")
@@ -160,7 +153,7 @@ if save:
     except AppError as error:
         show_error(error)
     else:
-        _done(t("Compte « {username} » enregistré.", username=user.username))
+        reload_after_save(t("Compte « {username} » enregistré.", username=user.username))
 
 c1, c2 = st.columns(2)
 if user.active:
@@ -171,13 +164,13 @@ reset = c2.button(t("Réinitialiser le mot de passe"), icon=":material/key:", ke
 try:
     if toggle and user.active:
         closed = admin_users.deactivate_user(engine, actor, chosen, version=version)
-        _done(t("Compte désactivé ; {n} session(s) fermée(s).", n=closed))
+        reload_after_save(t("Compte désactivé ; {n} session(s) fermée(s).", n=closed))
     elif toggle:
         admin_users.reactivate_user(engine, actor, chosen, version=version)
-        _done(t("Compte réactivé."))
+        reload_after_save(t("Compte réactivé."))
     elif reset:
         access = admin_users.reset_password(engine, actor, chosen, version=version)
-        _done(t("Mot de passe réinitialisé ; sessions fermées."), access)
+        reload_after_save(t("Mot de passe réinitialisé ; sessions fermées."), details=access)
 except AppError as error:
     show_error(error)
 
@@ -203,4 +196,4 @@ else:
         except AppError as error:
             show_error(error)
         else:
-            _done(t("{n} session(s) fermée(s).", n=n))
+            reload_after_save(t("{n} session(s) fermée(s).", n=n))

@@ -11,10 +11,9 @@ from dashboard.services.indicators import review as value_review
 from dashboard.services.reporting import cohorts
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.flash import editor_nonce, reload_after_save, show_flash
 from models.enums import Role, ValueStatus
 
-FLASH = "_at_admin_validation_flash"
-NONCE = "_at_admin_validation_nonce"
 ALL = 0
 
 actor = page_setup(
@@ -25,14 +24,7 @@ actor = page_setup(
 )
 engine = get_engine()
 
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
-
-
-def _done(message: str) -> None:
-    st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
-    st.session_state[FLASH] = message
-    st.rerun()
+show_flash()
 
 
 cohort = pick_cohort(engine, actor)
@@ -50,7 +42,7 @@ chosen = st.selectbox(
 queue = value_review.validation_queue(
     engine, actor, cohort.id, network_id=None if chosen == ALL else chosen
 )
-nonce = st.session_state.get(NONCE, 0)
+nonce = editor_nonce()
 
 
 def _describe(row) -> str:
@@ -142,7 +134,7 @@ with tab_queue:
             except AppError as error:
                 show_error(error)
             else:
-                _done(t("{n} valeur(s) validée(s).", n=fmt_number(n)))
+                reload_after_save(t("{n} valeur(s) validée(s).", n=fmt_number(n)))
 
 with tab_return:
     if queue.empty:
@@ -170,7 +162,7 @@ with tab_return:
             except AppError as error:
                 show_error(error)
             else:
-                _done(t("Valeur renvoyée au réseau avec votre motif."))
+                reload_after_save(t("Valeur renvoyée au réseau avec votre motif."))
 
 with tab_reopen:
     if chosen == ALL:
@@ -217,4 +209,4 @@ with tab_reopen:
                 except AppError as error:
                     show_error(error)
                 else:
-                    _done(t("Valeur rouverte."))
+                    reload_after_save(t("Valeur rouverte."))

@@ -22,6 +22,7 @@ from dashboard.services.reporting import cohort_dashboard, cohorts, snapshots
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.flash import flash, show_flash
 from models.enums import AllianceStage, Assessor, MaturityAxis
 
 actor = page_setup(
@@ -31,7 +32,6 @@ actor = page_setup(
 engine = get_engine()
 today = clock.today()
 NOW = 0
-FLASH = "_at_snapshots_flash"
 CHANGE = {
     "added": "Ajouté",
     "done": "Réalisé",
@@ -60,8 +60,7 @@ cohort = pick_cohort(engine, actor)
 if cohort is None:
     st.info(t("Aucune cohorte n'est encore configurée."))
     st.stop()
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+show_flash()
 
 if can(actor, "create", "snapshot"):
     sessions = cohorts.cohort_sessions(engine, actor, cohort.id)
@@ -93,7 +92,7 @@ if can(actor, "create", "snapshot"):
                 except AppError as error:
                     show_error(error)
                 else:
-                    st.session_state[FLASH] = t("Instantané « {l} » pris.", l=taken.label)
+                    flash(t("Instantané « {l} » pris.", l=taken.label))
                     st.rerun()
 
 try:

@@ -9,10 +9,9 @@ from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.services.roadmap import maturity
 from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.flash import flash, show_flash
 from dashboard.ui.network_picker import pick_network
 from models.enums import MATURITY_LEVELS, Assessor, MaturityAxis, Role
-
-FLASH = "_at_lead_maturity_flash"
 
 actor = page_setup(
     "Maturité",
@@ -26,8 +25,7 @@ network_id = pick_network(engine, actor)
 if network_id is None:
     st.stop()
 
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+show_flash()
 
 session_key = f"maturity_session_{network_id}"
 try:
@@ -124,7 +122,7 @@ def _assessment_form(assessor: str, assessment: dict | None, *, editable: bool) 
             show_error(error)
         else:
             st.session_state[f"_at_maturity_nonce_{assessor}"] = nonce + 1
-            st.session_state[FLASH] = t("{what} enregistré.", what=title)
+            flash(t("{what} enregistré.", what=title))
             st.rerun()
     if st.button(
         t("Recharger (abandonner les modifications non enregistrées)"),

@@ -9,7 +9,7 @@ network's name.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import and_, func
@@ -50,11 +50,8 @@ class DashboardFilters:
 
 @dataclass
 class DashboardData:
-    cohort: access.CohortInfo
-    as_of: dt.date
     headline: dict
     next_session: dict | None
-    last_session: dict | None
     sessions: pd.DataFrame
     networks: pd.DataFrame  # every network of the cohort, as the actor may see it
     shown_network_ids: list[int]
@@ -69,7 +66,6 @@ class DashboardData:
     shift_labels: tuple[str, str]
     maturity: pd.DataFrame
     freshness: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
 
 
 def data_version(engine: Engine, actor: Actor, cohort_id: int) -> int:
@@ -342,11 +338,8 @@ def cohort_dashboard(
         fresh = _names(freshness(session, cohort, ids, as_of=as_of), networks)
 
     return DashboardData(
-        cohort=cohort,
-        as_of=as_of,
         headline=headline,
         next_session=cohorts.next_session(sessions, as_of),
-        last_session=cohorts.last_session(sessions, as_of),
         sessions=sessions,
         networks=networks,
         shown_network_ids=ids,
