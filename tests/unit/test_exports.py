@@ -14,6 +14,8 @@ import pytest
 from dashboard.core.errors import PermissionDenied, ValidationFailed
 from dashboard.services.exports import runner as exports
 from dashboard.services.exports.runner import ExportFilters, ExportRequest
+from dashboard.services.exports.schema import FRENCH_HEADERS
+from dashboard.services.exports.tables import TABLES
 from tests.factories import make_user
 from tests.unit.test_exports_fixture import build_export_fixture
 
@@ -35,20 +37,26 @@ def _export(engine, actor, tmp_path, profile, filters=COHORT, tables=exports.TAB
 
 # Exact bytes ------------------------------------------------------------------------------
 
+# excel_fr: French headers and French labels for coded values (stable codes in opendata).
 EXCEL_FR_VALUES = (
     b"\xef\xbb\xbf"
-    b"cohort_code;network_code;network_name;indicator_code;indicator_label;unit;accumulation;"
-    b"period_start;period_end;value;status;impact_axis;lever;comment\r\n"
-    b"C-EXP;R01;R\xc3\xa9seau Trame;PRIVATE_SHARE;Part des ressources priv\xc3\xa9es;percent;level;"
-    b"2025-10-01;2025-10-31;6,5;validated;performance;money;Camille M\xc3\xa9nard a saisi\r\n"
-    b"C-EXP;R01;R\xc3\xa9seau Trame;PRIVATE_SHARE;Part des ressources priv\xc3\xa9es;percent;level;"
-    b"2025-11-01;2025-11-30;-2,25;submitted;performance;money;\r\n"
-    b"C-EXP;R01;R\xc3\xa9seau Trame;FORMULA_LABEL;'=1+1 contributions;count;cumulative;"
-    b"2025-10-01;2025-10-31;3;validated;innovation;alliances;\r\n"
-    b"C-EXP;R01;R\xc3\xa9seau Trame;FORMULA_LABEL;'=1+1 contributions;count;cumulative;"
-    b"2026-02-01;2026-02-28;1234567,125;draft;innovation;alliances;\r\n"
-    b"C-EXP;R02;Union Sillons;PRIVATE_SHARE;Part des ressources priv\xc3\xa9es;percent;level;"
-    b"2025-12-01;2025-12-31;12;validated;performance;money;\r\n"
+    b"Code de la cohorte;Code du r\xc3\xa9seau;R\xc3\xa9seau;Code de l'indicateur;Indicateur;"
+    b"Unit\xc3\xa9;R\xc3\xa8gle de cumul;D\xc3\xa9but de la p\xc3\xa9riode;"
+    b"Fin de la p\xc3\xa9riode;Valeur;Statut;Axe d'impact;Levier;Commentaire\r\n"
+    b"C-EXP;R01;R\xc3\xa9seau Trame;PRIVATE_SHARE;Part des ressources priv\xc3\xa9es;"
+    b"Pourcentage;Niveau \xc3\xa0 date;2025-10-01;2025-10-31;6,5;Valid\xc3\xa9e;Performance;"
+    b"Argent;Camille M\xc3\xa9nard a saisi\r\n"
+    b"C-EXP;R01;R\xc3\xa9seau Trame;PRIVATE_SHARE;Part des ressources priv\xc3\xa9es;"
+    b"Pourcentage;Niveau \xc3\xa0 date;2025-11-01;2025-11-30;-2,25;Soumise;Performance;Argent;"
+    b"\r\n"
+    b"C-EXP;R01;R\xc3\xa9seau Trame;FORMULA_LABEL;'=1+1 contributions;Nombre;"
+    b"Cumul depuis le d\xc3\xa9but;2025-10-01;2025-10-31;3;Valid\xc3\xa9e;Innovation;"
+    b"Alliances;\r\n"
+    b"C-EXP;R01;R\xc3\xa9seau Trame;FORMULA_LABEL;'=1+1 contributions;Nombre;"
+    b"Cumul depuis le d\xc3\xa9but;2026-02-01;2026-02-28;1234567,125;Brouillon;Innovation;"
+    b"Alliances;\r\n"
+    b"C-EXP;R02;Union Sillons;PRIVATE_SHARE;Part des ressources priv\xc3\xa9es;Pourcentage;"
+    b"Niveau \xc3\xa0 date;2025-12-01;2025-12-31;12;Valid\xc3\xa9e;Performance;Argent;\r\n"
 )
 
 OPENDATA_VALUES = (
@@ -68,10 +76,10 @@ OPENDATA_VALUES = (
 
 EXCEL_FR_OBJECTIVES = (
     b"\xef\xbb\xbf"
-    b"objective_id;cohort_code;network_code;network_name;objective_code;title;motivation;"
-    b"description;archived\r\n"
+    b"N\xc2\xb0 de l'objectif;Code de la cohorte;Code du r\xc3\xa9seau;R\xc3\xa9seau;"
+    b"Code de l'objectif;Intitul\xc3\xa9;Motivation;Description;Archiv\xc3\xa9\r\n"
     b'1;C-EXP;R01;R\xc3\xa9seau Trame;R01-O1;"Diversifier les ressources, ""priv\xc3\xa9es""";'
-    b"resource_diversification;'@contact: ressources priv\xc3\xa9es;non\r\n"
+    b"Diversification des ressources;'@contact: ressources priv\xc3\xa9es;non\r\n"
 )
 
 OPENDATA_OBJECTIVES = (
@@ -129,9 +137,9 @@ def test_cli_file_set_per_profile(engine, export_data, tmp_path):
 def test_excel_fr_reads_back_with_pandas_to_the_same_numbers(engine, export_data, tmp_path):
     out = _export(engine, export_data["ministry"], tmp_path, "excel_fr")
     frame = pd.read_csv(out / "indicator_values.csv", sep=";", decimal=",", encoding="utf-8-sig")
-    assert list(frame["value"]) == [6.5, -2.25, 3.0, 1234567.125, 12.0]
-    assert frame["value"].dtype.kind == "f"
-    assert list(frame["period_start"]) == [
+    assert list(frame["Valeur"]) == [6.5, -2.25, 3.0, 1234567.125, 12.0]
+    assert frame["Valeur"].dtype.kind == "f"
+    assert list(frame["Début de la période"]) == [
         "2025-10-01",
         "2025-11-01",
         "2025-10-01",
@@ -139,12 +147,12 @@ def test_excel_fr_reads_back_with_pandas_to_the_same_numbers(engine, export_data
         "2025-12-01",
     ]
     targets = pd.read_csv(out / "indicator_targets.csv", sep=";", decimal=",", encoding="utf-8-sig")
-    assert targets.loc[0, ["baseline_value", "target_value", "initial_target_value"]].tolist() == [
+    assert targets.loc[0, ["Valeur de référence", "Valeur cible", "Cible initiale"]].tolist() == [
         6.0,
         10.0,
         12.0,
     ]
-    assert targets.loc[0, "revised_on"] == "2026-01-15"
+    assert targets.loc[0, "Cible révisée le"] == "2026-01-15"
 
 
 def test_data_dictionary_describes_every_column_in_french(engine, export_data, tmp_path):
@@ -153,8 +161,24 @@ def test_data_dictionary_describes_every_column_in_french(engine, export_data, t
     for name in exports.TABLE_NAMES:
         header = pd.read_csv(out / f"{name}.csv", sep=";", encoding="utf-8-sig", nrows=0)
         described = dictionary[dictionary["table"] == name]
-        assert list(described["column"]) == list(header.columns)
+        # Both names: the French header of this profile and the stable name of the others.
+        assert list(described["header_fr"]) == list(header.columns)
+        assert described["column"].str.fullmatch(r"[a-z_]+").all()
         assert described["description"].str.len().min() > 5
+    status = dictionary[
+        (dictionary["table"] == "indicator_values") & (dictionary["column"] == "status")
+    ]
+    assert status["allowed_values"].item() == (
+        "draft (Brouillon), submitted (Soumise), validated (Validée)"
+    )
+
+
+def test_every_exported_column_has_its_own_french_header():
+    for table in TABLES.values():
+        names = [c.name for c in table.columns]
+        assert set(names) <= set(FRENCH_HEADERS), table.name
+        headers = [c.french_header for c in table.columns]
+        assert len(set(headers)) == len(headers), table.name
 
 
 # Lessons by level ------------------------------------------------------------------------
@@ -168,7 +192,7 @@ def test_lessons_visible_at_the_chosen_level(engine, export_data, tmp_path):
         encoding="utf-8-sig",
     )
     public = pd.read_csv(_export(engine, ministry, tmp_path, "opendata") / "lessons.csv")
-    assert list(internal["lesson_code"]) == ["L1", "L2"]  # never the network-only L3
+    assert list(internal["Code de l'enseignement"]) == ["L1", "L2"]  # never the network-only L3
     assert list(public["lesson_code"]) == ["L1"]
     assert set(public["visibility"]) == {"public"}
 

@@ -82,7 +82,16 @@ def test_no_demo_person_in_any_opendata_file(demo_engine, tmp_path):
 
 def test_demo_excel_fr_reads_back_to_the_database_values(demo_engine, tmp_path):
     out = _export(demo_engine, tmp_path / "fr", "excel_fr")
-    exported = pd.read_csv(out / "indicator_values.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    exported = pd.read_csv(
+        out / "indicator_values.csv", sep=";", decimal=",", encoding="utf-8-sig"
+    ).rename(
+        columns={
+            "Code du réseau": "network_code",
+            "Code de l'indicateur": "indicator_code",
+            "Début de la période": "period_start",
+            "Valeur": "value",
+        }
+    )
     stored = _db_values(demo_engine)
     assert len(exported) == len(stored)
     assert exported["value"].dtype.kind == "f"

@@ -66,6 +66,7 @@ def test_xlsx_sheets_types_and_layout(engine, export_data, tmp_path):
     assert dictionary[0] == (
         "table",
         "column",
+        "header_fr",
         "type",
         "required",
         "description",

@@ -155,7 +155,7 @@ def test_internal_profiles_do_carry_the_internal_columns(engine, export_data, tm
     exports.export_to_directory(engine, export_data["ministry"], request, out)
     assert "Camille Ménard" in (out / "milestones.csv").read_text(encoding="utf-8-sig")
     header = (out / "milestones.csv").read_bytes().decode("utf-8-sig").split("\r\n")[0]
-    assert "owner" in header.split(";")
+    assert "Responsable" in header.split(";")  # the owner column, under its French header
 
 
 def test_network_selection_leaves_no_dangling_reference(engine, export_data, tmp_path):

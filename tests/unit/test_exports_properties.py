@@ -112,8 +112,8 @@ def test_through_the_database(engine, export_data, tmp_path_factory, title, desc
     text = (out / "objectives.csv").read_bytes().decode("utf-8-sig")
     header, row = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     record = dict(zip(header, row, strict=True))
-    _assert_safe_text(record["title"], title)
-    _assert_safe_text(record["description"], description)
+    _assert_safe_text(record["Intitulé"], title)  # excel_fr: French headers
+    _assert_safe_text(record["Description"], description)
     sheet = openpyxl.load_workbook(out / "export.xlsx")["objectives"]
     cells = dict(zip([c.value for c in sheet[1]], sheet[2], strict=True))
     assert all(c.data_type != "f" for c in sheet[2])

@@ -73,7 +73,16 @@ __all__ = [
 
 BATCH_SIZE = 2000
 _PROFILE_CODES = {p.value for p in ExportProfile}
-DICTIONARY_HEADER = ["table", "column", "type", "required", "description", "allowed_values"]
+# "header_fr": the column's header in the excel_fr profile (the others keep "column").
+DICTIONARY_HEADER = [
+    "table",
+    "column",
+    "header_fr",
+    "type",
+    "required",
+    "description",
+    "allowed_values",
+]
 
 
 @dataclass(frozen=True)

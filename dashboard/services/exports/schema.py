@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import col as sql_col
 
 from dashboard.core import clock
+from dashboard.core.i18n import labels_for
 from models import Cohort, Indicator, Network
 from models.enums import Unit, codes
 
@@ -48,6 +49,17 @@ class ExportColumn:
     opendata: bool = True  # False: a person or an internal note, never in open data
     source: str | None = None  # derived column: name of the selected column it is computed from
     derive: Callable | None = None
+    # {code: French label} of a coded column: the excel_fr profile writes the labels.
+    value_labels: tuple[tuple[str, str], ...] | None = None
+
+    @property
+    def french_header(self) -> str:
+        """The column's header in the excel_fr profile (``FRENCH_HEADERS``; every exported
+        column has one, see the export tests)."""
+        return FRENCH_HEADERS.get(self.name, self.name)
+
+    def french_value(self, code: str) -> str:
+        return dict(self.value_labels or ()).get(code, code)
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,14 @@ def col(name: str, type_: str, description: str, **kw) -> ExportColumn:
 
 
 def enum_col(name: str, enum_cls, description: str, **kw) -> ExportColumn:
-    return ExportColumn(name, STRING, description, enum=tuple(codes(enum_cls)), **kw)
+    return ExportColumn(
+        name,
+        STRING,
+        description,
+        enum=tuple(codes(enum_cls)),
+        value_labels=tuple(labels_for(enum_cls).items()),
+        **kw,
+    )
 
 
 def network_cols(*, nullable: bool = False) -> tuple[ExportColumn, ...]:
@@ -124,6 +143,70 @@ def indicator_exprs() -> dict[str, Mapped[Any]]:
     }
 
 
+# Headers of the excel_fr profile, for a person opening the file in French Excel; the opendata
+# profile, XLSX and JSON keep the stable names (the data dictionary gives both).
+FRENCH_HEADERS = {
+    "cohort_code": "Code de la cohorte",
+    "network_code": "Code du réseau",
+    "network_name": "Réseau",
+    "indicator_code": "Code de l'indicateur",
+    "indicator_label": "Indicateur",
+    "unit": "Unité",
+    "accumulation": "Règle de cumul",
+    "period_start": "Début de la période",
+    "period_end": "Fin de la période",
+    "value": "Valeur",
+    "status": "Statut",
+    "impact_axis": "Axe d'impact",
+    "lever": "Levier",
+    "comment": "Commentaire",
+    "baseline_value": "Valeur de référence",
+    "baseline_date": "Date de la valeur de référence",
+    "target_value": "Valeur cible",
+    "target_date": "Date de la cible",
+    "initial_target_value": "Cible initiale",
+    "revised_on": "Cible révisée le",
+    "revision_reason": "Motif de la révision",
+    "objective_id": "N° de l'objectif",
+    "objective_code": "Code de l'objectif",
+    "title": "Intitulé",
+    "motivation": "Motivation",
+    "description": "Description",
+    "archived": "Archivé",
+    "alliance_id": "N° de l'alliance",
+    "alliance_code": "Code de l'alliance",
+    "partner_name": "Partenaire",
+    "partner_family": "Famille du partenaire",
+    "company_type": "Type de partenariat entreprise",
+    "relation_logic": "Logique de la relation",
+    "stage": "Étape",
+    "first_stage_on": "Première étape le",
+    "stage_changed_on": "Étape actuelle depuis le",
+    "signed_on": "Contractualisée le",
+    "expected_value_eur": "Valeur attendue (€)",
+    "milestone_id": "N° du jalon",
+    "milestone_code": "Code du jalon",
+    "session_code": "Session",
+    "due_date": "Échéance",
+    "done_date": "Réalisé le",
+    "progress": "Avancement (%)",
+    "owner": "Responsable",
+    "evidence_url": "Lien de preuve",
+    "assessor": "Évaluateur",
+    "assessed_on": "Évalué le",
+    "axis": "Axe de maturité",
+    "level": "Niveau",
+    "level_label": "Libellé du niveau",
+    "evidence": "Justification",
+    "lesson_id": "N° de l'enseignement",
+    "lesson_code": "Code de l'enseignement",
+    "category": "Catégorie",
+    "statement": "Énoncé",
+    "capitalisation": "Stade de capitalisation",
+    "visibility": "Visibilité",
+}
+
+
 TYPE_LABELS = {
     STRING: "texte",
     INTEGER: "nombre entier",
@@ -136,8 +219,14 @@ TYPE_LABELS = {
 DICTIONARY_COLUMNS = (
     col("table", STRING, "Nom du fichier ou de la feuille", required=True),
     col("column", STRING, "Nom stable de la colonne", required=True),
+    col("header_fr", STRING, "En-tête de la colonne dans le profil excel_fr", required=True),
     col("type", STRING, "Type des valeurs", required=True),
     col("required", STRING, "Valeur toujours renseignée (oui / non)", required=True),
     col("description", STRING, "Description en français", required=True),
-    col("allowed_values", STRING, "Valeurs autorisées ou bornes"),
+    col(
+        "allowed_values",
+        STRING,
+        "Valeurs autorisées (code stable et, entre parenthèses, libellé du profil excel_fr) "
+        "ou bornes",
+    ),
 )

@@ -298,12 +298,15 @@ TABLES: dict[str, ExportTable] = {
 
 
 def dictionary_rows(table_names: list[str], *, opendata: bool) -> list[tuple]:
-    """The data dictionary: (table, column, type, required, description, allowed values)."""
+    """The data dictionary: (table, column, French header of the excel_fr profile, type,
+    required, description, allowed values: each code with its French label)."""
     rows = []
     for name in table_names:
         table = TABLES[name]
         for column in table.columns_for(opendata):
-            allowed = ", ".join(column.enum) if column.enum else ""
+            allowed = ", ".join(f"{code} ({label})" for code, label in column.value_labels or ())
+            if not allowed and column.enum:
+                allowed = ", ".join(column.enum)
             if column.minimum is not None or column.maximum is not None:
                 low = "" if column.minimum is None else f"{column.minimum:g}"
                 high = "" if column.maximum is None else f"{column.maximum:g}"
@@ -312,6 +315,7 @@ def dictionary_rows(table_names: list[str], *, opendata: bool) -> list[tuple]:
                 (
                     name,
                     column.name,
+                    column.french_header,
                     TYPE_LABELS[column.type],
                     "oui" if column.required else "non",
                     column.description,

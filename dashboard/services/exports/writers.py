@@ -40,9 +40,10 @@ class CsvDialect:
     encoding: str  # "utf-8-sig" writes the BOM
     line_terminator: str
     true_false: tuple[str, str]
+    french: bool = False  # French headers and French labels for coded values
 
 
-EXCEL_FR = CsvDialect(";", ",", "utf-8-sig", "\r\n", ("oui", "non"))
+EXCEL_FR = CsvDialect(";", ",", "utf-8-sig", "\r\n", ("oui", "non"), french=True)
 OPENDATA = CsvDialect(",", ".", "utf-8", "\r\n", ("true", "false"))
 
 
@@ -80,6 +81,9 @@ def _csv_converters(
     def text(v):
         return "" if v is None else neutralise(str(v))
 
+    def coded(column: ExportColumn) -> Callable[[object], str]:
+        return lambda v: "" if v is None else neutralise(column.french_value(str(v)))
+
     def number(v):
         return "" if v is None else number_text(v, dialect.decimal)
 
@@ -90,7 +94,9 @@ def _csv_converters(
         return "" if v is None else (true_text if v else false_text)
 
     by_type = {STRING: text, INTEGER: number, NUMBER: number, DATE: date, BOOLEAN: boolean}
-    return [by_type[c.type] for c in columns]
+    return [
+        coded(c) if dialect.french and c.value_labels else by_type[c.type] for c in columns
+    ]
 
 
 class _CountingWriter(io.RawIOBase):
@@ -125,14 +131,15 @@ def write_csv(
     rows: Iterable[tuple],
     dialect: CsvDialect,
 ) -> CsvStats:
-    """Header of stable names, then one line per row; text cells neutralised."""
+    """Header (stable names, or French headers for excel_fr), then one line per row; text cells
+    neutralised."""
     counter = _CountingWriter(stream)
     buffered = io.BufferedWriter(counter, buffer_size=64 * 1024)
     text = io.TextIOWrapper(buffered, encoding=dialect.encoding, newline="")
     writer = csv.writer(
         text, delimiter=dialect.delimiter, lineterminator=dialect.line_terminator, quotechar='"'
     )
-    writer.writerow([c.name for c in columns])
+    writer.writerow([c.french_header if dialect.french else c.name for c in columns])
     converters = _csv_converters(columns, dialect)
     count = 0
     for row in rows:
