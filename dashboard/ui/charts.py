@@ -50,5 +50,5 @@ def show_chart(fig, *, container=None, key: str | None = None, **selection):
     box.caption(escape_markdown(summary))
     if not table.empty:
         with box.expander(t("Données du graphique")):
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
     return event

@@ -53,6 +53,7 @@ with tab_catalogue:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
     by_id = {int(r.id): r for r in indicators.itertuples(index=False)}
     chosen = st.selectbox(
@@ -251,4 +252,5 @@ with tab_revisions:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )

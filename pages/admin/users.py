@@ -107,7 +107,7 @@ shown = pd.DataFrame(
         ),
     }
 )
-st.dataframe(shown, hide_index=True, width="stretch")
+st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
 
 st.markdown(f"#### {t('Gérer un compte')}")
 by_id = {int(r.id): r for r in users.itertuples(index=False)}
@@ -189,6 +189,7 @@ else:
         ),
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )
     if st.button(t("Fermer toutes ses sessions"), icon=":material/logout:", key="revoke_all"):
         try:

@@ -122,6 +122,7 @@ with tab_queue:
                     "by": st.column_config.TextColumn(t("Saisie par")),
                     "submitted_at": st.column_config.TextColumn(t("Soumise le")),
                 },
+                placeholder="",
             )
             validate = st.form_submit_button(
                 t("Valider la sélection"), type="primary", icon=":material/done_all:"

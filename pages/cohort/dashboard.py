@@ -230,7 +230,7 @@ with tabs[1]:
                 t("Session"): late["session_code"].fillna("—"),
             }
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
 
 with tabs[2]:
     st.caption(
@@ -294,4 +294,4 @@ with tabs[5]:
                 t("État"): fresh["stale"].map(lambda s: t("À relancer") if s else t("À jour")),
             }
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="—")

@@ -116,6 +116,7 @@ st.dataframe(
     },
     hide_index=True,
     width="stretch",
+    placeholder="—",
 )
 if view.truncated:
     st.caption(

@@ -115,7 +115,9 @@ else:
         style = "background-color: #fff4ce; font-weight: 600" if row.iloc[0] == next_code else ""
         return [style] * len(row)
 
-    st.dataframe(table.style.apply(_highlight, axis=1), hide_index=True, width="stretch")
+    st.dataframe(
+        table.style.apply(_highlight, axis=1), hide_index=True, width="stretch", placeholder="—"
+    )
 
 st.markdown(f"#### {t('Réseaux de la cohorte')}")
 networks = cohorts.cohort_networks(engine, actor, cohort.id)
@@ -131,6 +133,6 @@ else:
         t("Région (code INSEE)"),
         t("Associations membres"),
     ]
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
     if networks["is_fictional"].all():
         st.caption(t("Données de démonstration : ces réseaux sont fictifs."))

@@ -107,4 +107,5 @@ with st.expander(t("Tableau des enseignements"), icon=":material/table:"):
         ),
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )

@@ -136,6 +136,7 @@ with tabs[0]:
                 ),
                 hide_index=True,
                 width="stretch",
+                placeholder="—",
             )
         show_chart(
             charts.milestone_timeline(
@@ -158,6 +159,7 @@ with tabs[0]:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
 
 with tabs[1]:
@@ -184,6 +186,7 @@ with tabs[1]:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
         show_chart(charts_alliances.stage_history_chart(d.stage_history, al, today))
 
@@ -211,7 +214,7 @@ with tabs[2]:
                 t("base de référence manquante") if missing else ""
                 for missing in pr["baseline_missing"]
             ]
-        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", placeholder="—")
     if not d.anonymised and not d.progress.empty:
         labels = dict(zip(d.progress["indicator_code"], d.progress["indicator_label"], strict=True))
         chosen = st.multiselect(
@@ -251,4 +254,5 @@ with tabs[4]:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )

@@ -175,6 +175,7 @@ with tabs[0]:
             ).sort_values(t("Réseau")),
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
 with tabs[1]:
     sg = diff.stages
@@ -193,6 +194,7 @@ with tabs[1]:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
 with tabs[2]:
     ind = diff.indicators
@@ -224,6 +226,7 @@ with tabs[2]:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
 with tabs[3]:
     mat = diff.maturity
@@ -242,4 +245,5 @@ with tabs[3]:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )

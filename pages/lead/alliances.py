@@ -163,6 +163,7 @@ else:
         },
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )
 
 with st.expander(t("Ajouter une alliance"), expanded=alliances.empty, icon=":material/add:"):
@@ -294,6 +295,7 @@ with history_tab:
             },
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
 
 if st.button(t("Recharger"), key="alliance_reload", icon=":material/refresh:"):

@@ -86,6 +86,7 @@ if not returned.empty:
         hide_index=True,
         width="stretch",
         key="todo_returned",
+        placeholder="—",
     )
     _month_links(returned, "Corriger {month}")
 
@@ -109,6 +110,7 @@ else:
         hide_index=True,
         width="stretch",
         key="todo_milestones",
+        placeholder="—",
     )
     link_to(
         "pages/lead/milestones.py",
@@ -134,6 +136,7 @@ else:
         hide_index=True,
         width="stretch",
         key="todo_missing",
+        placeholder="—",
     )
     _month_links(missing, "Saisir {month}")
 
@@ -154,6 +157,7 @@ if not drafts.empty:
         hide_index=True,
         width="stretch",
         key="todo_drafts",
+        placeholder="—",
     )
     _month_links(drafts, "Soumettre {month}")
 
@@ -181,4 +185,5 @@ else:
         hide_index=True,
         width="stretch",
         key="todo_awaiting",
+        placeholder="—",
     )

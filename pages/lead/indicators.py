@@ -74,6 +74,7 @@ if not returned.empty:
         ),
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )
 
 # The month: from a link (?mois=AAAA-MM) when it names a new one, otherwise the last choice,
@@ -169,6 +170,7 @@ with st.form(f"values_form_{network_id}_{month:%Y%m}"):
             "status": st.column_config.TextColumn(t("Statut")),
             "return_reason": st.column_config.TextColumn(t("Motif du retour")),
         },
+        placeholder="",
     )
     st.caption(
         t(
@@ -256,6 +258,6 @@ overview = pd.DataFrame(
     }
 )
 overview.insert(0, t("Indicateur"), indicators["label"].tolist())
-st.dataframe(overview, hide_index=True, width="stretch")
+st.dataframe(overview, hide_index=True, width="stretch", placeholder="—")
 last = values["updated_at"].max() if not values.empty else None
 st.caption(t("Dernière saisie : {when}", when=fmt_datetime(last)))

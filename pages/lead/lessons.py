@@ -125,6 +125,7 @@ else:
         },
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )
 
 with st.expander(t("Écrire un enseignement"), expanded=listed.empty, icon=":material/add:"):

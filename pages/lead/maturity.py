@@ -151,6 +151,6 @@ columns[t("Auto-diagnostic")] = [_level(data["self"], a.value) for a in Maturity
 columns[t("Regard de l'équipe d'animation")] = [
     _level(data["facilitator"], a.value) for a in MaturityAxis
 ]
-st.dataframe(pd.DataFrame(columns), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(columns), hide_index=True, width="stretch", placeholder="—")
 if previous is None:
     st.caption(t("Pas d'auto-diagnostic à une session précédente."))

@@ -128,6 +128,7 @@ with st.form(f"milestones_form_{network_id}"):
                 labels["comment"], help=limit_help(Milestone, "comment")
             ),
         },
+        placeholder="",
     )
     st.caption(
         t(

@@ -46,6 +46,7 @@ else:
         },
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )
 
 with st.expander(t("Ajouter un objectif"), expanded=objectives.empty, icon=":material/add:"):

@@ -110,13 +110,13 @@ counts = pd.DataFrame(
         t("Lignes"): [fmt_number(p.rows) for p in previews],
     }
 )
-st.dataframe(counts, hide_index=True, width="stretch")
+st.dataframe(counts, hide_index=True, width="stretch", placeholder="—")
 for p in previews:
     with st.expander(t("{title} : premières lignes", title=p.title)):
         if p.head.empty:
             st.caption(t("Aucune ligne."))
         else:
-            st.dataframe(p.head, hide_index=True, width="stretch")
+            st.dataframe(p.head, hide_index=True, width="stretch", placeholder="—")
 
 if sum(p.rows for p in previews) == 0:
     st.info(t("La sélection est vide : aucune donnée ne correspond à ces filtres."))
