@@ -198,7 +198,7 @@ def prepare(url: str | None) -> tuple[object, dict[str, int]]:
         url = f"sqlite:///{folder}/bench.sqlite"
     engine = make_engine(url)
     migrate(engine)
-    seed_demo(engine)
+    seed_demo(engine, AS_OF, whole_storyline=True)  # the calendar AS_OF is set in
     big = copy_demo_cohort(engine)
     with session_scope(engine) as s:
         demo = s.exec(select(Cohort.id).where(Cohort.code == "AI-2026")).one()
