@@ -84,7 +84,7 @@ class IndicatorValue(SQLModel, table=True):
     status: str = Field(default=ValueStatus.draft.value, max_length=20)
     comment: str | None = Field(default=None, max_length=2000, sa_column=Column(Text))
     evidence_url: str | None = Field(default=None, max_length=500)
-    return_reason: str | None = Field(default=None, sa_column=Column(Text))
+    return_reason: str | None = Field(default=None, max_length=1000, sa_column=Column(Text))
     updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     updated_at: dt.datetime = Field(default_factory=utcnow)
     submitted_at: dt.datetime | None = None

@@ -9,9 +9,11 @@ from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_month_long, fmt_number, fmt_value, labels_for, t
 from dashboard.services.indicators import review as value_review
 from dashboard.services.reporting import cohorts
+from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
 from dashboard.ui.flash import editor_nonce, reload_after_save, show_flash
+from models import IndicatorValue
 from models.enums import Role, ValueStatus
 
 ALL = 0
@@ -151,7 +153,7 @@ with tab_return:
             )
             reason = st.text_area(
                 t("Motif (obligatoire, visible par le réseau)"),
-                max_chars=1000,
+                help=limit_help(IndicatorValue, "return_reason"),
                 key=f"return_reason_{nonce}",
             )
             send_back = st.form_submit_button(t("Renvoyer au réseau"), icon=":material/undo:")
@@ -193,7 +195,7 @@ with tab_reopen:
                 )
                 reason = st.text_area(
                     t("Motif (obligatoire, gardé dans l'historique)"),
-                    max_chars=1000,
+                    help=limit_help(IndicatorValue, "return_reason"),
                     key=f"reopen_reason_{nonce}",
                 )
                 reopen = st.form_submit_button(t("Rouvrir"), icon=":material/lock_open:")

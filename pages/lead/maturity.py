@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.errors import AppError
-from dashboard.core.i18n import fmt_date, label_of, t
+from dashboard.core.i18n import fmt_date, fmt_number, label_of, t
 from dashboard.services.roadmap import maturity
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.flash import flash, show_flash
@@ -93,7 +93,7 @@ def _assessment_form(assessor: str, assessment: dict | None, *, editable: bool) 
             evidence = st.text_input(
                 t("Justification"),
                 value=current.get("evidence") or "",
-                max_chars=maturity.EVIDENCE_MAX,
+                help=t("{n} caractères au plus.", n=fmt_number(maturity.EVIDENCE_MAX)),
                 key=f"{prefix}_{axis.value}_evidence",
                 label_visibility="collapsed",
                 placeholder=t("Une phrase qui justifie ce niveau"),
@@ -102,7 +102,7 @@ def _assessment_form(assessor: str, assessment: dict | None, *, editable: bool) 
         comment = st.text_area(
             t("Commentaire général"),
             value=(assessment or {}).get("comment") or "",
-            max_chars=maturity.COMMENT_MAX,
+            help=t("{n} caractères au plus.", n=fmt_number(maturity.COMMENT_MAX)),
             key=f"{prefix}_comment",
         )
         saved = st.form_submit_button(t("Enregistrer : {what}", what=title), type="primary")

@@ -25,6 +25,7 @@ from dashboard.core.permissions import Actor, authorize
 from dashboard.services.indicators.value_rules import ENTITY
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import control_problem
+from dashboard.services.shared.forms import max_length
 from models import Indicator, IndicatorTarget, IndicatorValue, Network, User
 from models.base import saved_id, utcnow
 from models.enums import ValueStatus
@@ -51,7 +52,7 @@ QUEUE_COLUMNS = [
     "submitted_at",
     "updated_by",
 ]
-_REASON_MAX = 1000
+_REASON_MAX = max_length(IndicatorValue, "return_reason")
 
 
 def validation_queue(
