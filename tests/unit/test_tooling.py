@@ -57,11 +57,12 @@ def test_mypy_covers_the_application_and_the_models():
 def test_every_dependency_is_in_the_lock_file():
     lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
     locked = {p["name"] for p in lock["package"]}
-    wanted = (
-        PYPROJECT["project"]["dependencies"] + PYPROJECT["project"]["optional-dependencies"]["test"]
-    )
+    project = PYPROJECT["project"]
+    wanted = [*project["dependencies"]]
+    for extra in project["optional-dependencies"].values():
+        wanted += extra
     assert sorted({_name(r) for r in wanted} - locked) == []
     # The lock was resolved from this pyproject.toml (what `uv sync --locked` also checks).
-    project = next(p for p in lock["package"] if p["name"] == PYPROJECT["project"]["name"])
-    requested = {_name(r["name"]) for r in project["metadata"]["requires-dist"]}
+    entry = next(p for p in lock["package"] if p["name"] == project["name"])
+    requested = {_name(r["name"]) for r in entry["metadata"]["requires-dist"]}
     assert requested == {_name(r) for r in wanted}
