@@ -315,3 +315,21 @@ def test_freshness_counts_submitted_and_validated_values_only(world):
     # (CUMUL and LEVEL missing, FLOW returned).
     n1 = world["nets"]["N1"]
     assert _as_date(fresh.loc[n1, "last_period"]) == JAN
+
+
+def test_dashboard_period_filter_follows_the_same_rule(world):
+    filters = cohort_dashboard.DashboardFilters(period_start=NOV, period_end=DEC)
+    data = cohort_dashboard.cohort_dashboard(
+        world["engine"], world["steering"], world["cohort"], filters=filters, as_of=AS_OF
+    )
+    expected = expected_progress(world["engine"], end=dt.date(2025, 12, 31))
+    shown = _shown(data.progress)
+    assert len(shown) == len(expected)
+    for key, got in shown.items():
+        want = expected[key]
+        assert (got["progress"] is None) == (want["progress"] is None), key
+        if want["progress"] is not None:
+            assert got["progress"] == pytest.approx(want["progress"]), key
+    n1 = world["nets"]["N1"]
+    # October + November (December was returned): 15 of 60, not November alone.
+    assert shown[(n1, "FLOW")]["current"] == 15
