@@ -196,6 +196,28 @@ class ChangeAction(StrEnum):
     delete = "delete"
 
 
+class Entity(StrEnum):
+    """What a permission, a change-log row and a history line are about: one vocabulary.
+    A maturity diagnostic is logged as ``maturity_assessment`` (the stored spelling)."""
+
+    cohort = "cohort"
+    network = "network"
+    session = "session"
+    user = "user"
+    objective = "objective"
+    partner = "partner"
+    alliance = "alliance"
+    milestone = "milestone"
+    indicator = "indicator"
+    indicator_target = "indicator_target"
+    indicator_value = "indicator_value"
+    maturity = "maturity_assessment"
+    lesson = "lesson"
+    snapshot = "snapshot"
+    change_log = "change_log"
+    export = "export"
+
+
 MATURITY_LEVELS = {
     1: "Découverte",
     2: "Expérimentation",

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from dashboard.core.errors import PermissionDenied
 from dashboard.core.i18n import t
-from models.enums import Role
+from models.enums import Entity, Role
 
 
 class Scope(StrEnum):
@@ -33,29 +33,14 @@ class Actor:
     must_change_password: bool = False
 
 
-ENTITIES = (
-    "cohort",
-    "network",
-    "session",
-    "user",
-    "objective",
-    "partner",
-    "alliance",
-    "milestone",
-    "indicator",
-    "indicator_target",
-    "indicator_value",
-    "maturity",
-    "lesson",
-    "snapshot",
-    "change_log",
-    "export",
-)
+ENTITIES = tuple(Entity)
 ACTIONS = ("read", "create", "update", "delete", "submit", "validate", "reopen", "export")
 
 ALL, OWN = Scope.all, Scope.own
-_ROADMAP = ("objective", "alliance", "milestone", "lesson", "maturity")
-_READ_ALL = {e: {"read": ALL} for e in ENTITIES if e not in ("user", "export", "change_log")}
+_ROADMAP = (Entity.objective, Entity.alliance, Entity.milestone, Entity.lesson, Entity.maturity)
+_READ_ALL = {
+    e: {"read": ALL} for e in ENTITIES if e not in (Entity.user, Entity.export, Entity.change_log)
+}
 
 
 def _merge(*tables: dict[str, dict[str, Scope]]) -> dict[str, dict[str, Scope]]:
@@ -71,12 +56,12 @@ PERMISSIONS: dict[Role, dict[str, dict[str, Scope]]] = {
     Role.lead: _merge(
         _READ_ALL,
         {e: {"create": OWN, "update": OWN, "delete": OWN} for e in _ROADMAP},
-        {"indicator_value": {"create": OWN, "update": OWN, "submit": OWN}},
-        {"partner": {"create": ALL}},
-        {"change_log": {"read": OWN}},
+        {Entity.indicator_value: {"create": OWN, "update": OWN, "submit": OWN}},
+        {Entity.partner: {"create": ALL}},
+        {Entity.change_log: {"read": OWN}},
     ),
-    Role.steering: _merge(_READ_ALL, {"change_log": {"read": ALL}}),
-    Role.ministry: _merge(_READ_ALL, {"export": {"read": ALL, "export": ALL}}),
+    Role.steering: _merge(_READ_ALL, {Entity.change_log: {"read": ALL}}),
+    Role.ministry: _merge(_READ_ALL, {Entity.export: {"read": ALL, "export": ALL}}),
 }
 
 

@@ -24,7 +24,7 @@ EXPECTED = {
         "indicator": "A.......",
         "indicator_target": "A.......",
         "indicator_value": "AOO.O...",
-        "maturity": "AOOO....",
+        "maturity_assessment": "AOOO....",
         "lesson": "AOOO....",
         "snapshot": "A.......",
         "change_log": "O.......",

@@ -28,7 +28,7 @@ from dashboard.services.shared.forms import (
 )
 from models import Cohort, ProgrammeSession
 from models.base import saved_id
-from models.enums import CohortStatus
+from models.enums import CohortStatus, Entity
 
 __all__ = [
     "COHORT_LABELS",
@@ -117,7 +117,7 @@ def create_cohort(
         session.add(cohort)
         session.flush()
         audit.log_create(
-            session, actor, "cohort", cohort, fields=list(COHORT_LABELS), cohort_id=cohort.id
+            session, actor, Entity.cohort, cohort, fields=list(COHORT_LABELS), cohort_id=cohort.id
         )
         return saved_id(cohort)
 
@@ -180,7 +180,7 @@ def update_cohort(
                 "status": data.status.value,
                 "anonymise_for_leads": data.anonymise_for_leads,
             },
-            entity="cohort",
+            entity=Entity.cohort,
             what=t("La cohorte « {name} »", name=cohort.name),
             cohort_id=cohort_id,
         )
@@ -199,7 +199,7 @@ def close_cohort(engine: Engine, actor: Actor, cohort_id: int, *, version: int) 
             cohort_id,
             version,
             {"status": CohortStatus.closed.value},
-            entity="cohort",
+            entity=Entity.cohort,
             what=t("La cohorte « {name} »", name=cohort.name),
             cohort_id=cohort_id,
         )
@@ -223,7 +223,7 @@ def reopen_cohort(
             cohort_id,
             version,
             {"status": CohortStatus.active.value},
-            entity="cohort",
+            entity=Entity.cohort,
             what=t("La cohorte « {name} »", name=cohort.name),
             cohort_id=cohort_id,
             reason=reason.strip(),

@@ -22,6 +22,7 @@ from dashboard.services.shared.fields import SingleLineText, WholeNumber
 from dashboard.services.shared.forms import CODE, check, strip_blank
 from models import Network
 from models.base import saved_id
+from models.enums import Entity
 
 NETWORK_LABELS = {
     "code": "Code",
@@ -179,7 +180,7 @@ def save_networks(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]
                     network_id,
                     int(row["version"]) if row.get("version") is not None else None,
                     data.model_dump(),
-                    entity="network",
+                    entity=Entity.network,
                     what=t("Le réseau {code}", code=existing.code),
                     network_id=network_id,
                     cohort_id=cohort.id,

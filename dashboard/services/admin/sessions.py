@@ -22,7 +22,7 @@ from dashboard.services.shared.fields import SingleLineText, WholeNumber
 from dashboard.services.shared.forms import CODE, check, strip_blank
 from models import ProgrammeSession
 from models.base import saved_id
-from models.enums import Phase, SessionKind
+from models.enums import Entity, Phase, SessionKind
 
 SESSION_LABELS = {
     "code": "Code",
@@ -126,7 +126,12 @@ def save_sessions(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]
                 session.add(ps)
                 session.flush()
                 audit.log_create(
-                    session, actor, "session", ps, fields=list(SESSION_LABELS), cohort_id=cohort_id
+                    session,
+                    actor,
+                    Entity.session,
+                    ps,
+                    fields=list(SESSION_LABELS),
+                    cohort_id=cohort_id,
                 )
                 ids.append(saved_id(ps))
             else:
@@ -142,7 +147,7 @@ def save_sessions(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]
                     session_id,
                     int(row["version"]) if row.get("version") is not None else None,
                     values,
-                    entity="session",
+                    entity=Entity.session,
                     what=t("La session {code}", code=existing.code),
                     cohort_id=cohort_id,
                 )

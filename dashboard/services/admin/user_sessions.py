@@ -17,6 +17,7 @@ from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
 from models import AuthSession, ChangeLog, Network, OneTimeSecret, User
 from models.base import utcnow
+from models.enums import Entity
 
 
 def user_or_404(session: Session, user_id: int) -> User:
@@ -43,7 +44,7 @@ def log_marker(session: Session, actor: Actor, user: User, field: str, text: str
             user_id=actor.id,
             cohort_id=cohort_id,
             network_id=network_id,
-            entity="user",
+            entity=Entity.user,
             entity_id=user.id,
             action="update",
             field=field,

@@ -32,7 +32,7 @@ from dashboard.services.shared.fields import SingleLineText
 from dashboard.services.shared.forms import check
 from models import User
 from models.base import saved_id
-from models.enums import Role
+from models.enums import Entity, Role
 
 __all__ = [
     "USER_LABELS",
@@ -132,13 +132,15 @@ def _flush(session: Session, user: User) -> None:
     except StaleDataError as exc:
         session.rollback()
         raise ConflictError(
-            audit.conflict_message(session, "user", saved_id(user), t("Ce compte"))
+            audit.conflict_message(session, Entity.user, saved_id(user), t("Ce compte"))
         ) from exc
 
 
 def _check_version(session: Session, user: User, version: int | None) -> None:
     if version is not None and user.version != version:
-        raise ConflictError(audit.conflict_message(session, "user", saved_id(user), t("Ce compte")))
+        raise ConflictError(
+            audit.conflict_message(session, Entity.user, saved_id(user), t("Ce compte"))
+        )
 
 
 def invite_user(
@@ -249,7 +251,7 @@ def update_user(
                 "role": data.role.value,
                 "network_id": data.network_id,
             },
-            entity="user",
+            entity=Entity.user,
             what=t("Le compte « {name} »", name=user.username),
             network_id=network_id,
             cohort_id=cohort_id,
@@ -273,7 +275,7 @@ def set_active(engine: Engine, actor: Actor, user_id: int, *, version: int, acti
             user_id,
             version,
             {"active": active},
-            entity="user",
+            entity=Entity.user,
             what=t("Le compte « {name} »", name=user.username),
             network_id=network_id,
             cohort_id=cohort_id,

@@ -32,7 +32,7 @@ from dashboard.services.shared.fields import (
 from dashboard.services.shared.forms import check
 from models import Indicator, IndicatorTarget, IndicatorValue
 from models.base import saved_id
-from models.enums import Accumulation, Direction, ImpactAxis, Lever, Unit
+from models.enums import Accumulation, Direction, Entity, ImpactAxis, Lever, Unit
 
 __all__ = [
     "INDICATOR_COLUMNS",
@@ -169,7 +169,7 @@ def create_indicator(engine: Engine, actor: Actor, **fields: Any) -> int:
         indicator = Indicator(**values)
         session.add(indicator)
         session.flush()
-        audit.log_create(session, actor, "indicator", indicator, fields=INDICATOR_COLUMNS)
+        audit.log_create(session, actor, Entity.indicator, indicator, fields=INDICATOR_COLUMNS)
         return saved_id(indicator)
 
 
@@ -209,7 +209,7 @@ def update_indicator(
             indicator_id,
             version,
             values,
-            entity="indicator",
+            entity=Entity.indicator,
             what=t("L'indicateur {code}", code=indicator.code),
         )
         return row.version

@@ -29,7 +29,7 @@ from dashboard.services.shared.fields import FiniteNumber, MultiLineText
 from dashboard.services.shared.forms import check, clean, field_error
 from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network, User
 from models.base import saved_id, utcnow
-from models.enums import UNIT_RANGES, Role
+from models.enums import UNIT_RANGES, Entity, Role
 
 TARGET_LABELS = {
     "indicator_id": "Indicateur",
@@ -176,9 +176,11 @@ def _save_target(
         ).first():
             return [field_error(where, t("Suivi"), t("des valeurs sont saisies, il reste suivi"))]
         if data.version is not None and target.version != data.version:
-            return [audit.conflict_message(session, "indicator_target", saved_id(target), what)]
+            return [
+                audit.conflict_message(session, Entity.indicator_target, saved_id(target), what)
+            ]
         audit.log_delete(
-            session, actor, "indicator_target", target, summary_field="indicator_id", **scope
+            session, actor, Entity.indicator_target, target, summary_field="indicator_id", **scope
         )
         session.delete(target)
         return []
@@ -244,7 +246,7 @@ def _save_target(
         saved_id(target),
         data.version,
         changes,
-        entity="indicator_target",
+        entity=Entity.indicator_target,
         what=what,
         reason=data.reason,
         **scope,

@@ -25,9 +25,9 @@ from dashboard.services.shared.forms import (
     parse_number,
 )
 from models import IndicatorValue
-from models.enums import UNIT_RANGES
+from models.enums import UNIT_RANGES, Entity
 
-ENTITY = "indicator_value"
+ENTITY = Entity.indicator_value
 _FIELD_LABELS = {
     "indicator_id": "Indicateur",
     "period_start": "Mois",

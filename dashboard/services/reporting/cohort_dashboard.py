@@ -32,6 +32,7 @@ from dashboard.services.reporting import state_at_date as roadmap_state
 from dashboard.services.shared import access, audit
 from models import Alliance, IndicatorTarget, IndicatorValue, Milestone
 from models import ProgrammeSession as PS
+from models.enums import Entity
 
 # A network is flagged stale when its latest monthly value is this many months behind the
 # latest month expected, or when this many expected months are incomplete.
@@ -289,7 +290,7 @@ def cohort_dashboard(
     with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
         headline = cohorts.headline_counts(session, cohort.id, as_of=as_of)
-        for entity in ("milestone", "alliance", "indicator_value", "maturity"):
+        for entity in (Entity.milestone, Entity.alliance, Entity.indicator_value, Entity.maturity):
             authorize(actor, "read", entity)
         networks = network_frame(session, actor, cohort)
         all_ids = [int(i) for i in networks["id"]]

@@ -28,6 +28,7 @@ from models.enums import (
     CohortStatus,
     CompanyPartnershipType,
     Direction,
+    Entity,
     ImpactAxis,
     LessonCategory,
     Lever,
@@ -47,23 +48,23 @@ from models.enums import (
 # (field or entity, row id) → the row's name or title, as found in the database.
 RowNames = dict[tuple[str, int | None], str]
 
-ENTITY_LABELS = {
-    "objective": "Objectif",
-    "alliance": "Alliance",
-    "alliance_stage_change": "Étape d'alliance",
-    "partner": "Partenaire",
-    "milestone": "Jalon",
-    "lesson": "Enseignement",
-    "indicator_value": "Valeur d'indicateur",
-    "indicator_target": "Cible d'indicateur",
-    "indicator": "Indicateur (catalogue)",
-    "maturity_assessment": "Diagnostic de maturité",
-    "cohort": "Cohorte",
-    "network": "Réseau",
-    "session": "Session",
-    "programme_session": "Session",
-    "user": "Compte utilisateur",
-    "snapshot": "Instantané",
+ENTITY_LABELS: dict[str, str] = {
+    Entity.cohort: "Cohorte",
+    Entity.network: "Réseau",
+    Entity.session: "Session",
+    Entity.user: "Compte utilisateur",
+    Entity.objective: "Objectif",
+    Entity.partner: "Partenaire",
+    Entity.alliance: "Alliance",
+    Entity.milestone: "Jalon",
+    Entity.indicator: "Indicateur (catalogue)",
+    Entity.indicator_target: "Cible d'indicateur",
+    Entity.indicator_value: "Valeur d'indicateur",
+    Entity.maturity: "Diagnostic de maturité",
+    Entity.lesson: "Enseignement",
+    Entity.snapshot: "Instantané",
+    Entity.change_log: "Journal des modifications",
+    Entity.export: "Export",
 }
 # Field names shared by every kind of object; ``_ENTITY_FIELD_LABELS`` overrides them where a
 # name means something else (a cohort's "status" is its state, a session's "title"…).
@@ -162,9 +163,9 @@ FIELD_LABELS = {
     "taken_by_id": "Pris par",
 }
 _ENTITY_FIELD_LABELS = {
-    ("cohort", "status"): "État",
-    ("session", "title"): "Intitulé de la session",
-    ("snapshot", "label"): "Intitulé",
+    (Entity.cohort, "status"): "État",
+    (Entity.session, "title"): "Intitulé de la session",
+    (Entity.snapshot, "label"): "Intitulé",
 }
 _ENUMS: dict[tuple[str | None, str], type[StrEnum]] = {
     (None, "stage"): AllianceStage,

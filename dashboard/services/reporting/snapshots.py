@@ -33,6 +33,7 @@ from dashboard.services.shared.forms import french_errors
 from dashboard.services.shared.rules import derived_milestone_status
 from models import Cohort, Network, ProgrammeSession, Snapshot, User
 from models.base import saved_id
+from models.enums import Entity
 
 PAYLOAD_SCHEMA = 1
 MILESTONE_KEYS = ["id", "network_id", "title", "due_date", "done_date", "status", "derived_status"]
@@ -217,7 +218,12 @@ def take_snapshot(
         session.add(row)
         session.flush()
         audit.log_create(
-            session, actor, "snapshot", row, fields=["label", "session_id"], cohort_id=cohort_id
+            session,
+            actor,
+            Entity.snapshot,
+            row,
+            fields=["label", "session_id"],
+            cohort_id=cohort_id,
         )
         return SnapshotInfo(saved_id(row), row.label, row.session_id, row.taken_at)
 

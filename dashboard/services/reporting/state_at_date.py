@@ -27,7 +27,7 @@ from models import (
     Partner,
     ProgrammeSession,
 )
-from models.enums import SIGNED_STAGES
+from models.enums import SIGNED_STAGES, Entity
 
 
 def _due_between(start: dt.date | None, end: dt.date | None):
@@ -269,7 +269,9 @@ def logic_at(session: Session, network_ids: list[int], day: dt.date) -> pd.DataF
     day; failing that, the value before the first later change; failing that, today's value.
     """
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    logged = and_(col(ChangeLog.entity) == "alliance", col(ChangeLog.field) == "relation_logic")
+    logged = and_(
+        col(ChangeLog.entity) == Entity.alliance, col(ChangeLog.field) == "relation_logic"
+    )
     before = (
         select(
             col(ChangeLog.entity_id).label("aid"),

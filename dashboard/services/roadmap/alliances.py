@@ -41,6 +41,7 @@ from models.enums import (
     TERMINAL_STAGES,
     AllianceStage,
     CompanyPartnershipType,
+    Entity,
     PartnerFamily,
     RelationLogic,
 )
@@ -291,7 +292,7 @@ def update_alliance(
     :func:`dashboard.services.roadmap.stages.move_alliance_stage`)."""
     with session_scope(engine) as session:
         row = owned_row(
-            session, actor, Alliance, alliance_id, entity="alliance", what=t("Cette alliance")
+            session, actor, Alliance, alliance_id, entity=Entity.alliance, what=t("Cette alliance")
         )
         network = session.get(Network, row.network_id)
         assert network is not None  # foreign key
@@ -322,7 +323,7 @@ def update_alliance(
         }
         what = t("L'alliance « {title} »", title=row.title)
         return update_owned(
-            session, actor, Alliance, row, version, changes, entity="alliance", what=what
+            session, actor, Alliance, row, version, changes, entity=Entity.alliance, what=what
         )
 
 

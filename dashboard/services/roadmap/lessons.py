@@ -36,7 +36,7 @@ from dashboard.services.shared.fields import MultiLineText
 from dashboard.services.shared.forms import max_length
 from models import Alliance, Lesson, Network, ProgrammeSession, User
 from models.base import by_id
-from models.enums import CapitalisationStatus, LessonCategory, Role, Visibility
+from models.enums import CapitalisationStatus, Entity, LessonCategory, Role, Visibility
 
 LABELS = {
     "category": "Catégorie",
@@ -292,7 +292,7 @@ def update_lesson(
         )
         what = t("L'enseignement « {text} »", text=_short(row.statement))
         return update_owned(
-            session, actor, Lesson, row, version, _stored(obj), entity="lesson", what=what
+            session, actor, Lesson, row, version, _stored(obj), entity=Entity.lesson, what=what
         )
 
 

@@ -28,9 +28,9 @@ from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import MultiLineText, control_problem
 from models import ChangeLog, MaturityAssessment, MaturityScore, Network, ProgrammeSession
 from models.base import saved_id
-from models.enums import MATURITY_LEVELS, Assessor, MaturityAxis
+from models.enums import MATURITY_LEVELS, Assessor, Entity, MaturityAxis
 
-ENTITY = "maturity_assessment"
+ENTITY = Entity.maturity
 AXES = [a.value for a in MaturityAxis]
 EVIDENCE_MAX = 500
 COMMENT_MAX = 2000
@@ -60,7 +60,7 @@ class ScoreInput(BaseModel):
 
 
 def _network(session: Session, actor: Actor, network_id: int) -> Network:
-    authorize(actor, "update", "maturity", network_id=network_id)
+    authorize(actor, "update", Entity.maturity, network_id=network_id)
     network = session.get(Network, network_id)
     if network is None:
         raise NotFound(t("Ce réseau n'existe pas."))
@@ -246,10 +246,12 @@ def save_assessment(
         raise ValidationFailed(t("Auto-diagnostic ou regard de l'équipe d'animation attendu."))
     comment = (comment or "").strip() or None
     with session_scope(engine) as session:
-        network = access.ensure_network_writable(session, actor, "update", "maturity", network_id)
+        network = access.ensure_network_writable(
+            session, actor, "update", Entity.maturity, network_id
+        )
         if assessor == Assessor.facilitator:
             # The facilitator view is the programme team's own assessment of the network.
-            authorize(actor, "validate", "maturity", network_id=network_id)
+            authorize(actor, "validate", Entity.maturity, network_id=network_id)
         programme_session = session.get(ProgrammeSession, session_id)
         if programme_session is None or programme_session.cohort_id != network.cohort_id:
             raise NotFound(t("Cette session n'existe pas dans la cohorte du réseau."))

@@ -53,7 +53,7 @@ from dashboard.services.shared.forms import (
 from dashboard.services.shared.rules import is_late
 from models import Alliance, Milestone, Network, Objective, ProgrammeSession
 from models.base import by_id, saved_id
-from models.enums import MilestoneStatus
+from models.enums import Entity, MilestoneStatus
 
 
 class MilestoneInput(SQLModel):
@@ -281,7 +281,7 @@ def _conflict(session: Session, stale: list[tuple[Any, Milestone | None]]) -> Co
             )
             who, when = None, None
         else:
-            who, when = audit.last_change(session, "milestone", saved_id(row))
+            who, when = audit.last_change(session, Entity.milestone, saved_id(row))
             messages.append(audit.changed_since_message(what, who, when))
         details.append({"id": item.id, "row": item.row, "title": title, "who": who, "when": when})
     message = messages[0]
@@ -384,7 +384,7 @@ def save_milestones(
         scope: audit.LogScope = {"network_id": network.id, "cohort_id": network.cohort_id}
         for item in changes.deleted:
             row = rows[item.id]
-            audit.log_delete(session, actor, "milestone", row, summary_field="title", **scope)
+            audit.log_delete(session, actor, Entity.milestone, row, summary_field="title", **scope)
             session.delete(row)
         try:
             session.flush()
@@ -403,7 +403,7 @@ def save_milestones(
                     item.id,
                     item.version,
                     values,
-                    entity="milestone",
+                    entity=Entity.milestone,
                     what=t("Le jalon « {title} » (ligne {n})", title=data.title, n=item.row or "?"),
                     **scope,
                 )
@@ -411,7 +411,9 @@ def save_milestones(
                 row = Milestone(network_id=saved_id(network), **values)
                 session.add(row)
                 session.flush()
-                audit.log_create(session, actor, "milestone", row, fields=GRID_COLUMNS, **scope)
+                audit.log_create(
+                    session, actor, Entity.milestone, row, fields=GRID_COLUMNS, **scope
+                )
         return SaveResult(
             created=len(changes.added), updated=len(changes.edited), deleted=len(changes.deleted)
         )

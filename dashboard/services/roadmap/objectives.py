@@ -34,7 +34,7 @@ from dashboard.services.shared.fields import MultiLineText, SingleLineText
 from dashboard.services.shared.forms import max_length
 from models import Objective
 from models.base import saved_id
-from models.enums import Motivation
+from models.enums import Entity, Motivation
 
 # ---------------------------------------------------------------------------------- objectives
 
@@ -127,7 +127,7 @@ def update_objective(
     """Edit an objective the user saw at ``version`` (ConflictError if changed since)."""
     with session_scope(engine) as session:
         row = owned_row(
-            session, actor, Objective, objective_id, entity="objective", what=t("Cet objectif")
+            session, actor, Objective, objective_id, entity=Entity.objective, what=t("Cet objectif")
         )
         data = _objective_fields(title, motivation, description)
         changes = {
@@ -137,7 +137,7 @@ def update_objective(
         }
         what = t("L'objectif « {title} »", title=row.title)
         return update_owned(
-            session, actor, Objective, row, version, changes, entity="objective", what=what
+            session, actor, Objective, row, version, changes, entity=Entity.objective, what=what
         )
 
 
@@ -149,7 +149,7 @@ def set_objective_archived(
         raise ValidationFailed(field_error("", t("Archivé"), t("doit valoir oui ou non")))
     with session_scope(engine) as session:
         row = owned_row(
-            session, actor, Objective, objective_id, entity="objective", what=t("Cet objectif")
+            session, actor, Objective, objective_id, entity=Entity.objective, what=t("Cet objectif")
         )
         what = t("L'objectif « {title} »", title=row.title)
         return update_owned(
@@ -159,6 +159,6 @@ def set_objective_archived(
             row,
             version,
             {"archived": archived},
-            entity="objective",
+            entity=Entity.objective,
             what=what,
         )

@@ -43,7 +43,7 @@ from dashboard.services.shared.forms import (
 )
 from models import Alliance, AllianceStageChange, Network, User
 from models.base import saved_id
-from models.enums import SIGNED_STAGES, AllianceStage
+from models.enums import SIGNED_STAGES, AllianceStage, Entity
 
 PIPELINE = [
     AllianceStage.identified.value,
@@ -135,7 +135,7 @@ def move_alliance_stage(
     today = as_of or clock.today()
     with session_scope(engine) as session:
         row = owned_row(
-            session, actor, Alliance, alliance_id, entity="alliance", what=t("Cette alliance")
+            session, actor, Alliance, alliance_id, entity=Entity.alliance, what=t("Cette alliance")
         )
         to_stage = clean(to_stage)
         comment = clean(comment)
@@ -150,7 +150,9 @@ def move_alliance_stage(
                 date_problem = None if on is not None else t("obligatoire")
         what = t("L'alliance « {title} »", title=row.title)
         if version is not None and row.version != version:
-            raise ConflictError(audit.conflict_message(session, "alliance", saved_id(row), what))
+            raise ConflictError(
+                audit.conflict_message(session, Entity.alliance, saved_id(row), what)
+            )
         resume_to = resume_stages(session, row.network_id).get(saved_id(row))
         errors: list[str] = []
         if to_stage is None:
@@ -232,7 +234,7 @@ def move_alliance_stage(
             saved_id(row),
             version,
             changes,
-            entity="alliance",
+            entity=Entity.alliance,
             what=what,
             network_id=network.id,
             cohort_id=network.cohort_id,
