@@ -164,7 +164,7 @@ def logic_shift_chart(shift: pd.DataFrame, labels: tuple[str, str]) -> go.Figure
                 "hovertemplate": "%{customdata}<extra></extra>",
                 "color": [
                     "rgba(76,120,168,0.45)"
-                    if logics[tg - 3] == "alliance"
+                    if logics[tg - 3] == RelationLogic.alliance
                     else "rgba(200,200,200,0.5)"
                     for tg in target
                 ],

@@ -19,7 +19,7 @@ from dashboard.charts.base import (
     vline,
 )
 from dashboard.core.i18n import fmt_month, fmt_number, fmt_percent, fmt_value, label_of, t
-from models.enums import ValueStatus
+from models.enums import Accumulation, Unit, ValueStatus
 
 
 # --- Indicators ---------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def _progress_hover(network: str, indicator: str, r) -> str:
         lines.append(t("Cible dépassée ({p})", p=fmt_percent(r.progress_raw)))
     if getattr(r, "baseline_missing", False):
         lines.append(t("Base de référence manquante"))
-    if r.accumulation == "per_period":
+    if r.accumulation == Accumulation.per_period:
         lines.append(t("Somme des mois depuis le début de la cohorte"))
     return "<br>".join(lines)
 
@@ -187,7 +187,7 @@ def indicator_trend(values: pd.DataFrame, info: dict) -> go.Figure:
     the initial and the revised target are drawn.
     """
     label, unit = info["indicator_label"], info["unit"]
-    per_period = info["accumulation"] == "per_period"
+    per_period = info["accumulation"] == Accumulation.per_period
     title = label + (t(" — cumul des mois") if per_period else "")
     fig = go.Figure()
     if values.empty:
@@ -247,7 +247,7 @@ def indicator_trend(values: pd.DataFrame, info: dict) -> go.Figure:
         hline(fig, target, t("Cible : {v}", v=fmt_value(target, unit)), color=TARGET_COLOR)
     # French grouping, no SI suffix ("100 000", not "100k").
     fig.update_yaxes(tickformat=",.2~f")
-    if unit == "percent":
+    if unit == Unit.percent:
         fig.update_yaxes(ticksuffix=" %")
     return style(
         fig,

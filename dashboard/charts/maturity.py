@@ -45,7 +45,7 @@ def _radar_traces(part: pd.DataFrame, *, showlegend: bool) -> list[go.Scatterpol
     labels = _axis_labels()
     theta = [*labels, labels[0]]
     traces = []
-    self_part = part[part["assessor"] == "self"]
+    self_part = part[part["assessor"] == Assessor.self]
     if not self_part.empty:
         first_session = self_part["first_session"].dropna().iloc[0]
         latest_session = self_part["latest_session"].dropna().iloc[0]
@@ -67,7 +67,7 @@ def _radar_traces(part: pd.DataFrame, *, showlegend: bool) -> list[go.Scatterpol
                     hovertemplate="%{theta} : " + t("niveau") + " %{r}<extra></extra>",
                 )
             )
-    fac = part[part["assessor"] == "facilitator"]
+    fac = part[part["assessor"] == Assessor.facilitator]
     if not fac.empty:
         r = _levels(fac, "latest_level")
         traces.append(
@@ -141,7 +141,7 @@ def maturity_radar_grid(maturity: pd.DataFrame, *, columns: int = 4) -> go.Figur
 
 
 def _latest_and_first(maturity: pd.DataFrame) -> pd.DataFrame:
-    own = maturity[maturity["assessor"] == "self"]
+    own = maturity[maturity["assessor"] == Assessor.self]
     first = own.assign(moment=t("Premier auto-diagnostic"), level=own["first_level"])
     latest = own.assign(moment=t("Dernier auto-diagnostic"), level=own["latest_level"])
     frame = pd.concat([first, latest], ignore_index=True).dropna(subset=["level"])

@@ -17,6 +17,7 @@ from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal, format_percent
 
 from dashboard.core import clock
+from models.enums import Unit
 
 LOCALE = "fr_FR"
 _CATALOGUES: dict[str, dict[str, str]] = {"fr": {}, "en": {}}
@@ -96,7 +97,7 @@ def fmt_value(value: float | None, unit: str, *, empty: str = "—") -> str:
     """Format an indicator value with its unit, French style."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return empty
-    decimals = 1 if unit in {"percent", "score"} else 0
+    decimals = 1 if unit in {Unit.percent, Unit.score} else 0
     return fmt_number(value, decimals) + t(UNIT_SUFFIX.get(unit, ""))
 
 

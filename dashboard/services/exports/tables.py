@@ -91,7 +91,7 @@ def _build_values(selection: Selection):
         if selection.month_to is not None:
             stmt = stmt.where(sql_col(IndicatorValue.period_start) <= month_end(selection.month_to))
         if selection.validated_only:
-            stmt = stmt.where(sql_col(IndicatorValue.status) == "validated")
+            stmt = stmt.where(sql_col(IndicatorValue.status) == ValueStatus.validated)
         return stmt.order_by(
             Cohort.code,
             Network.code,

@@ -35,6 +35,7 @@ from dashboard.core.db import read_scope
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access
 from models import Indicator, IndicatorTarget, IndicatorValue, Network
+from models.enums import Accumulation
 
 # Drafts are the lead's work in progress: the dashboard counts submitted and validated values.
 COUNTED_STATUSES: tuple[str, ...] = ("submitted", "validated")
@@ -102,7 +103,7 @@ def current_value(
     accumulation: str, *, latest: float | None, period_sum: float | None
 ) -> float | None:
     """The value compared with the target, per accumulation rule (see the module docstring)."""
-    if accumulation == "per_period":
+    if accumulation == Accumulation.per_period:
         return None if period_sum is None or _missing(period_sum) else float(period_sum)
     return None if latest is None or _missing(latest) else float(latest)
 

@@ -25,7 +25,7 @@ from dashboard.services.shared.forms import (
     parse_number,
 )
 from models import IndicatorValue
-from models.enums import UNIT_RANGES, Entity
+from models.enums import UNIT_RANGES, Accumulation, Entity, Unit
 
 ENTITY = Entity.indicator_value
 _FIELD_LABELS = {
@@ -120,11 +120,11 @@ def unit_problem(ind: Mapping[str, Any], value: float) -> str | None:
         return t("saisissez un nombre fini.")
     unit, shown = ind["unit"], fmt_number(value, 2)
     low, high = _bound(ind["scale_min"]), _bound(ind["scale_max"])
-    if unit == "percent" and not 0 <= value <= 100:
+    if unit == Unit.percent and not 0 <= value <= 100:
         return t("un pourcentage est compris entre 0 et 100 (saisi : {v}).", v=shown)
-    if unit in ("count", "persons") and (value < 0 or not float(value).is_integer()):
+    if unit in (Unit.count, Unit.persons) and (value < 0 or not float(value).is_integer()):
         return t("un nombre entier positif ou nul est attendu (saisi : {v}).", v=shown)
-    if unit in ("eur", "hours") and value < 0:
+    if unit in (Unit.eur, Unit.hours) and value < 0:
         return t("la valeur ne peut pas être négative (saisi : {v}).", v=shown)
     bounds = UNIT_RANGES.get(str(unit))
     if bounds and not bounds.low <= value <= bounds.high:
@@ -148,7 +148,7 @@ def cumulative_problem(
     ind: Mapping[str, Any], entry: ValueEntry, previous: float | None
 ) -> str | None:
     """A cumulative total lower than the previous month needs a comment confirming it."""
-    if ind["accumulation"] != "cumulative" or previous is None or entry.value is None:
+    if ind["accumulation"] != Accumulation.cumulative or previous is None or entry.value is None:
         return None
     if entry.value >= previous or entry.comment:
         return None

@@ -34,7 +34,7 @@ from dashboard.services.indicators.value_rules import (
 from dashboard.services.shared import access, audit
 from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network, User
 from models.base import saved_id, utcnow
-from models.enums import ValueStatus
+from models.enums import CohortStatus, ValueStatus
 
 INDICATOR_COLUMNS = (
     "indicator_id code label unit accumulation direction scale_min scale_max baseline_value "
@@ -130,7 +130,11 @@ def value_grid(
         values = _network_values(session, network_id)
     return {
         "network": {"id": network.id, "code": network.code, "name": network.name},
-        "cohort": {"id": cohort.id, "name": cohort.name, "closed": cohort.status == "closed"},
+        "cohort": {
+            "id": cohort.id,
+            "name": cohort.name,
+            "closed": cohort.status == CohortStatus.closed,
+        },
         "months": reporting_months(cohort, as_of),
         "indicators": indicators,
         "values": values,

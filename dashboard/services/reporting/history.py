@@ -49,7 +49,7 @@ from models import (
     Snapshot,
     User,
 )
-from models.enums import Assessor, ChangeAction
+from models.enums import Assessor, ChangeAction, Entity
 
 __all__ = [
     "ENTITY_LABELS",
@@ -191,7 +191,7 @@ def _titles(session: Session, rows: list) -> RowNames:
             out[("session", i)] = _short(f"{code} — {title}")
     # Deleted objects keep the summary written by the delete row.
     for row in rows:
-        if row.action == "delete" and (row.entity, row.entity_id) not in out:
+        if row.action == ChangeAction.delete and (row.entity, row.entity_id) not in out:
             out[(row.entity, row.entity_id)] = row.before or ""
     return out
 
@@ -213,7 +213,7 @@ def _visible(actor: Actor, where: Any) -> Any:
     """Accounts' rows (people management) only for those who may read accounts."""
     if can(actor, "read", "user"):
         return where
-    return and_(where, ChangeLog.entity != "user")
+    return and_(where, ChangeLog.entity != Entity.user)
 
 
 def _read(
@@ -372,7 +372,9 @@ def cohort_history(
         last_session = _last_session(session, cohort_id, today)
         outside = col(ChangeLog.cohort_id).is_(None) & col(ChangeLog.entity).in_(SHARED_ENTITIES)
         if can(actor, "read", "user"):
-            outside = outside | (col(ChangeLog.cohort_id).is_(None) & (ChangeLog.entity == "user"))
+            outside = outside | (
+                col(ChangeLog.cohort_id).is_(None) & (ChangeLog.entity == Entity.user)
+            )
         return _read(
             session,
             _visible(actor, or_(ChangeLog.cohort_id == cohort_id, outside)),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from models.enums import SIGNED_STAGES
+from models.enums import SIGNED_STAGES, Assessor, MilestoneStatus
 
 EPSILON = 1e-9
 SUMMARY_COLUMNS = [
@@ -77,8 +77,8 @@ def milestone_changes(before: dict, after: dict) -> pd.DataFrame:
     conditions = [
         ~both["in_b"],
         ~both["in_a"],
-        (st_a == "done") & (st_b != "done"),
-        (st_a == "cancelled") & (st_b != "cancelled"),
+        (st_a == MilestoneStatus.done) & (st_b != MilestoneStatus.done),
+        (st_a == MilestoneStatus.cancelled) & (st_b != MilestoneStatus.cancelled),
         pd.Series(pushed, index=both.index, dtype=bool),
         (both["derived_status_a"] == "late") & (both["derived_status_b"] != "late"),
     ]
@@ -281,7 +281,7 @@ def diff_states(
         count(stages, stages["signed_since"].astype(bool), "alliances_signed"),
         count(indicators, indicators["progress_delta"] > EPSILON, "indicators_improved"),
         count(indicators, indicators["progress_delta"] < -EPSILON, "indicators_declined"),
-        maturity[maturity["assessor"] == "self"]
+        maturity[maturity["assessor"] == Assessor.self]
         .groupby("network_id")["delta"]
         .sum()
         .rename("maturity_gain"),

@@ -27,7 +27,7 @@ from models import (
     Partner,
     ProgrammeSession,
 )
-from models.enums import SIGNED_STAGES, Entity
+from models.enums import SIGNED_STAGES, AllianceStage, Entity, PartnerFamily
 
 
 def _due_between(start: dt.date | None, end: dt.date | None):
@@ -253,7 +253,10 @@ def company_type_counts(
     inner = _alliances_at(network_ids, day=day, families=families).subquery()
     rows = session.exec(
         select(inner.c.company_type, inner.c.signed, func.count())
-        .where(inner.c.family.in_(("company", "foundation")), inner.c.stage != "abandoned")
+        .where(
+            inner.c.family.in_((PartnerFamily.company, PartnerFamily.foundation)),
+            inner.c.stage != AllianceStage.abandoned,
+        )
         .group_by(inner.c.company_type, inner.c.signed)
     ).all()
     frame = pd.DataFrame(rows, columns=["company_type", "signed", "count"])
