@@ -33,14 +33,19 @@ def test_a_network_with_targets_and_no_value_yet_opens(login_as, app_db):
     net = make_network(engine, _demo_cohort_id(), code="R13", name="Réseau Nouveau Venu")
     with session_scope(engine) as s:
         indicators = s.exec(select(Indicator.id, Indicator.label).order_by(Indicator.id)).all()
-    for indicator_id, _ in indicators[:3]:
+    for indicator_id, _ in indicators[:2]:
         make_target(engine, net, indicator_id, baseline=0, target=10)
+    no_baseline_id, no_baseline_label = indicators[2]
+    make_target(engine, net, no_baseline_id, baseline=None, target=10)
     at = _open(login_as, "steering", "R13")
     assert any(t.value == "R13 — Réseau Nouveau Venu" for t in at.text)
     table = next(df.value for df in at.dataframe if "Avancement" in df.value.columns)
     assert set(table["Indicateur"]) == {label for _, label in indicators[:3]}
     assert set(table["Avancement"]) == {"—"}  # no value: no progress, not 0 %
     assert set(table["Valeur actuelle"]) == {"—"}
+    notes = dict(zip(table["Indicateur"], table["Remarque"], strict=True))
+    assert notes[no_baseline_label] == "base de référence manquante"
+    assert [n for label, n in notes.items() if label != no_baseline_label] == ["", ""]
 
 
 def test_steering_reads_the_objectives_of_a_network(login_as, app_db):

@@ -32,6 +32,7 @@ from dashboard.services.reporting import cohorts
 from dashboard.services.reporting import state_at_date as roadmap_state
 from dashboard.services.reporting.lessons_board import lessons_board
 from models import Network, Objective, ProgrammeSession
+from models.enums import Entity
 
 # What an anonymised view keeps of the progress frame: no raw values, no targets.
 AGGREGATE_PROGRESS = [
@@ -90,12 +91,12 @@ def network_detail(
     with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
         for entity in (
-            "network",
-            "objective",
-            "milestone",
-            "alliance",
-            "indicator_value",
-            "maturity",
+            Entity.network,
+            Entity.objective,
+            Entity.milestone,
+            Entity.alliance,
+            Entity.indicator_value,
+            Entity.maturity,
         ):
             authorize(actor, "read", entity)
         networks = network_frame(session, actor, cohort)
