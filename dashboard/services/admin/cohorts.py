@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -24,6 +24,7 @@ from dashboard.services.shared.fields import SingleLineText
 from dashboard.services.shared.forms import (
     CODE,
     check,
+    max_length,
     strip_blank,
 )
 from models import Cohort, ProgrammeSession
@@ -50,8 +51,8 @@ COHORT_LABELS = {
 
 
 class CohortInput(BaseModel):
-    code: SingleLineText
-    name: SingleLineText
+    code: SingleLineText = Field(max_length=max_length(Cohort, "code"))
+    name: SingleLineText = Field(max_length=max_length(Cohort, "name"))
     start_date: dt.date
     end_date: dt.date
     status: CohortStatus = CohortStatus.active

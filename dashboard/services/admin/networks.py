@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -19,7 +19,7 @@ from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import SingleLineText, WholeNumber
-from dashboard.services.shared.forms import CODE, check, strip_blank
+from dashboard.services.shared.forms import CODE, check, max_length, strip_blank
 from models import Network
 from models.base import saved_id
 from models.enums import Entity
@@ -48,14 +48,14 @@ def siren_is_valid(siren: str) -> bool:
 
 
 class NetworkInput(BaseModel):
-    code: SingleLineText
-    name: SingleLineText
-    acronym: SingleLineText | None = None
-    sector: SingleLineText | None = None
-    region_code: SingleLineText | None = None
+    code: SingleLineText = Field(max_length=max_length(Network, "code"))
+    name: SingleLineText = Field(max_length=max_length(Network, "name"))
+    acronym: SingleLineText | None = Field(default=None, max_length=max_length(Network, "acronym"))
+    sector: SingleLineText | None = Field(default=None, max_length=max_length(Network, "sector"))
+    region_code: SingleLineText | None = None  # its format bounds it
     member_count: WholeNumber | None = None
-    rna: SingleLineText | None = None
-    siren: SingleLineText | None = None
+    rna: SingleLineText | None = None  # its format bounds it (typed spaces allowed)
+    siren: SingleLineText | None = None  # its format bounds it (typed spaces allowed)
 
     strip_text = field_validator(
         "code", "name", "acronym", "sector", "region_code", "rna", "siren", mode="before"

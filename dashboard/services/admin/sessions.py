@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -19,7 +19,7 @@ from dashboard.core.i18n import fmt_date, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import SingleLineText, WholeNumber
-from dashboard.services.shared.forms import CODE, check, strip_blank
+from dashboard.services.shared.forms import CODE, check, max_length, strip_blank
 from models import ProgrammeSession
 from models.base import saved_id
 from models.enums import Entity, Phase, SessionKind
@@ -37,14 +37,18 @@ SESSION_LABELS = {
 
 
 class SessionInput(BaseModel):
-    code: SingleLineText
+    code: SingleLineText = Field(max_length=max_length(ProgrammeSession, "code"))
     number: WholeNumber | None = None
     kind: SessionKind
     phase: Phase | None = None
-    title: SingleLineText
+    title: SingleLineText = Field(max_length=max_length(ProgrammeSession, "title"))
     session_date: dt.date
-    host: SingleLineText | None = None
-    theme: SingleLineText | None = None
+    host: SingleLineText | None = Field(
+        default=None, max_length=max_length(ProgrammeSession, "host")
+    )
+    theme: SingleLineText | None = Field(
+        default=None, max_length=max_length(ProgrammeSession, "theme")
+    )
 
     strip_text = field_validator("code", "title", "host", "theme", "phase", mode="before")(
         strip_blank

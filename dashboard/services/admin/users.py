@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
@@ -29,7 +29,7 @@ from dashboard.services.admin.user_sessions import (
 )
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import SingleLineText
-from dashboard.services.shared.forms import check
+from dashboard.services.shared.forms import check, max_length
 from models import User
 from models.base import saved_id
 from models.enums import Entity, Role
@@ -58,8 +58,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 class UserInput(BaseModel):
     username: str
-    full_name: SingleLineText
-    email: SingleLineText | None = None
+    full_name: SingleLineText = Field(max_length=max_length(User, "full_name"))
+    email: SingleLineText | None = Field(default=None, max_length=max_length(User, "email"))
     role: Role
     network_id: int | None = None
 
