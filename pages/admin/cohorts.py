@@ -18,7 +18,7 @@ from dashboard.services.admin import (
 )
 from dashboard.services.reporting import cohorts
 from dashboard.services.shared import forms as admin_forms
-from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui import escape_markdown, get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
 from dashboard.ui.flash import reload_after_save, show_flash
 from models.enums import CohortStatus, Phase, Role, SessionKind
@@ -92,11 +92,11 @@ if cohort is None:
     st.stop()
 
 closed = cohort.status == CohortStatus.closed
-st.subheader(cohort.name)
+st.subheader(escape_markdown(cohort.name))
 st.caption(
     t(
         "{code} · du {start} au {end} · {status}",
-        code=cohort.code,
+        code=escape_markdown(cohort.code),
         start=fmt_date(cohort.start_date),
         end=fmt_date(cohort.end_date),
         status=label_of(CohortStatus, cohort.status),
@@ -157,7 +157,9 @@ with tab_cohort:
                     "elle reste consultable et exportable."
                 )
             )
-            confirm = st.checkbox(t("Je confirme la clôture de « {name} »", name=cohort.name))
+            confirm = st.checkbox(
+                t("Je confirme la clôture de « {name} »", name=escape_markdown(cohort.name))
+            )
             close = st.form_submit_button(t("Clôturer"))
         if close:
             if not confirm:

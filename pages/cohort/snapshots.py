@@ -19,7 +19,7 @@ from dashboard.core.i18n import (
 )
 from dashboard.core.permissions import can
 from dashboard.services.reporting import cohort_dashboard, cohorts, snapshots
-from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui import escape_markdown, get_engine, page_setup, show_error
 from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
 from dashboard.ui.flash import flash, show_flash
@@ -122,9 +122,9 @@ taken = listed.set_index("id")
 st.caption(
     t(
         "« {l} » pris le {when} par {who}.",
-        l=labels[before_id],
+        l=escape_markdown(labels[before_id]),
         when=fmt_datetime(taken.loc[before_id, "taken_at"]),
-        who=taken.loc[before_id, "taken_by"] or "—",
+        who=escape_markdown(taken.loc[before_id, "taken_by"] or "—"),
     )
 )
 try:
