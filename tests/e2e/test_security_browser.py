@@ -6,8 +6,11 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
+import pytest
 from playwright.sync_api import expect
 
+from dashboard.ui.navigation import PAGES
+from models.enums import Role
 from tests.e2e.conftest import login
 
 TIMEOUT = 45_000
@@ -74,3 +77,28 @@ def test_export_download_works_for_a_logged_in_agent_only(page, live_server):
     except urllib.error.HTTPError as error:
         status = error.code
     assert status == 403
+
+
+@pytest.mark.parametrize(
+    "role, username, password",
+    [
+        (Role.admin, "animation", "demo-animation-2026"),
+        (Role.lead, "lead.r05", "demo-referent-2026"),
+    ],
+)
+def test_every_page_of_a_role_loads_without_csp_violation(
+    page, live_server, role, username, password
+):
+    console = _watch(page)
+    login(page, live_server, username, password)
+    expect(page.locator("h1").first).to_be_visible(timeout=TIMEOUT)
+    seen = {}
+    for spec in PAGES:
+        if role not in spec.roles:
+            continue
+        page.goto(live_server + "/" + ("" if spec.default else spec.url_path))
+        expect(page.locator("h1").first).to_be_visible(timeout=TIMEOUT)
+        page.wait_for_load_state("networkidle")
+        seen[spec.url_path] = _violations(page)
+    assert seen and all(v == [] for v in seen.values()), seen
+    assert console == []

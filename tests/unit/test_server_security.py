@@ -80,6 +80,7 @@ def test_every_answer_carries_the_security_headers(site, path, headers):
     csp = r.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
     assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+    assert "'unsafe-eval'" not in csp
 
 
 def test_streamlit_page_is_served_with_the_policy_once_logged_in(site, engine):
