@@ -29,6 +29,7 @@ from dashboard.services.roadmap.maturity import (
     maturity_form,
     save_assessment,
 )
+from dashboard.services.roadmap.milestone_checks import MilestoneInput
 from dashboard.services.roadmap.milestone_grid import (
     GRID_COLUMNS,
     AddedMilestone,
@@ -40,7 +41,6 @@ from dashboard.services.roadmap.milestone_grid import (
 )
 from dashboard.services.roadmap.milestones import (
     MilestoneGrid,
-    MilestoneInput,
     SaveResult,
     get_milestone,
     list_milestones,
