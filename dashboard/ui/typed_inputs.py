@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.core.i18n import fmt_date, fmt_number, t
@@ -40,3 +41,14 @@ def date_text(value: Any) -> str | None:
     """The text a date cell shows and the user edits: « 26/11/2026 » (None when empty)."""
     value = clean(value)
     return fmt_date(value) if isinstance(value, dt.date) else None
+
+
+def numbers_as_text(values: pd.Series) -> pd.Series:
+    """A number column as the text a grid shows and edits (text dtype, even when empty)."""
+    return pd.Series([number_text(v) for v in values], index=values.index, dtype="object")
+
+
+def dates_as_text(values: pd.Series) -> pd.Series:
+    """A date column as « jj/mm/aaaa » text a grid shows and edits (text dtype, even when
+    empty)."""
+    return pd.Series([date_text(v) for v in values], index=values.index, dtype="object")

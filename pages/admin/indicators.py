@@ -14,6 +14,7 @@ from dashboard.services.shared import forms as admin_forms
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
 from dashboard.ui.flash import reload_after_save, show_flash
+from dashboard.ui.typed_inputs import dates_as_text, numbers_as_text
 from models.enums import Accumulation, Direction, ImpactAxis, Lever, Role, Unit
 
 NEW = 0
@@ -158,9 +159,17 @@ with tab_targets:
                 "raison ; la cible initiale est conservée."
             )
         )
+        # Numbers and dates as text: typed as « 1 234,5 » and « jj/mm/aaaa » whatever the
+        # browser's language, parsed by the service (letters are refused, not turned into 0).
+        shown = targets.assign(
+            baseline_value=numbers_as_text(targets["baseline_value"]),
+            target_value=numbers_as_text(targets["target_value"]),
+            baseline_date=dates_as_text(targets["baseline_date"]),
+            target_date=dates_as_text(targets["target_date"]),
+        )
         with st.form("targets_form"):
             st.data_editor(
-                targets,
+                shown,
                 key=key,
                 hide_index=True,
                 num_rows="fixed",
@@ -193,13 +202,13 @@ with tab_targets:
                     "unit": st.column_config.SelectboxColumn(
                         t("Unité"), options=list(units), format_func=units.get
                     ),
-                    "baseline_value": st.column_config.NumberColumn(t("Départ")),
-                    "baseline_date": st.column_config.DateColumn(
-                        t("Date de départ"), format="DD/MM/YYYY"
+                    "baseline_value": st.column_config.TextColumn(t("Départ")),
+                    "baseline_date": st.column_config.TextColumn(
+                        t("Date de départ"), help=t("Au format jj/mm/aaaa.")
                     ),
-                    "target_value": st.column_config.NumberColumn(t("Cible")),
-                    "target_date": st.column_config.DateColumn(
-                        t("Date de la cible"), format="DD/MM/YYYY"
+                    "target_value": st.column_config.TextColumn(t("Cible")),
+                    "target_date": st.column_config.TextColumn(
+                        t("Date de la cible"), help=t("Au format jj/mm/aaaa.")
                     ),
                     "reason": st.column_config.TextColumn(
                         t("Raison du changement"),

@@ -14,7 +14,7 @@ from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, link_to, page_setup, show_error
 from dashboard.ui.flash import editor_nonce, flash, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
-from dashboard.ui.typed_inputs import number_text
+from dashboard.ui.typed_inputs import numbers_as_text
 from models import IndicatorValue
 from models.enums import Accumulation, Role, Unit, ValueStatus
 
@@ -116,7 +116,7 @@ display = pd.DataFrame(
         "previous": _fmt(sheet["previous_value"]),
         # Text, not a number column: letters typed there reach the service and are refused
         # with a message (a number column turns them into 0); « 1 234,5 » and « 1234.5 » parse.
-        "value": [number_text(v) for v in sheet["value"]],
+        "value": numbers_as_text(sheet["value"]),
         "comment": sheet["comment"].astype("object"),
         "evidence_url": sheet["evidence_url"].astype("object"),
         "status": [

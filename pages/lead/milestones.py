@@ -11,7 +11,7 @@ from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, link_to, page_setup, show_error
 from dashboard.ui.flash import editor_nonce, flash, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
-from dashboard.ui.typed_inputs import date_text
+from dashboard.ui.typed_inputs import dates_as_text
 from models import Milestone
 from models.enums import MilestoneStatus, Role
 
@@ -65,8 +65,8 @@ if late_count:
 # parses them and says what is wrong.
 shown = rows.assign(
     late=[f"⚠️ {t('En retard')}" if late else "" for late in rows["late"]],
-    due_date=[date_text(d) for d in rows["due_date"]],
-    done_date=[date_text(d) for d in rows["done_date"]],
+    due_date=dates_as_text(rows["due_date"]),
+    done_date=dates_as_text(rows["done_date"]),
 )
 labels = {c: t(label) for c, label in milestone_grid.LABELS.items()}
 date_help = t("Au format jj/mm/aaaa, par exemple 26/11/2026.")

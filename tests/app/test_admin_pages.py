@@ -202,7 +202,7 @@ def test_networks_and_sessions_through_the_editors(admin_at, fresh_app):
         ],
     )
     clicks.submit(at, "Enregistrer les réseaux")
-    assert any("SIREN : 9 chiffres avec une clé de contrôle valide" in e for e in _errors(at))
+    assert any("« SIREN » : 9 chiffres avec une clé de contrôle valide" in e for e in _errors(at))
     _edit(
         at,
         "networks_AI-2027_0",
@@ -367,7 +367,7 @@ def test_catalogue_and_target_change_with_a_reason(admin_at, fresh_app):
     # Changing the target without a reason is refused, with the row and field named.
     _edit(at, f"targets_{net}_1", edited={0: {"target_value": 6}})
     clicks.submit(at, "Enregistrer les cibles")
-    assert any("Indicateur AGREEMENTS_SIGNED, « Raison » : obligatoire" in e for e in _errors(at))
+    assert any("« Raison » : obligatoire pour changer une cible" in e for e in _errors(at))
     _edit(at, f"targets_{net}_1", edited={0: {"target_value": 6, "reason": "Nouveau partenaire"}})
     clicks.submit(at, "Enregistrer les cibles")
     with session_scope(fresh_app) as s:

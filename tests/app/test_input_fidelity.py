@@ -365,3 +365,36 @@ def test_first_password_is_confirmed_and_leads_to_the_home_page(login_as):
     assert at.title[0].value == "Accueil"
     assert at.success[0].value.startswith("Votre mot de passe est enregistré")
     assert auth.login(get_engine(), access.username, "camille-choisit-2026").ok
+
+
+# ------------------------------------------------------------------------- targets grid
+
+
+def test_letters_in_a_target_are_refused_nothing_is_stored(login_as):
+    from dashboard.services.indicators import targets as indicator_targets
+    from models import IndicatorTarget
+
+    at = login_as("admin")
+    at.switch_page(page("admin/indicators")).run()
+    assert not at.exception
+    _, _, admin = _ids("R01")
+    net_id = int(next(s for s in at.selectbox if s.label == "Réseau").value)  # shown first
+    targets = indicator_targets.network_targets(get_engine(), admin, net_id)
+    pos = next(i for i, f in enumerate(targets["followed"]) if f)
+    key = f"targets_{net_id}_0"
+
+    def stored():
+        with session_scope(get_engine()) as s:
+            rows = s.exec(select(IndicatorTarget).where(IndicatorTarget.network_id == net_id))
+            return sorted((r.id, r.version, r.target_value, r.baseline_date) for r in rows)
+
+    before = stored()
+    at.session_state[key] = {
+        "edited_rows": {pos: {"target_value": "beaucoup"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    _button(at, "Enregistrer les cibles").click().run()
+    assert not at.exception
+    assert "« Cible » : « beaucoup » n'est pas un nombre" in _errors(at), _errors(at)
+    assert stored() == before

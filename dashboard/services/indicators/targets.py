@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
-from pydantic import BaseModel, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, field_validator, model_validator
 from sqlalchemy import func, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
@@ -26,7 +26,13 @@ from dashboard.core.i18n import fmt_number, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import FiniteNumber, MultiLineText
-from dashboard.services.shared.forms import check, clean, field_error
+from dashboard.services.shared.forms import (
+    OptionalDate,
+    check,
+    clean,
+    field_error,
+    parse_number,
+)
 from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network, User
 from models.base import saved_id, utcnow
 from models.enums import UNIT_RANGES, Entity, Role
@@ -45,10 +51,11 @@ TARGET_LABELS = {
 class TargetInput(BaseModel):
     indicator_id: int
     followed: bool = True
-    baseline_value: FiniteNumber | None = None
-    baseline_date: dt.date | None = None
-    target_value: FiniteNumber | None = None
-    target_date: dt.date | None = None
+    # Typed text is parsed (« 1 234,5 », « jj/mm/aaaa »), never turned into 0 or today.
+    baseline_value: Annotated[FiniteNumber | None, BeforeValidator(parse_number)] = None
+    baseline_date: OptionalDate = None
+    target_value: Annotated[FiniteNumber | None, BeforeValidator(parse_number)] = None
+    target_date: OptionalDate = None
     reason: MultiLineText | None = None
     version: int | None = None
 
