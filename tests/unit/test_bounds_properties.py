@@ -27,6 +27,7 @@ from dashboard.core.errors import ValidationFailed
 from dashboard.services import roadmap
 from dashboard.services.admin import cohorts as admin_cohorts
 from dashboard.services.admin import networks as admin_networks
+from dashboard.services.admin import sessions as admin_sessions
 from dashboard.services.indicators import catalogue, targets
 from dashboard.services.indicators import values as iv
 from dashboard.services.reporting.snapshots import take_snapshot
@@ -39,12 +40,14 @@ from models import (
     AllianceStageChange,
     ChangeLog,
     Cohort,
+    Indicator,
     IndicatorValue,
     MaturityAssessment,
     Milestone,
     Network,
     Objective,
     Partner,
+    ProgrammeSession,
     Snapshot,
 )
 from tests.unit.roadmap_world import AS_OF, count, make_world
@@ -222,6 +225,52 @@ TEXTS = {
         ),
         max_length(Cohort, "name"),
         False,
+    ),  # fmt: skip
+    "session.title": TextTarget(
+        lambda x, v: admin_sessions.save_sessions(
+            x.engine,
+            x.w.admin,
+            x.w.cohort,
+            [
+                {
+                    "code": f"T{next(_n)}",
+                    "kind": "webinar",
+                    "title": v,
+                    "session_date": dt.date(2026, 4, 2),
+                }
+            ],
+        ),
+        max_length(ProgrammeSession, "title"),
+        False,
+    ),  # fmt: skip
+    "indicator.label": TextTarget(
+        lambda x, v: catalogue.create_indicator(
+            x.engine,
+            x.w.admin,
+            code=f"PROP_{next(_n)}",
+            label=v,
+            unit="count",
+            accumulation="level",
+            impact_axis="trust",
+            lever="people",
+        ),
+        max_length(Indicator, "label"),
+        False,
+    ),  # fmt: skip
+    "indicator.definition": TextTarget(
+        lambda x, v: catalogue.create_indicator(
+            x.engine,
+            x.w.admin,
+            code=f"PROP_{next(_n)}",
+            label="Libellé",
+            definition=v,
+            unit="count",
+            accumulation="level",
+            impact_axis="trust",
+            lever="people",
+        ),
+        None,
+        True,
     ),  # fmt: skip
     "network.name": TextTarget(
         lambda x, v: admin_networks.add_network(
