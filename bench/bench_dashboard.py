@@ -39,6 +39,7 @@ from dashboard.seed.read import seed_demo  # noqa: E402
 from dashboard.services.indicators.progress import cohort_of, network_frame, progress_frame
 from dashboard.services.reporting import (
     cohort_dashboard,
+    maturity_state,
     snapshots,
 )  # noqa: E402
 from dashboard.services.reporting import (
@@ -144,7 +145,7 @@ def service_work(engine, cohort_id: int, name: str) -> Callable[[], object]:
             if name == "progress":
                 return progress_frame(s, networks, as_of=AS_OF)
             if name == "maturity":
-                return roadmap_state.maturity_first_latest(s, ids)
+                return maturity_state.maturity_first_latest(s, ids)
             return cohort_dashboard.freshness(s, cohort, ids, as_of=AS_OF)
 
     return run

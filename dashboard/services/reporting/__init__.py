@@ -49,6 +49,7 @@ from dashboard.services.reporting.lessons_board import (
     LessonsBoard,
     visibility_filter,
 )
+from dashboard.services.reporting.maturity_state import maturity_first_latest
 from dashboard.services.reporting.network_detail import (
     AGGREGATE_PROGRESS,
     NetworkDetail,
@@ -82,7 +83,6 @@ from dashboard.services.reporting.state_at_date import (
     alliance_stage_column,
     company_type_counts,
     logic_at,
-    maturity_first_latest,
     milestone_counts,
     milestone_rows,
     pipeline_counts,

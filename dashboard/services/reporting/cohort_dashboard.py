@@ -27,7 +27,7 @@ from dashboard.services.indicators.progress import (
     network_frame,
     progress_frame,
 )
-from dashboard.services.reporting import cohorts
+from dashboard.services.reporting import cohorts, maturity_state
 from dashboard.services.reporting import state_at_date as roadmap_state
 from dashboard.services.shared import access, audit
 from models import Alliance, IndicatorTarget, IndicatorValue, Milestone
@@ -335,7 +335,7 @@ def cohort_dashboard(
         if shift_from or shift_to:
             labels = (_label_for(sessions, day_from), _label_for(sessions, day_to))
         shift = logic_shift(session, ids, day_from=day_from, day_to=day_to, families=families)
-        maturity = _names(roadmap_state.maturity_first_latest(session, ids, until=end), networks)
+        maturity = _names(maturity_state.maturity_first_latest(session, ids, until=end), networks)
         fresh = _names(freshness(session, cohort, ids, as_of=as_of), networks)
 
     return DashboardData(

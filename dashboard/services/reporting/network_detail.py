@@ -28,7 +28,7 @@ from dashboard.services.indicators.progress import (
     network_frame,
     progress_frame,
 )
-from dashboard.services.reporting import cohorts
+from dashboard.services.reporting import cohorts, maturity_state
 from dashboard.services.reporting import state_at_date as roadmap_state
 from dashboard.services.reporting.lessons_board import lessons_board
 from models import Network, Objective, ProgrammeSession
@@ -128,7 +128,7 @@ def network_detail(
         counts = roadmap_state.milestone_counts(session, [nid], as_of=as_of)
         pipeline = roadmap_state.pipeline_counts(session, [nid])
         progress = progress_frame(session, networks, network_ids=[nid], key_only=False, as_of=as_of)
-        maturity = roadmap_state.maturity_first_latest(session, [nid])
+        maturity = maturity_state.maturity_first_latest(session, [nid])
         maturity["network_name"] = info["name"]
         if anonymised:
             milestones = alliances = history = values = objectives = pd.DataFrame()

@@ -25,6 +25,7 @@ from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_datetime, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.indicators.progress import cohort_of, network_frame, progress_frame
+from dashboard.services.reporting import maturity_state
 from dashboard.services.reporting import state_at_date as roadmap_state
 from dashboard.services.reporting.snapshot_diff import SnapshotDiff, diff_states
 from dashboard.services.shared import audit
@@ -103,7 +104,7 @@ def build_state(session: Session, cohort_id: int, *, as_of: dt.date) -> dict:
     milestones = roadmap_state.milestone_rows(session, ids, as_of=as_of)
     alliances = roadmap_state.alliance_rows(session, ids)
     indicators = progress_frame(session, networks, key_only=False, as_of=as_of)
-    maturity = roadmap_state.maturity_first_latest(session, ids)
+    maturity = maturity_state.maturity_first_latest(session, ids)
     return {
         "schema": PAYLOAD_SCHEMA,
         "as_of": as_of.isoformat(),
@@ -150,7 +151,7 @@ def build_state_at(session: Session, cohort_id: int, *, day: dt.date) -> dict:
             ]
     known_at = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
     indicators = progress_frame(session, networks, key_only=False, as_of=day, known_at=known_at)
-    maturity = roadmap_state.maturity_first_latest(session, ids, until=day)
+    maturity = maturity_state.maturity_first_latest(session, ids, until=day)
     return {
         "schema": PAYLOAD_SCHEMA,
         "as_of": day.isoformat(),
