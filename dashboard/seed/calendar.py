@@ -65,8 +65,13 @@ def as_seen_on(
         if v["status"] == "draft" and v["period_start"] == min(draft_months, default=None)
     }
 
+    years = f"{cohort['start_date'].year}-{cohort['end_date'].year}"
     for key in ("start_date", "end_date"):
         cohort[key] = shift(cohort[key], months)
+    # « Alliances innovantes 2025-2026 » names the years it runs over.
+    cohort["name"] = cohort["name"].replace(
+        years, f"{cohort['start_date'].year}-{cohort['end_date'].year}"
+    )
     for s in d["sessions"]:
         s["date"] = shift(s["date"], months)
     for a in d["alliances"]:

@@ -53,7 +53,8 @@ def seeded(engine_url, engine, monkeypatch):
 
 def test_the_demo_is_in_progress_on_the_day_it_is_seeded(seeded):
     engine = seeded
-    start, end, status = _one(engine, "SELECT start_date, end_date, status FROM cohort")
+    name, start, end, status = _one(engine, "SELECT name, start_date, end_date, status FROM cohort")
+    assert name == "Alliances innovantes 2026-2027"
     assert (_day(start), _day(end), status) == (dt.date(2026, 7, 1), dt.date(2027, 3, 31), "active")
     sessions = dict(_all(engine, "SELECT code, session_date FROM programme_session"))
     files = {s["code"]: s["date"] for s in read_seed_files(DEFAULT_DATA_DIR)["sessions"]}
