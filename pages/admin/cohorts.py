@@ -21,6 +21,7 @@ from dashboard.services.shared import forms as admin_forms
 from dashboard.ui import escape_markdown, get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
 from dashboard.ui.flash import reload_after_save, show_flash
+from dashboard.ui.typed_inputs import date_field, dates_as_text
 from models.enums import CohortStatus, Phase, Role, SessionKind
 
 actor = page_setup(
@@ -52,12 +53,10 @@ with st.expander(t("Créer une cohorte"), expanded=not available, icon=":materia
         new_name = c2.text_input(
             t("Nom"), placeholder=t("Alliances innovantes 2027"), key=f"new_cohort_name_{gen}"
         )
-        new_start = c1.date_input(
-            t("Début"), value=None, format="DD/MM/YYYY", key=f"new_cohort_start_{gen}"
-        )
-        new_end = c2.date_input(
-            t("Fin"), value=None, format="DD/MM/YYYY", key=f"new_cohort_end_{gen}"
-        )
+        with c1:
+            new_start = date_field("Début", key=f"new_cohort_start_{gen}")
+        with c2:
+            new_end = date_field("Fin", key=f"new_cohort_end_{gen}")
         new_status = c1.selectbox(
             t("État"),
             [CohortStatus.active.value, CohortStatus.draft.value],
@@ -116,8 +115,10 @@ with tab_cohort:
         with st.form("edit_cohort"):
             name = st.text_input(t("Nom"), value=cohort.name)
             c1, c2 = st.columns(2)
-            start = c1.date_input(t("Début"), value=cohort.start_date, format="DD/MM/YYYY")
-            end = c2.date_input(t("Fin"), value=cohort.end_date, format="DD/MM/YYYY")
+            with c1:
+                start = date_field("Début", value=cohort.start_date)
+            with c2:
+                end = date_field("Fin", value=cohort.end_date)
             status = c1.selectbox(
                 t("État"),
                 [CohortStatus.draft.value, CohortStatus.active.value],
@@ -256,7 +257,8 @@ with tab_sessions:
     kinds, phases = labels_for(SessionKind), labels_for(Phase)
     with st.form("sessions_form"):
         st.data_editor(
-            sessions,
+            # Dates as « jj/mm/aaaa » text whatever the browser's language (parsed by the service).
+            sessions.assign(session_date=dates_as_text(sessions["session_date"])),
             key=key,
             num_rows="fixed" if closed else "add",
             disabled=closed,
@@ -287,12 +289,10 @@ with tab_sessions:
                     t("Phase"), options=list(phases), format_func=phases.get
                 ),
                 "title": st.column_config.TextColumn(t("Intitulé")),
-                "session_date": st.column_config.DateColumn(
+                "session_date": st.column_config.TextColumn(
                     t("Date"),
-                    format="DD/MM/YYYY",
-                    min_value=cohort.start_date,
-                    max_value=cohort.end_date,
-                    default=max(min(clock.today(), cohort.end_date), cohort.start_date),
+                    help=t("Au format jj/mm/aaaa, entre le début et la fin de la cohorte."),
+                    default=fmt_date(max(min(clock.today(), cohort.end_date), cohort.start_date)),
                 ),
                 "host": st.column_config.TextColumn(t("Accueil")),
                 "theme": st.column_config.TextColumn(t("Thème")),

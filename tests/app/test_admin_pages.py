@@ -92,8 +92,8 @@ def _errors(at: AppTest) -> list[str]:
 def _create_cohort(at: AppTest, clicks: Clicks, code: str, name: str, start, end) -> AppTest:
     _widget(at.text_input, "new_cohort_code").input(code)
     _widget(at.text_input, "new_cohort_name").input(name)
-    _widget(at.date_input, "new_cohort_start").set_value(start)
-    _widget(at.date_input, "new_cohort_end").set_value(end)
+    _widget(at.text_input, "new_cohort_start").input(f"{start:%d/%m/%Y}")
+    _widget(at.text_input, "new_cohort_end").input(f"{end:%d/%m/%Y}")
     return clicks.submit(at, "Créer la cohorte")
 
 
@@ -161,8 +161,8 @@ def test_create_a_cohort_through_the_form(admin_at, fresh_app):
     # Errors keep the input on screen and save nothing.
     _widget(at.text_input, "new_cohort_code").input("AI-2027")
     _widget(at.text_input, "new_cohort_name").input("Alliances innovantes 2027")
-    _widget(at.date_input, "new_cohort_start").set_value(dt.date(2027, 6, 30))
-    _widget(at.date_input, "new_cohort_end").set_value(dt.date(2026, 10, 1))
+    _widget(at.text_input, "new_cohort_start").input(f"{dt.date(2027, 6, 30):%d/%m/%Y}")
+    _widget(at.text_input, "new_cohort_end").input(f"{dt.date(2026, 10, 1):%d/%m/%Y}")
     clicks.submit(at, "Créer la cohorte")
     assert any("fin précède" in e for e in _errors(at))
     assert _widget(at.text_input, "new_cohort_code").value == "AI-2027"

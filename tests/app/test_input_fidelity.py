@@ -398,3 +398,32 @@ def test_letters_in_a_target_are_refused_nothing_is_stored(login_as):
     assert not at.exception
     assert "« Cible » : « beaucoup » n'est pas un nombre" in _errors(at), _errors(at)
     assert stored() == before
+
+
+def test_a_session_date_typed_in_the_grid_is_parsed_or_refused(login_as):
+    from models import Cohort, ProgrammeSession
+
+    at = login_as("admin")
+    at.switch_page(page("admin/cohorts")).run()
+    assert not at.exception
+    with session_scope(get_engine()) as s:
+        cohort = s.exec(select(Cohort)).first()
+        sessions = s.exec(
+            select(ProgrammeSession)
+            .where(ProgrammeSession.cohort_id == cohort.id)
+            .order_by(ProgrammeSession.session_date, ProgrammeSession.id)
+        ).all()
+        code, first = cohort.code, sessions[0]
+        before = (first.id, first.version, first.session_date)
+    key = f"sessions_{code}_0"
+    at.session_state[key] = {
+        "edited_rows": {0: {"session_date": "32/13/2026"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    _button(at, "Enregistrer les sessions").click().run()
+    assert not at.exception
+    assert "« Date » : « 32/13/2026 » n'existe pas dans le calendrier." in _errors(at)
+    with session_scope(get_engine()) as s:
+        row = s.get(ProgrammeSession, before[0])
+        assert (row.id, row.version, row.session_date) == before

@@ -23,6 +23,7 @@ from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import SingleLineText
 from dashboard.services.shared.forms import (
     CODE,
+    TypedDate,
     check,
     max_length,
     strip_blank,
@@ -53,8 +54,8 @@ COHORT_LABELS = {
 class CohortInput(BaseModel):
     code: SingleLineText = Field(max_length=max_length(Cohort, "code"))
     name: SingleLineText = Field(max_length=max_length(Cohort, "name"))
-    start_date: dt.date
-    end_date: dt.date
+    start_date: TypedDate  # a date, or « jj/mm/aaaa » as typed
+    end_date: TypedDate
     status: CohortStatus = CohortStatus.active
     anonymise_for_leads: bool = False
 

@@ -19,7 +19,7 @@ from dashboard.core.i18n import fmt_date, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import SingleLineText, WholeNumber
-from dashboard.services.shared.forms import CODE, check, max_length, strip_blank
+from dashboard.services.shared.forms import CODE, TypedDate, check, max_length, strip_blank
 from models import ProgrammeSession
 from models.base import saved_id
 from models.enums import Entity, Phase, SessionKind
@@ -42,7 +42,7 @@ class SessionInput(BaseModel):
     kind: SessionKind
     phase: Phase | None = None
     title: SingleLineText = Field(max_length=max_length(ProgrammeSession, "title"))
-    session_date: dt.date
+    session_date: TypedDate  # a date, or « jj/mm/aaaa » as typed in the grid
     host: SingleLineText | None = Field(
         default=None, max_length=max_length(ProgrammeSession, "host")
     )
