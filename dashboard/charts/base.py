@@ -123,6 +123,7 @@ SESSION_COLOR = "#767676"
 # every cell (``HEATMAP_TEXT_COLOR``).
 PROGRESS_SCALE = [[0.0, "#f7fbff"], [0.5, "#9ecae1"], [1.0, "#4292c6"]]
 HEATMAP_TEXT_COLOR = "#0b0c0c"
+TEXT_COLOR = "#0b0c0c"
 FONT_SIZE = 14  # readable on a projector
 
 
@@ -159,7 +160,8 @@ def style(
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
         separators=", ",
-        font={"size": FONT_SIZE},
+        # Dark text everywhere (ticks, legend, titles): 19:1 on white, not the theme's grey.
+        font={"size": FONT_SIZE, "color": TEXT_COLOR},
         hoverlabel={"font_size": FONT_SIZE},
         legend={
             "orientation": "h",
@@ -178,8 +180,14 @@ def style(
         fig.update_xaxes(title_text=x_title)
     if y_title is not None:
         fig.update_yaxes(title_text=y_title)
-    fig.update_xaxes(gridcolor="#eeeeee", zerolinecolor="#cccccc")
-    fig.update_yaxes(gridcolor="#eeeeee", zerolinecolor="#cccccc")
+    axes = {
+        "gridcolor": "#eeeeee",
+        "zerolinecolor": "#cccccc",
+        "tickfont_color": TEXT_COLOR,
+        "title_font_color": TEXT_COLOR,
+    }
+    fig.update_xaxes(**axes)
+    fig.update_yaxes(**axes)
     return fig
 
 
@@ -293,7 +301,13 @@ def milestone_status_bars(
                 orientation="h",
                 marker={
                     "color": MILESTONE_STATUS_COLORS[status],
-                    "pattern": {"shape": STATUS_PATTERNS[status], "fgcolor": "#ffffff"},
+                    # Drawn over the colour (overlay), so the bar keeps its fill.
+                    "pattern": {
+                        "shape": STATUS_PATTERNS[status],
+                        "fillmode": "overlay",
+                        "fgcolor": "#ffffff",
+                        "solidity": 0.35,
+                    },
                 },
                 hovertext=hover,
                 hovertemplate="%{hovertext}<extra></extra>",

@@ -49,7 +49,12 @@ def freshness_chart(freshness: pd.DataFrame) -> go.Figure:
             marker={
                 "color": colors,
                 # Stale bars hatched too: not told apart by red/green alone.
-                "pattern": {"shape": ["/" if s else "" for s in frame["stale"]]},
+                "pattern": {
+                    "shape": ["/" if s else "" for s in frame["stale"]],
+                    "fillmode": "overlay",
+                    "fgcolor": "#ffffff",
+                    "solidity": 0.35,
+                },
             },
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",

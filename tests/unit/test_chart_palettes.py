@@ -62,6 +62,8 @@ def test_done_and_late_are_not_told_apart_by_hue_alone():
     counts = pd.DataFrame({"network_name": ["A", "A"], "status": ["done", "late"], "count": [2, 1]})
     bars = {tr.name: tr for tr in charts.milestone_status_bars(counts).data}
     assert bars["Réalisé"].marker.pattern.shape != bars["En retard"].marker.pattern.shape
+    # The hatching is drawn over the status colour: the bar keeps its fill.
+    assert bars["En retard"].marker.pattern.fillmode == "overlay"
     rows = pd.DataFrame(
         {
             "network_name": ["A", "A"],
