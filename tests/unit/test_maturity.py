@@ -120,7 +120,7 @@ def test_levels_are_1_to_4_only(world, bad):
     with pytest.raises(ValidationFailed) as err:
         save(world, "lead_a", "s1", rows=rows)
     assert err.value.errors == [err.value.errors[0]] and "Évaluation" in err.value.errors[0]
-    assert "Niveau" in err.value.errors[0]
+    assert "« Niveau » : choisissez un niveau parmi 1 (" in err.value.errors[0]
     assert counts(world["engine"]) == (0, 0, 0)
 
 
@@ -136,7 +136,9 @@ def test_all_seven_axes_are_required(world):
         save(world, "lead_a", "s1", rows=scores(2) + [{"axis": "vision", "level": 3}])
     with pytest.raises(ValidationFailed) as err:
         save(world, "lead_a", "s1", rows=scores(2, governance="x" * 501))
-    assert "Justification" in err.value.errors[0]
+    assert err.value.errors[0].endswith(
+        "« Justification » : texte trop long : 501 caractères pour 500 au plus."
+    )
     assert counts(world["engine"]) == (0, 0, 0)
 
 

@@ -26,6 +26,7 @@ from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import MultiLineText, control_problem
+from dashboard.services.shared.forms import field_error, french_errors, too_long
 from models import ChangeLog, MaturityAssessment, MaturityScore, Network, ProgrammeSession
 from models.base import saved_id
 from models.enums import MATURITY_LEVELS, Assessor, Entity, MaturityAxis
@@ -162,25 +163,28 @@ def maturity_form(
     }
 
 
+_SCORE_LABELS = {"axis": "Axe", "level": "Niveau", "evidence": "Justification"}
+
+
+def _axis_where(axis: str) -> str:
+    if axis in AXES:
+        return t("Axe « {axis} »", axis=label_of(MaturityAxis, axis))
+    return t("Axe inconnu ({a})", a=axis)
+
+
 def _french(exc: ValidationError, axis: str) -> str:
-    err = exc.errors()[0]
-    field = str(err["loc"][0]) if err["loc"] else ""
-    where = label_of(MaturityAxis, axis) if axis in AXES else t("Axe inconnu ({a})", a=axis)
-    if field == "evidence" and err["type"] == "value_error":
-        return t(
-            "Axe « {axis} » — Justification : {problem}.",
-            axis=where,
-            problem=err["ctx"]["error"],
-        )
-    if field == "evidence":
-        return t(
-            "Axe « {axis} » — Justification : {n} caractères au plus.", axis=where, n=EVIDENCE_MAX
-        )
+    """The first problem of one axis, in the shared message shape (see ``forms.french_errors``);
+    a level is named with the scale's words."""
+    where = _axis_where(axis)
+    field = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else ""
     if field == "axis":
-        return t("{axis} : cet axe n'existe pas.", axis=where)
-    levels = ", ".join(f"{k} ({v})" for k, v in MATURITY_LEVELS.items())
-    return t("Axe « {axis} » — Niveau : choisissez un niveau parmi {levels}.", axis=where,
-             levels=levels)  # fmt: skip
+        return field_error(where, t("Axe"), t("cet axe n'existe pas"))
+    if field == "level":
+        levels = ", ".join(f"{k} ({v})" for k, v in MATURITY_LEVELS.items())
+        return field_error(
+            where, t("Niveau"), t("choisissez un niveau parmi {levels}", levels=levels)
+        )
+    return french_errors(exc, _SCORE_LABELS, where)[0]
 
 
 def _checked_scores(scores: Iterable[Mapping[str, Any]]) -> dict[str, ScoreInput]:
@@ -194,13 +198,11 @@ def _checked_scores(scores: Iterable[Mapping[str, Any]]) -> dict[str, ScoreInput
             reported.add(axis)
             continue
         if score.axis.value in out:
-            errors.append(t("Axe « {axis} » : saisi deux fois.", axis=label_of(MaturityAxis, axis)))
+            errors.append(t("{where} : saisi deux fois.", where=_axis_where(axis)))
         out[score.axis.value] = score
     for axis in AXES:
         if axis not in out and axis not in reported:
-            errors.append(
-                t("Axe « {axis} » — Niveau : obligatoire.", axis=label_of(MaturityAxis, axis))
-            )
+            errors.append(field_error(_axis_where(axis), t("Niveau"), t("obligatoire")))
     if errors:
         raise ValidationFailed(errors)
     return out
@@ -257,7 +259,9 @@ def save_assessment(
             raise NotFound(t("Cette session n'existe pas dans la cohorte du réseau."))
         checked = _checked_scores(scores)
         if comment and len(comment) > COMMENT_MAX:
-            raise ValidationFailed(t("Commentaire : {n} caractères au plus.", n=COMMENT_MAX))
+            raise ValidationFailed(
+                field_error("", t("Commentaire général"), too_long(comment, COMMENT_MAX))
+            )
         control = control_problem(comment, multiline=True)
         if control:
             raise ValidationFailed(t("Commentaire : {problem}.", problem=control))
