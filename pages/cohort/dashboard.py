@@ -276,8 +276,9 @@ with tabs[5]:
         expected = fresh["expected_last_month"].iloc[0]
         st.caption(
             t(
-                "Mois attendus jusqu'à {m}. « À relancer » : au moins deux mois de retard ou "
-                "deux mois incomplets.",
+                "Mois attendus jusqu'à {m}. Un mois est saisi quand ses valeurs sont soumises "
+                "ou validées (les brouillons ne comptent pas). « À relancer » : au moins deux "
+                "mois de retard ou deux mois incomplets.",
                 m=fmt_month(expected),
             )
         )
