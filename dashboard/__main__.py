@@ -184,9 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cu.set_defaults(func=cmd_create_user)
 
-    from dashboard.cli import backup, export, purge
+    from dashboard.cli import backup, export, imports, purge
 
-    for module in (export, purge, backup):
+    for module in (export, imports, purge, backup):
         module.register(sub)
     return parser
 
