@@ -18,10 +18,12 @@ from dashboard.services.admin import (
 )
 from dashboard.services.reporting import cohorts
 from dashboard.services.shared import forms as admin_forms
+from dashboard.services.shared.forms import limit_help
 from dashboard.ui import escape_markdown, get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
 from dashboard.ui.flash import reload_after_save, show_flash
 from dashboard.ui.typed_inputs import date_field, dates_as_text
+from models import Network, ProgrammeSession
 from models.enums import CohortStatus, Phase, Role, SessionKind
 
 actor = page_setup(
@@ -215,8 +217,8 @@ with tab_networks:
                 "siren",
             ],
             column_config={
-                "code": st.column_config.TextColumn(t("Code"), max_chars=20),
-                "name": st.column_config.TextColumn(t("Nom"), max_chars=200),
+                "code": st.column_config.TextColumn(t("Code"), help=limit_help(Network, "code")),
+                "name": st.column_config.TextColumn(t("Nom"), help=limit_help(Network, "name")),
                 "acronym": st.column_config.TextColumn(t("Sigle")),
                 "sector": st.column_config.TextColumn(t("Secteur")),
                 "region_code": st.column_config.TextColumn(
@@ -225,8 +227,8 @@ with tab_networks:
                 "member_count": st.column_config.NumberColumn(
                     t("Associations membres"), min_value=0, step=1
                 ),
-                "rna": st.column_config.TextColumn(t("RNA"), max_chars=10),
-                "siren": st.column_config.TextColumn(t("SIREN"), max_chars=11),
+                "rna": st.column_config.TextColumn(t("RNA"), help=t("W suivi de 9 chiffres")),
+                "siren": st.column_config.TextColumn(t("SIREN"), help=t("9 chiffres")),
             },
         )
         save_networks = st.form_submit_button(t("Enregistrer les réseaux"), disabled=closed)
@@ -275,7 +277,10 @@ with tab_sessions:
                 "theme",
             ],
             column_config={
-                "code": st.column_config.TextColumn(t("Code"), max_chars=10, help="S1, W1, COPIL…"),
+                "code": st.column_config.TextColumn(
+                    t("Code"),
+                    help=t("S1, W1, COPIL… ") + limit_help(ProgrammeSession, "code"),
+                ),
                 "number": st.column_config.NumberColumn(
                     t("N°"), min_value=1, step=1, help=t("Laisser vide : à la suite")
                 ),
