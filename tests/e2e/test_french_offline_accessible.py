@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.ui.navigation import pages_for
 from models.enums import Role
@@ -131,7 +132,13 @@ def _walk(browser, base: str, role: Role, shots: Path) -> Walk:
     for spec in pages_for(role):
         url = f"{base}/{'' if spec.default else spec.url_path}"
         page.goto(url)
-        _wait_for_page(page)
+        try:
+            _wait_for_page(page)
+        except PlaywrightTimeout:
+            page.screenshot(path=str(shots / f"{role.value}_{spec.url_path}_ERREUR.png"))
+            text = page.inner_text("body")[:1500]
+            context.close()
+            pytest.fail(f"{url} ne s'affiche pas pour le rôle {role.value} :\n{text}")
         seen = PageSeen(url=url, title=page.title())
         seen.lang = page.evaluate("() => document.documentElement.lang")
         seen.english = sorted(set(_ENGLISH.findall(page.evaluate(_SEEN_TEXT))))
@@ -151,12 +158,18 @@ def _walk(browser, base: str, role: Role, shots: Path) -> Walk:
 def walks(browser, live_server, tmp_path_factory):
     shots = Path("test-results") / "pages-en-US"
     shots.mkdir(parents=True, exist_ok=True)
-    cache: dict[Role, Walk] = {}
+    cache: dict[Role, Walk | str] = {}
 
     def get(role: Role) -> Walk:
         if role not in cache:
-            cache[role] = _walk(browser, live_server, role, shots)
-        return cache[role]
+            try:
+                cache[role] = _walk(browser, live_server, role, shots)
+            except pytest.fail.Exception as failure:
+                cache[role] = str(failure)  # one walk per role, even when it fails
+        seen = cache[role]
+        if isinstance(seen, str):
+            pytest.fail(seen)
+        return seen
 
     return get
 
