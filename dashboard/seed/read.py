@@ -10,16 +10,13 @@ Partners and indicators are shared by all cohorts: they are looked up by name an
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -31,27 +28,14 @@ from dashboard.core.db import session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.seed.calendar import as_seen_on
+from dashboard.seed.checker import Checker, scale_of, siren_ok
 from dashboard.seed.derive import AXES, DERIVED_CODES
 from dashboard.seed.write import write_cohort
-from dashboard.services.indicators.value_rules import unit_problem
 from models import Cohort
 from models import enums as E
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "seed_data"
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 _MAX_ERRORS = 50  # listed in the error; a broken file should not produce a thousand lines
-# Field kinds of the specs below; any other kind is an enum of models.enums or "@refs".
-_KINDS: dict[str, Any] = {
-    "text": str,
-    "date": dt.date,
-    "bool": bool,
-    "int": (0, None, True),  # (minimum, maximum, integer)
-    "int1": (1, None, True),
-    "num": (0, None, False),
-    "real": (None, None, False),
-    "pct": (0, 100, True),
-    "level": (1, 4, True),
-}
 _SESSION = "code number:int1 kind:SessionKind phase?:Phase date:date title host? theme?"
 _INDICATOR = (
     "code position:int label definition? unit:Unit direction:Direction accumulation:Accumulation "
@@ -114,184 +98,30 @@ def seed_demo(
     return SeedReport(cohort_code=code, counts=dict(sorted(counts.items())))
 
 
-class _Checker:
-    """Reads the seed files and collects one French message per problem."""
-
-    def __init__(self, data_dir: Path):
-        self.dir = data_dir
-        self.errors: list[str] = []
-        # Known codes per table → their network (objectives, alliances), family (partners)…
-        self.refs: dict[str, dict[str, Any]] = defaultdict(dict)
-
-    def fail(self, where: str, message: str, **values: Any) -> None:
-        self.errors.append(t("{where} : {message}", where=where, message=t(message, **values)))
-
-    def not_utf8(self, name: str, error: UnicodeDecodeError) -> None:
-        self.fail(
-            name,
-            "le fichier n'est pas encodé en UTF-8 (octet illisible à la position {pos}) : "
-            "enregistrez-le en UTF-8 puis relancez le chargement.",
-            pos=error.start,
-        )
-
-    def yaml(self, name: str) -> dict:
-        path = self.dir / name
-        data = None
-        try:
-            # Strict UTF-8 (a byte-order mark is accepted); any other encoding is refused.
-            data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_YAML_LOADER)
-        except FileNotFoundError:
-            self.fail(name, "fichier introuvable.")
-        except UnicodeDecodeError as exc:
-            self.not_utf8(name, exc)
-        except yaml.YAMLError as exc:
-            self.fail(name, "YAML illisible ({error}).", error=exc)
-        return data if isinstance(data, dict) else {}
-
-    def rows(self, name: str, key: str = "", label: str = "", id_key: str = "code", data=None):
-        """(where, row) for each item of the YAML list ``key``, or each line of a .csv file."""
-        if name.endswith(".csv"):
-            try:
-                with (self.dir / name).open(encoding="utf-8-sig", newline="") as handle:
-                    reader = csv.DictReader(handle)
-                    return [
-                        (t("{file}, ligne {n}", file=name, n=reader.line_num), r) for r in reader
-                    ]
-            except FileNotFoundError:
-                self.fail(name, "fichier introuvable.")
-                return []
-            except UnicodeDecodeError as exc:
-                self.not_utf8(name, exc)
-                return []
-        data = self.yaml(name) if data is None else data
-        if not data:
-            return []
-        items = data.get(key)
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            self.fail(name, "la liste « {key} » est absente ou mal formée.", key=key)
-            return []
-        return [
-            (t("{file}, {label} {id}", file=name, label=label, id=i.get(id_key)), i) for i in items
-        ]
-
-    def fields(self, where: str, row: dict, spec: str, scaled: Any = None) -> dict[str, Any]:
-        """Read the fields of ``spec`` (``name[?][:kind]``, ``?`` = optional) from ``row``."""
-        out = {}
-        for token in spec.split():
-            name, _, kind = token.partition(":")
-            key = name.rstrip("?")
-            out[key] = self.value(
-                where, row.get(key), key, kind or "text", name.endswith("?"), scaled
-            )
-        return out
-
-    def value(self, where, raw, key, kind, optional, scaled) -> Any:
-        raw = raw.strip() if isinstance(raw, str) else raw
-        if kind == "bool":
-            if not isinstance(raw, bool):
-                self.fail(where, "« {field} » doit valoir true ou false.", field=key)
-            return bool(raw)
-        if raw is None or raw == "":
-            if not optional:
-                self.fail(where, "le champ « {field} » est obligatoire.", field=key)
-            return None
-        spec = scaled if kind == "scaled" else _KINDS.get(kind)
-        if spec is str:
-            return str(raw)
-        if spec is dt.date:
-            if isinstance(raw, dt.date):
-                return raw
-            try:
-                return dt.date.fromisoformat(str(raw))
-            except ValueError:
-                return self.fail(
-                    where,
-                    "« {field} » : date AAAA-MM-JJ attendue, reçu « {value} ».",
-                    field=key,
-                    value=raw,
-                )
-        if isinstance(spec, tuple):
-            return self.number(where, key, raw, *spec)
-        if kind.startswith("@"):
-            if str(raw) not in self.refs[kind[1:]]:
-                self.fail(
-                    where, "référence inconnue « {value} » dans « {field} ».", value=raw, field=key
-                )
-                return None
-            return str(raw)
-        allowed = [m.value for m in getattr(E, kind)]
-        if str(raw) not in allowed:
-            msg = "code « {value} » inconnu pour « {field} » (codes admis : {allowed})."
-            return self.fail(where, msg, value=raw, field=key, allowed=", ".join(allowed))
-        return str(raw)
-
-    def number(self, where, key, raw, lo, hi, integer) -> float | int | None:
-        try:
-            number = math.nan if isinstance(raw, bool) else float(raw)
-        except (TypeError, ValueError):
-            number = math.nan
-        if not math.isfinite(number) or (integer and not number.is_integer()):
-            kind = "un nombre entier" if integer else "un nombre"
-            self.fail(
-                where,
-                "« {field} » doit être {kind} (reçu « {value} »).",
-                field=key,
-                kind=t(kind),
-                value=raw,
-            )
-        elif (lo is not None and number < lo) or (hi is not None and number > hi):
-            bounds = f"[{'-∞' if lo is None else lo} ; {'+∞' if hi is None else hi}]"
-            self.fail(
-                where,
-                "« {field} » vaut {value}, hors de l'intervalle {bounds}.",
-                field=key,
-                value=raw,
-                bounds=bounds,
-            )
-        else:
-            return int(number) if integer else number
-        return None
-
-    def unit_rules(self, where: str, indicator: dict | None, row: dict, keys: tuple) -> None:
-        """The services' rules for a value of ``indicator`` (its unit's bounds and range)."""
-        if not indicator or not indicator.get("unit"):
-            return
-        for key in keys:
-            if row.get(key) is not None and (problem := unit_problem(indicator, row[key])):
-                self.fail(where, "« {field} » : {problem}", field=key, problem=problem)
-
-    def unique(self, where: str, seen: set | dict, value: Any) -> None:
-        if value in seen:
-            self.fail(where, "« {value} » figure deux fois.", value=value)
-        elif isinstance(seen, set):
-            seen.add(value)
-        else:
-            seen[value] = None
-
-    def same_network(self, where: str, row: dict) -> None:
-        for key, table in (("objective", "objectives"), ("alliance", "alliances")):
-            code, network = row.get(key), row.get("network")
-            if code and network and self.refs[table][code] != network:
-                self.fail(
-                    where,
-                    "{code} n'appartient pas au réseau {network}.",
-                    code=code,
-                    network=network,
-                )
-
-
-def _siren_ok(siren: str) -> bool:
-    """Nine digits passing the Luhn check."""
-    if not re.fullmatch(r"\d{9}", siren):
-        return False
-    digits = [int(ch) * (2 if i % 2 else 1) for i, ch in enumerate(siren)]
-    return sum(x - 9 if x > 9 else x for x in digits) % 10 == 0
-
-
 def read_seed_files(data_dir: Path) -> dict[str, Any]:
     """Parse and check every seed file; raise :class:`ValidationFailed` listing every problem."""
-    c = _Checker(data_dir)
+    c = Checker(data_dir)
     d: dict[str, list] = defaultdict(list)
+    cohort = _read_cohort(c, d)
+    _read_indicators(c, d)
+    _read_networks(c, d)
+    _read_partners(c, d)
+    _read_alliances(c, d)
+    _read_milestones(c, d)
+    followed = _read_targets(c, d)
+    _read_values(c, d, cohort, followed)
+    _read_assessments(c, d)
+    _read_lessons(c, d)
+    _read_users(c, d)
+    if c.errors:
+        more = len(c.errors) - _MAX_ERRORS
+        extra = [t("… et {n} autres problèmes.", n=more)] if more > 0 else []
+        raise ValidationFailed(c.errors[:_MAX_ERRORS] + extra)
+    return {**d, "cohort": cohort}
+
+
+def _read_cohort(c: Checker, d: dict[str, list]) -> dict[str, Any]:
+    """cohort.yaml: the cohort and its sessions."""
     raw = c.yaml("cohort.yaml")
     spec = (
         "code name start_date:date end_date:date status:CohortStatus anonymise_for_leads:bool "
@@ -302,6 +132,11 @@ def read_seed_files(data_dir: Path) -> dict[str, Any]:
         d["sessions"].append(c.fields(where, row, _SESSION))
         c.unique(where, c.refs["sessions"], d["sessions"][-1]["code"])
         c.unique(where, c.refs["numbers"], d["sessions"][-1]["number"])
+    return cohort
+
+
+def _read_indicators(c: Checker, d: dict[str, list]) -> None:
+    """indicators.yaml: the catalogue (only the derived codes say ``derived: true``)."""
     indicators = c.refs["indicators"]
     for where, row in c.rows("indicators.yaml", "indicators", "indicateur"):
         i = c.fields(where, row, _INDICATOR)
@@ -316,6 +151,10 @@ def read_seed_files(data_dir: Path) -> dict[str, Any]:
         c.unique(where, indicators, i["code"])
         indicators[i["code"]] = i
         d["indicators"].append(i)
+
+
+def _read_networks(c: Checker, d: dict[str, list]) -> None:
+    """networks.yaml: networks (INSEE region, RNA, SIREN checked) and their objectives."""
     for where, row in c.rows("networks.yaml", "networks", "réseau"):
         n = c.fields(where, row, _NETWORK)
         if n["region_code"] and not re.fullmatch(r"\d{2,3}", n["region_code"]):
@@ -324,7 +163,7 @@ def read_seed_files(data_dir: Path) -> dict[str, Any]:
             c.fail(
                 where, "numéro RNA invalide « {value} » (W suivi de 9 chiffres).", value=n["rna"]
             )
-        if n["siren"] and not _siren_ok(n["siren"]):
+        if n["siren"] and not siren_ok(n["siren"]):
             c.fail(where, "numéro SIREN invalide « {value} ».", value=n["siren"])
         c.unique(where, c.refs["networks"], n["code"])
         c.refs["networks"][n["code"]] = n
@@ -335,51 +174,74 @@ def read_seed_files(data_dir: Path) -> dict[str, Any]:
             c.unique(w, c.refs["objectives"], o["code"])
             c.refs["objectives"][o["code"]] = n["code"]
             d["objectives"].append({**o, "network": n["code"]})
+
+
+def _read_partners(c: Checker, d: dict[str, list]) -> None:
+    """partners.yaml: the shared partner list, by name."""
     for where, row in c.rows("partners.yaml", "partners", "partenaire", "name"):
         p = c.fields(where, row, "name family:PartnerFamily is_fictional:bool")
         c.unique(where, c.refs["partners"], p["name"])
         c.refs["partners"][p["name"]] = p["family"]
         d["partners"].append(p)
+
+
+def _read_alliances(c: Checker, d: dict[str, list]) -> None:
+    """alliances.yaml: alliances of known networks and partners, with their stage history."""
     for where, row in c.rows("alliances.yaml", "alliances", "alliance"):
         a = c.fields(where, row, _ALLIANCE)
         c.unique(where, c.refs["alliances"], a["code"])
         c.refs["alliances"][a["code"]] = a["network"]
         c.same_network(where, a)
-        if (c.refs["partners"].get(a["partner"]) in ("company", "foundation")) != bool(
-            a["company_type"]
-        ):
+        if (
+            c.refs["partners"].get(a["partner"])
+            in (E.PartnerFamily.company, E.PartnerFamily.foundation)
+        ) != bool(a["company_type"]):
             c.fail(
                 where,
                 "« company_type » est requis pour une entreprise ou une fondation, et seulement pour elles.",
             )
         a["history"] = _read_history(c, where, row.get("history"))
         d["alliances"].append(a)
+
+
+def _read_milestones(c: Checker, d: dict[str, list]) -> None:
+    """milestones.csv: a done milestone has its done date and 100 % progress, and only it."""
     for where, row in c.rows("milestones.csv"):
         m = c.fields(where, row, _MILESTONE)
         c.unique(where, c.refs["milestones"], m["code"])
         c.same_network(where, m)
-        if (m["status"] == "done") != (m["done_date"] is not None):
+        if (m["status"] == E.MilestoneStatus.done) != (m["done_date"] is not None):
             c.fail(
                 where,
                 "« done_date » est renseignée si et seulement si le jalon est réalisé (done).",
             )
-        if m["status"] == "done" and m["progress"] != 100:
+        if m["status"] == E.MilestoneStatus.done and m["progress"] != 100:
             c.fail(where, "un jalon réalisé (done) a un avancement de 100.")
         d["milestones"].append(m)
+
+
+def _read_targets(c: Checker, d: dict[str, list]) -> set:
+    """targets.csv: baselines and targets; returns the (network, indicator) pairs followed."""
     followed: set = set()
     for where, row in c.rows("targets.csv"):
-        ind = indicators.get(row.get("indicator") or "")
-        tg = c.fields(where, row, _TARGET, _scale(ind))
+        ind = c.refs["indicators"].get(row.get("indicator") or "")
+        tg = c.fields(where, row, _TARGET, scale_of(ind))
         c.unit_rules(where, ind, tg, ("baseline_value", "target_value"))
         c.unique(where, followed, (tg["network"], tg["indicator"]))
         d["targets"].append(tg)
+    return followed
+
+
+def _read_values(c: Checker, d: dict[str, list], cohort: dict[str, Any], followed: set) -> None:
+    """indicator_values.csv: typed values of followed indicators, one per month of the cohort."""
+    indicators = c.refs["indicators"]
     months = set(
         months_between(cohort["start_date"] or dt.date.max, cohort["end_date"] or dt.date.min)
     )
     seen: set = set()
     for where, row in c.rows("indicator_values.csv"):
         ind = indicators.get(row.get("indicator") or "")
-        v = c.fields(where, row, _VALUE, _scale(ind))
+        v = c.fields(where, row, _VALUE, scale_of(ind))
         c.unit_rules(where, ind, v, ("value",))
         if v["indicator"] in DERIVED_CODES:
             c.fail(
@@ -409,7 +271,11 @@ def read_seed_files(data_dir: Path) -> dict[str, Any]:
             )
         c.unique(where, seen, (v["network"], v["indicator"], v["period_start"]))
         d["values"].append(v)
-    seen = set()
+
+
+def _read_assessments(c: Checker, d: dict[str, list]) -> None:
+    """maturity.yaml: one assessment per network × session × assessor, every axis scored."""
+    seen: set = set()
     for where, row in c.rows("maturity.yaml", "assessments", "auto-diagnostic", "network"):
         m = c.fields(where, row, _ASSESSMENT)
         where = t(
@@ -429,37 +295,32 @@ def read_seed_files(data_dir: Path) -> dict[str, Any]:
             for axis, s in scores.items()
         }
         d["assessments"].append(m)
+
+
+def _read_lessons(c: Checker, d: dict[str, list]) -> None:
+    """lessons.yaml: lessons, by code."""
     for where, row in c.rows("lessons.yaml", "lessons", "enseignement"):
         d["lessons"].append(c.fields(where, row, _LESSON))
         c.unique(where, c.refs["lessons"], d["lessons"][-1]["code"])
         c.same_network(where, d["lessons"][-1])
+
+
+def _read_users(c: Checker, d: dict[str, list]) -> None:
+    """users.yaml: demo accounts (a lead belongs to a network, no one else does)."""
     for where, row in c.rows("users.yaml", "users", "compte", "username"):
         u = c.fields(where, row, _USER)
         c.unique(where, c.refs["users"], u["username"])
         if u["username"] and (problem := username_problem(normalise_username(u["username"]))):
             c.fail(where, "identifiant refusé : {rule}.", rule=problem)
-        if (u["role"] == "lead") != bool(u["network"]):
+        if (u["role"] == E.Role.lead) != bool(u["network"]):
             c.fail(
                 where,
                 "un·e référent·e (lead) est rattaché·e à un réseau, les autres rôles à aucun.",
             )
         d["users"].append(u)
-    if c.errors:
-        more = len(c.errors) - _MAX_ERRORS
-        extra = [t("… et {n} autres problèmes.", n=more)] if more > 0 else []
-        raise ValidationFailed(c.errors[:_MAX_ERRORS] + extra)
-    return {**d, "cohort": cohort}
 
 
-def _scale(indicator: dict | None) -> tuple:
-    """Number spec of a value of ``indicator``: its scale, integers for counts and persons."""
-    if not indicator:
-        return _KINDS["real"]
-    integer = indicator["unit"] in ("count", "persons")
-    return (indicator["scale_min"], indicator["scale_max"], integer)
-
-
-def _read_history(c: _Checker, where: str, steps: Any) -> list[dict]:
+def _read_history(c: Checker, where: str, steps: Any) -> list[dict]:
     """Stage history: starts at ``identified``, moves only forward, a terminal stage last."""
     history: list[dict] = []
     if not isinstance(steps, list) or not steps:
@@ -471,7 +332,7 @@ def _read_history(c: _Checker, where: str, steps: Any) -> list[dict]:
             continue
         prev = history[-1] if history else None
         order = E.STAGE_ORDER.index
-        if prev is None and h["stage"] != "identified":
+        if prev is None and h["stage"] != E.AllianceStage.identified:
             c.fail(w, "l'historique doit commencer par « identified ».")
         elif prev and (
             prev["stage"] in E.TERMINAL_STAGES
