@@ -165,7 +165,6 @@ with st.form(f"values_form_{network_id}_{month:%Y%m}"):
             "evidence_url": st.column_config.LinkColumn(
                 t("Lien de preuve"),
                 help=limit_help(IndicatorValue, "evidence_url"),
-                validate=r"^https?://\S+$",
             ),
             "status": st.column_config.TextColumn(t("Statut")),
             "return_reason": st.column_config.TextColumn(t("Motif du retour")),

@@ -122,7 +122,6 @@ with st.form(f"milestones_form_{network_id}"):
             "evidence_url": st.column_config.LinkColumn(
                 labels["evidence_url"],
                 help=limit_help(Milestone, "evidence_url"),
-                validate=r"^https?://\S+$",
             ),
             "comment": st.column_config.TextColumn(
                 labels["comment"], help=limit_help(Milestone, "comment")

@@ -74,6 +74,18 @@ def test_letters_in_a_value_cell_are_refused(page, live_server, database):
     assert _query(database, "SELECT count(*), max(updated_at) FROM indicator_value") == before
 
 
+def test_a_link_without_its_scheme_is_refused_with_a_message(page, live_server, database):
+    before = _query(database, "SELECT count(*), max(updated_at) FROM indicator_value")
+    _open(page, live_server, "indicateurs")
+    grid = _grid(page)
+    _type_in_cell(page, grid, column=7, text="www.exemple.fr/bilan")  # « Lien de preuve »
+    page.get_by_role("button", name="Enregistrer en brouillon").click()
+    expect(_error(page)).to_contain_text(
+        "« Lien de preuve » : l'adresse doit commencer par https://", timeout=TIMEOUT
+    )
+    assert _query(database, "SELECT count(*), max(updated_at) FROM indicator_value") == before
+
+
 def test_a_long_paste_is_kept_and_refused_as_too_long(page, live_server, database):
     before = _query(database, "SELECT count(*) FROM lesson")
     _open(page, live_server, "enseignements")
