@@ -31,6 +31,7 @@ from dashboard.services.imports.layout import (
 )
 
 MAX_FORMULAS_NAMED = 10
+_BLANK = Column("", "")  # a column without a header (an unknown header is None, refused)
 
 
 @dataclass
@@ -83,7 +84,7 @@ def _header_columns(
     for i, raw in enumerate(header):
         text = strip_one(str(raw)).strip() if raw is not None else ""
         if not text:
-            columns.append(None)
+            columns.append(_BLANK)
             continue
         column = known.get(text.casefold())
         if column is None:
@@ -125,6 +126,8 @@ def _header_columns(
 def _rows(
     columns: list[Column | None], body: list[tuple[int, list[Any]]]
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """The non-blank rows by field, and the cells filled under a column without a header
+    (a column with an unknown header is refused as a whole already)."""
     rows, stray = [], []
     for number, cells in body:
         record: dict[str, Any] = {}
@@ -133,8 +136,10 @@ def _rows(
             value = _cell(value)
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            column = columns[i] if i < len(columns) else None
+            column = columns[i] if i < len(columns) else _BLANK
             if column is None:
+                continue
+            if column is _BLANK:
                 stray.append(f"{_column_letter(i)}{number}")
                 continue
             record[column.field] = value
@@ -142,6 +147,10 @@ def _rows(
         if filled:
             rows.append((number, record))
     return rows, stray
+
+
+def _known(columns: list[Column | None]) -> list[Column]:
+    return [c for c in columns if c is not None and c is not _BLANK]
 
 
 def _stray_refusal(sheet: str, cells: list[str]) -> Refusal:
@@ -221,7 +230,8 @@ def _read_xlsx(name: str, content: bytes) -> ParsedFile:
                     if any(v is not None for v in values):
                         header = values
                     continue
-                number = getattr(cells[0], "row", None) if cells else None
+                # Read-only mode gives empty cells no coordinates: any filled cell tells the row.
+                number = next((c.row for c in cells if getattr(c, "row", None)), None)
                 if number is not None:
                     body.append((number, values))
             if header is None:
@@ -231,7 +241,7 @@ def _read_xlsx(name: str, content: bytes) -> ParsedFile:
             rows, stray = _rows(columns, body)
             if stray:
                 refusals.append(_stray_refusal(sheet_name, stray))
-            tables.append(Table(layout, sheet_name, [c for c in columns if c], rows))
+            tables.append(Table(layout, sheet_name, _known(columns), rows))
         if formulas:
             shown = ", ".join(formulas[:MAX_FORMULAS_NAMED])
             more = len(formulas) - MAX_FORMULAS_NAMED
@@ -335,4 +345,4 @@ def _read_csv(name: str, content: bytes) -> ParsedFile:
         refusals.append(_stray_refusal(name, stray))
     if refusals:
         raise FileRefused(refusals)
-    return ParsedFile("csv", [Table(layout, layout.name, [c for c in columns if c], rows)], notes)
+    return ParsedFile("csv", [Table(layout, layout.name, _known(columns), rows)], notes)
