@@ -30,24 +30,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, text  # noqa: E402
-from sqlmodel import select  # noqa: E402
+from sqlalchemy import event, text
+from sqlmodel import select
 
-from dashboard.core.db import make_engine, migrate, session_scope  # noqa: E402
-from dashboard.core.permissions import Actor  # noqa: E402
-from dashboard.seed.read import seed_demo  # noqa: E402
+from dashboard.core.db import make_engine, migrate, session_scope
+from dashboard.core.permissions import Actor
+from dashboard.seed.read import seed_demo
 from dashboard.services.indicators.progress import cohort_of, network_frame, progress_frame
 from dashboard.services.reporting import (
     cohort_dashboard,
     maturity_state,
     snapshots,
-)  # noqa: E402
+)
 from dashboard.services.reporting import (
     state_at_date as roadmap_state,
 )
-from models import Cohort, Network  # noqa: E402
-from models.enums import Role  # noqa: E402
-from tests.unit.test_statement_count import copy_demo_cohort  # noqa: E402
+from models import Cohort, Network
+from models.enums import Role
+from tests.unit.test_statement_count import copy_demo_cohort
 
 AS_OF = dt.date(2026, 5, 25)
 STEERING = Actor(id=0, username="bench", full_name="Banc d'essai", role=Role.steering)

@@ -25,16 +25,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import xlsxwriter  # noqa: E402
-from sqlalchemy import func, insert, literal, select  # noqa: E402
+import xlsxwriter
+from sqlalchemy import func, insert, literal, select
 
-from dashboard.cli.export import SYSTEM_ACTOR  # noqa: E402
-from dashboard.core.db import make_engine, migrate, session_scope  # noqa: E402
-from dashboard.seed.read import seed_demo  # noqa: E402
-from dashboard.services.exports import runner as exports  # noqa: E402
-from dashboard.services.exports.request import resolve  # noqa: E402
-from dashboard.services.exports.tables import INDICATOR_VALUES  # noqa: E402
-from models import Cohort, IndicatorValue, Network  # noqa: E402
+from dashboard.cli.export import SYSTEM_ACTOR
+from dashboard.core.db import make_engine, migrate, session_scope
+from dashboard.seed.read import seed_demo
+from dashboard.services.exports import runner as exports
+from dashboard.services.exports.request import resolve
+from dashboard.services.exports.tables import INDICATOR_VALUES
+from models import Cohort, IndicatorValue, Network
 
 PROFILES = ("excel_fr", "opendata", "xlsx", "json")
 

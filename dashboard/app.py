@@ -12,15 +12,15 @@ from pathlib import Path
 # `streamlit run dashboard/app.py` puts dashboard/ on sys.path, not the project root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from dashboard.auth import accounts as auth  # noqa: E402
-from dashboard.core.db import check_schema  # noqa: E402
-from dashboard.core.errors import DatabaseUnavailable  # noqa: E402
-from dashboard.core.i18n import label, t  # noqa: E402
-from dashboard.ui import TOKEN_KEY, get_engine, resolve_actor, session_token  # noqa: E402
-from dashboard.ui.navigation import pages_for, spec_for  # noqa: E402
-from dashboard.ui.unavailable import hidden_pages  # noqa: E402
+from dashboard.auth import accounts as auth
+from dashboard.core.db import check_schema
+from dashboard.core.errors import DatabaseUnavailable
+from dashboard.core.i18n import label, t
+from dashboard.ui import TOKEN_KEY, get_engine, resolve_actor, session_token
+from dashboard.ui.navigation import pages_for, spec_for
+from dashboard.ui.unavailable import hidden_pages
 
 FAVICON = Path(__file__).resolve().parent / "ui" / "favicon.svg"
 

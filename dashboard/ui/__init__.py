@@ -40,7 +40,7 @@ def session_token() -> str | None:
     session state at login."""
     try:
         value = st.context.cookies.get(auth.SESSION_COOKIE)
-    except Exception:  # noqa: BLE001  (no browser context, e.g. bare script run)
+    except Exception:  # no browser context, e.g. a bare script run
         value = None
     if isinstance(value, str) and value:
         return value

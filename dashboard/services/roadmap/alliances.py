@@ -24,16 +24,13 @@ from dashboard.services.roadmap.partners import find_or_create_partner
 from dashboard.services.roadmap.stages import resume_stages
 from dashboard.services.shared import audit
 from dashboard.services.shared.access import (
-    clean,
-    field_error,
     owned_row,
     readable_network,
     update_owned,
-    validate,
     writable_network,
 )
 from dashboard.services.shared.fields import EurAmount, MultiLineText, SingleLineText
-from dashboard.services.shared.forms import max_length, parse_date
+from dashboard.services.shared.forms import clean, field_error, max_length, parse_date, validate
 from models import Alliance, AllianceStageChange, Network, Objective, Partner
 from models.base import saved_id
 from models.enums import (

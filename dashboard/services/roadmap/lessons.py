@@ -24,16 +24,13 @@ from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.access import (
-    clean,
-    field_error,
     lesson_visibility,
     readable_network,
     update_owned,
-    validated,
     writable_network,
 )
 from dashboard.services.shared.fields import MultiLineText
-from dashboard.services.shared.forms import max_length
+from dashboard.services.shared.forms import clean, field_error, max_length, validated
 from models import Alliance, Lesson, Network, ProgrammeSession, User
 from models.base import by_id
 from models.enums import CapitalisationStatus, Entity, LessonCategory, Role, Visibility

@@ -19,19 +19,15 @@ from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.roadmap.partners import create_partner, list_partners  # noqa: F401
 from dashboard.services.shared import audit
 from dashboard.services.shared.access import (
-    clean,
-    field_error,
     owned_row,
     readable_network,
     update_owned,
-    validated,
     writable_network,
 )
 from dashboard.services.shared.fields import MultiLineText, SingleLineText
-from dashboard.services.shared.forms import max_length
+from dashboard.services.shared.forms import clean, field_error, max_length, validated
 from models import Objective
 from models.base import saved_id
 from models.enums import Entity, Motivation

@@ -15,8 +15,8 @@ from dashboard.core.errors import ConflictError, ValidationFailed
 from dashboard.core.i18n import label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import audit
-from dashboard.services.shared.access import clean, validated
 from dashboard.services.shared.fields import SingleLineText
+from dashboard.services.shared.forms import clean, validated
 from models import Partner
 from models.enums import PartnerFamily
 

@@ -7,18 +7,13 @@ from dashboard.services.shared.access import (
     CohortInfo,
     anonymise,
     anonymous_label,
-    clean,
     cohort_info,
     ensure_network_writable,
-    field_error,
-    is_web_link,
     owned_row,
     read_cohort,
     readable_network,
     refuse_if_closed,
     update_owned,
-    validate,
-    validated,
     writable_cohort,
     writable_network,
 )
@@ -34,7 +29,10 @@ from dashboard.services.shared.audit import (
 from dashboard.services.shared.forms import (
     CODE,
     check,
+    clean,
+    field_error,
     french_errors,
+    is_web_link,
     limit_help,
     max_length,
     parse_date,
@@ -42,6 +40,8 @@ from dashboard.services.shared.forms import (
     row_where,
     rows_from_editor,
     strip_blank,
+    validate,
+    validated,
 )
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Who may read or write what, checked on the stored rows: a network's ownership, a cohort's
-readability and closure, and the anonymisation of other networks for leads. (The input helpers
-``clean``, ``field_error``, ``validate``… live in :mod:`dashboard.services.shared.forms` and are
-re-exported here for the services that import them from this module.)"""
+readability and closure (the one closed-cohort refusal), and the anonymisation of other
+networks for leads. Input cleaning and validation messages live in
+:mod:`dashboard.services.shared.forms`."""
 
 from __future__ import annotations
 
@@ -18,13 +18,6 @@ from dashboard.core.errors import NotFound, PermissionDenied
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared.audit import Versioned, update_versioned
-from dashboard.services.shared.forms import (  # noqa: F401  (re-exported)
-    clean,
-    field_error,
-    is_web_link,
-    validate,
-    validated,
-)
 from models import Cohort, Lesson, Network
 from models.enums import CohortStatus, Role, Visibility
 
