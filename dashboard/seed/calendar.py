@@ -26,8 +26,14 @@ DEFAULT_SEEN_ON = dt.date(2026, 3, 2)
 
 
 def month_offset(seen_on: dt.date, as_of: dt.date) -> int:
-    """Whole months from the storyline's day to the seed day."""
+    """Whole months from ``seen_on``'s month to ``as_of``'s month."""
     return (as_of.year - seen_on.year) * 12 + as_of.month - seen_on.month
+
+
+def calendar_offset(seen_on: dt.date, as_of: dt.date) -> int:
+    """Whole months to move the storyline by so that ``seen_on`` lands nearest the seed day
+    (late in a month, the next month's day is nearer)."""
+    return month_offset(seen_on, as_of) + (1 if as_of.day - seen_on.day > 15 else 0)
 
 
 def shift(day: dt.date | None, months: int) -> dt.date | None:
@@ -55,7 +61,7 @@ def as_seen_on(
     seen_on = cohort.pop("seen_on", None) or DEFAULT_SEEN_ON
     if whole_storyline:
         return d
-    months = month_offset(seen_on, as_of)
+    months = calendar_offset(seen_on, as_of)
     # Networks the storyline shows late with their figures: those still holding drafts in its
     # first month with drafts (the others' drafts are just the month being entered).
     draft_months = [v["period_start"] for v in d["values"] if v["status"] == "draft"]
@@ -91,6 +97,9 @@ def as_seen_on(
             m["done_date"] = None
             m["status"] = "in_progress"
             m["progress"] = 50
+        elif m["status"] == "cancelled" and m["due_date"] > as_of:
+            # Cancelled later in the storyline (after an event still to come): still planned.
+            m["status"] = "planned"
     for tg in d["targets"]:
         tg["baseline_date"] = shift(tg["baseline_date"], months)
         tg["target_date"] = shift(tg["target_date"], months)

@@ -239,3 +239,18 @@ def test_seeding_the_same_day_twice_stores_the_same_content(engine):
     first = seed_demo(engine, SEED_DAY)
     assert not first.already_present and first.counts["snapshot"] == 3
     assert seed_demo(engine, SEED_DAY).already_present
+
+
+@pytest.mark.parametrize("day", [1, 9, 16, 17, 18, 28, 31])
+def test_whatever_the_day_of_the_month_the_demo_is_mid_cohort(day):
+    as_of = dt.date(2026, 12, day)
+    d = as_seen_on(read_seed_files(DEFAULT_DATA_DIR), as_of)
+    start = d["cohort"]["start_date"]
+    assert start.day == 1 and 4 * 30 <= (as_of - start).days <= 6 * 30
+    upcoming = min(s["date"] for s in d["sessions"] if s["date"] >= as_of)
+    assert 0 <= (upcoming - as_of).days <= 31
+    due = [m for m in d["milestones"] if m["due_date"] < as_of]
+    late = [m for m in due if m["status"] in ("planned", "in_progress", "postponed")]
+    assert 0.10 <= len(late) / len(due) <= 0.20
+    assert all(v["period_start"] < as_of.replace(day=1) for v in d["values"])
+    assert all(h["date"] <= as_of for a in d["alliances"] for h in a["history"])
