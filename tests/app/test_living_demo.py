@@ -51,7 +51,7 @@ def test_the_home_page_shows_a_cohort_in_progress(login_as, app_db):
     assert any("· En cours" in c.value for c in at.caption)
     upcoming = next(i.value for i in at.info if i.value.startswith("Prochaine session"))
     day = dt.datetime.strptime(re.search(r"le (\d\d/\d\d/\d{4})", upcoming)[1], "%d/%m/%Y").date()
-    assert 7 <= (day - clock.today()).days <= 21
+    assert 0 <= (day - clock.today()).days <= 31  # the next session is ahead, within a month
     figures = _figures(app_db)
     shown = {m.label: m.value for m in at.metric}
     assert shown["Jalons en retard"] == fmt_number(figures["late"])
