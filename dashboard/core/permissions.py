@@ -38,12 +38,12 @@ ACTIONS = ("read", "create", "update", "delete", "submit", "validate", "reopen",
 
 ALL, OWN = Scope.all, Scope.own
 _ROADMAP = (Entity.objective, Entity.alliance, Entity.milestone, Entity.lesson, Entity.maturity)
-_READ_ALL = {
+_READ_ALL: dict[Entity, dict[str, Scope]] = {
     e: {"read": ALL} for e in ENTITIES if e not in (Entity.user, Entity.export, Entity.change_log)
 }
 
 
-def _merge(*tables: dict[str, dict[str, Scope]]) -> dict[str, dict[str, Scope]]:
+def _merge(*tables: dict[Entity, dict[str, Scope]]) -> dict[str, dict[str, Scope]]:
     out: dict[str, dict[str, Scope]] = {}
     for table in tables:
         for entity, actions in table.items():

@@ -152,7 +152,7 @@ def _write_programme(w: _Writer, t0) -> None:
         o["code"]: w.add(
             Objective(
                 **_omit(o, "network"),
-                network_id=w.networks[o["network"]].id,
+                network_id=saved_id(w.networks[o["network"]]),
                 created_at=t0,
                 updated_at=t0,
             )
@@ -197,7 +197,7 @@ def _write_alliances(w: _Writer) -> None:
             Alliance(
                 **_omit(a, "network", "partner", "objective", "history", "relation_logic"),
                 **alliance_state(history, a["relation_logic"]),
-                network_id=net.id,
+                network_id=saved_id(net),
                 partner_id=saved_id(w.partners[a["partner"]]),
                 objective_id=_ref_id(w.objectives, a["objective"]),
                 created_at=at(history[0]["date"]),
@@ -218,8 +218,8 @@ def _write_assessments(w: _Writer) -> list[MaturityAssessment]:
         w.add(
             MaturityAssessment(
                 **_omit(m, "network", "session", "scores"),
-                network_id=w.networks[m["network"]].id,
-                session_id=w.sessions[m["session"]].id,
+                network_id=saved_id(w.networks[m["network"]]),
+                session_id=saved_id(w.sessions[m["session"]]),
                 created_at=at(m["assessed_on"]),
                 created_by_id=w.leads.get(w.networks[m["network"]].id)
                 if m["assessor"] == Assessor.self

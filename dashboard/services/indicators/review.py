@@ -146,7 +146,7 @@ def _checked_reason(reason: str | None, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(t("{what} — Motif : indiquez un motif (obligatoire).", what=what))
-    if len(reason) > _REASON_MAX:
+    if _REASON_MAX is not None and len(reason) > _REASON_MAX:
         raise ValidationFailed(
             t("{what} — Motif : {n} caractères au plus.", what=what, n=_REASON_MAX)
         )

@@ -22,6 +22,7 @@ from dashboard.core.permissions import Actor
 from dashboard.services.indicators.values import followed_indicators, workspace
 from dashboard.services.shared.rules import LATE_ELIGIBLE, is_late
 from models import IndicatorValue, Milestone, ProgrammeSession
+from models.base import saved_id
 from models.enums import ValueStatus
 
 MILESTONE_COLUMNS = [
@@ -67,7 +68,7 @@ def before_session(
     as_of = as_of or clock.today()
     with read_scope(engine) as session:
         network, cohort = workspace(session, actor, network_id)
-        next_session = _next_session(session, cohort.id, as_of)
+        next_session = _next_session(session, saved_id(cohort), as_of)
         horizon = next_session["session_date"] if next_session else cohort.end_date
         milestones = _milestones_due(session, network_id, horizon, next_session, as_of)
         meta = followed_indicators(session, network_id)[

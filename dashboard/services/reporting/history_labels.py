@@ -162,7 +162,7 @@ FIELD_LABELS = {
     "taken_at": "Pris le",
     "taken_by_id": "Pris par",
 }
-_ENTITY_FIELD_LABELS = {
+_ENTITY_FIELD_LABELS: dict[tuple[str, str], str] = {
     (Entity.cohort, "status"): "État",
     (Entity.session, "title"): "Intitulé de la session",
     (Entity.snapshot, "label"): "Intitulé",
