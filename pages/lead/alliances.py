@@ -8,7 +8,7 @@ from dashboard.core import clock
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_number, label_of, labels_for, t
 from dashboard.services import roadmap
-from dashboard.services.shared.forms import limit_help
+from dashboard.services.shared.forms import clean, limit_help
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.flash import editor_nonce, reload_after_save, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
@@ -55,15 +55,11 @@ objective_titles = {int(r.id): r.title for r in objectives.itertuples()}
 active_objectives = [int(r.id) for r in objectives.itertuples() if not r.archived]
 
 
-def _none(value):
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
-
-
 def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     """The description fields of an alliance (inside a form); returns the service arguments."""
     current = current or {}
     partner_options = [NEW_PARTNER, *partner_names]
-    partner_now = _none(current.get("partner_id"))
+    partner_now = clean(current.get("partner_id"))
     values = {
         "title": st.text_input(
             t("Intitulé"),
@@ -97,7 +93,7 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     values["company_type"] = st.selectbox(
         t("Type de partenariat entreprise (entreprises et fondations)"),
         type_options,
-        index=type_options.index(_none(current.get("company_type"))),
+        index=type_options.index(clean(current.get("company_type"))),
         format_func=lambda c: company_types.get(c, t("— sans objet —")),
         key=f"{prefix}_company_type",
     )
@@ -113,11 +109,11 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     values["expected_value_eur"] = st.number_input(
         t("Valeur attendue (€, facultatif)"),
         min_value=0.0,
-        value=_none(current.get("expected_value_eur")),
+        value=clean(current.get("expected_value_eur")),
         step=1000.0,
         key=f"{prefix}_value",
     )
-    objective_now = _none(current.get("objective_id"))
+    objective_now = clean(current.get("objective_id"))
     objective_options = [None, *active_objectives]
     if objective_now is not None and int(objective_now) not in objective_options:
         objective_options.append(int(objective_now))  # an archived objective stays linked
@@ -130,7 +126,7 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     )
     values["description"] = st.text_area(
         t("Description (facultatif)"),
-        value=_none(current.get("description")) or "",
+        value=clean(current.get("description")) or "",
         help=limit_help(Alliance, "description"),
         key=f"{prefix}_description",
     )
@@ -220,10 +216,10 @@ with stage_tab:
         t(
             "Étape actuelle : {stage}, depuis le {date}",
             stage=stages.get(row["stage"], row["stage"]),
-            date=fmt_date(_none(row["stage_changed_on"])),
+            date=fmt_date(clean(row["stage_changed_on"])),
         )
     )
-    targets = roadmap.allowed_transitions(row["stage"], _none(row["resume_stage"]))
+    targets = roadmap.allowed_transitions(row["stage"], clean(row["resume_stage"]))
     if not targets:
         st.info(t("Une alliance abandonnée ne change plus d'étape."))
     else:
@@ -287,7 +283,7 @@ with history_tab:
             {
                 t("Date"): history["changed_on"].map(fmt_date),
                 t("De"): history["from_stage"].map(
-                    lambda c: label_of(AllianceStage, _none(c), empty="—")
+                    lambda c: label_of(AllianceStage, clean(c), empty="—")
                 ),
                 t("Vers"): history["to_stage"].map(lambda c: label_of(AllianceStage, c)),
                 t("Par"): history["changed_by"].fillna(""),

@@ -1,12 +1,11 @@
 """Enseignements: what the network has learnt — write and edit lessons."""
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_datetime, label_of, labels_for, t
 from dashboard.services.roadmap import lessons
-from dashboard.services.shared.forms import limit_help
+from dashboard.services.shared.forms import clean, limit_help
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.flash import editor_nonce, reload_after_save, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
@@ -38,10 +37,6 @@ categories, visibilities = labels_for(LessonCategory), labels_for(Visibility)
 capitalisations = labels_for(CapitalisationStatus)
 allowed_capitalisation = lessons.capitalisation_choices(actor)
 sessions, alliances = choices["sessions"], choices["alliances"]
-
-
-def _none(value):
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
 def _index(options: list, value) -> int:
@@ -81,7 +76,7 @@ def _lesson_fields(prefix: str, current: dict | None = None) -> dict:
     values["session_id"] = left.selectbox(
         t("Session (facultatif)"),
         session_options,
-        index=_index(session_options, _none(current.get("session_id"))),
+        index=_index(session_options, clean(current.get("session_id"))),
         format_func=lambda i: sessions.get(i, t("— aucune —")),
         key=f"{prefix}_session",
     )
@@ -89,7 +84,7 @@ def _lesson_fields(prefix: str, current: dict | None = None) -> dict:
     values["alliance_id"] = right.selectbox(
         t("Alliance (facultatif)"),
         alliance_options,
-        index=_index(alliance_options, _none(current.get("alliance_id"))),
+        index=_index(alliance_options, clean(current.get("alliance_id"))),
         format_func=lambda i: alliances.get(i, t("— aucune —")),
         key=f"{prefix}_alliance",
     )

@@ -26,7 +26,7 @@ from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import MultiLineText, control_problem
-from dashboard.services.shared.forms import field_error, french_errors, too_long
+from dashboard.services.shared.forms import clean, field_error, french_errors, too_long
 from models import ChangeLog, MaturityAssessment, MaturityScore, Network, ProgrammeSession
 from models.base import saved_id
 from models.enums import MATURITY_LEVELS, Assessor, Entity, MaturityAxis
@@ -55,9 +55,7 @@ class ScoreInput(BaseModel):
     @field_validator("evidence", mode="before")
     @classmethod
     def _blank(cls, v: Any) -> Any:
-        if v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip()):
-            return None
-        return v
+        return clean(v)
 
 
 def _network(session: Session, actor: Actor, network_id: int) -> Network:
