@@ -66,3 +66,12 @@ def test_the_steering_committee_compares_the_sessions_held(login_as):
     assert not any("Aucun instantané" in i.value for i in at.info)
     labels = [str(o) for o in at.selectbox[0].options]
     assert labels[0].startswith("W1 du ") and labels[-1].startswith("S1 du ")
+
+
+def test_the_dashboard_says_what_changed_since_the_last_session(login_as):
+    at = login_as("steering")
+    at.switch_page(page("cohort/dashboard")).run()
+    assert not at.exception, at.exception
+    assert any(c.value.startswith("Depuis « W1 du ") for c in at.caption)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Alliances : changements d'étape"] not in ("0", "—")
