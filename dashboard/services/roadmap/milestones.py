@@ -45,7 +45,7 @@ from dashboard.services.roadmap.milestone_grid import (
     coerce_changes,
 )
 from dashboard.services.shared import audit
-from dashboard.services.shared.access import readable_network, writable_network
+from dashboard.services.shared.access import readable_network, row_by_id, writable_network
 from dashboard.services.shared.forms import (
     clean,
     validate,
@@ -144,7 +144,7 @@ def get_milestone(engine: Engine, actor: Actor, milestone_id: int) -> dict:
     """One milestone as a dict (with its ``version``), for a read-modify-write."""
     authorize(actor, "read", "milestone")
     with read_scope(engine) as session:
-        row = session.get(Milestone, milestone_id)
+        row = row_by_id(session, Milestone, milestone_id)
         if row is None:
             raise NotFound(t("Ce jalon n'existe pas (ou plus)."))
         readable_network(session, actor, row.network_id)

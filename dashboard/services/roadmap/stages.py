@@ -32,7 +32,7 @@ from dashboard.core.errors import ConflictError, NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import audit
-from dashboard.services.shared.access import owned_row, readable_network
+from dashboard.services.shared.access import owned_row, readable_network, row_by_id
 from dashboard.services.shared.fields import control_problem
 from dashboard.services.shared.forms import (
     clean,
@@ -248,7 +248,7 @@ def alliance_stage_history(engine: Engine, actor: Actor, alliance_id: int) -> pd
     changed_by, comment)."""
     authorize(actor, "read", "alliance")
     with read_scope(engine) as session:
-        alliance = session.get(Alliance, alliance_id)
+        alliance = row_by_id(session, Alliance, alliance_id)
         if alliance is None:
             raise NotFound(t("Cette alliance n'existe pas (ou plus)."))
         readable_network(session, actor, alliance.network_id)

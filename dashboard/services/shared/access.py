@@ -12,7 +12,7 @@ from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 from sqlalchemy import or_, true
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from dashboard.core.errors import NotFound, PermissionDenied
 from dashboard.core.i18n import t
@@ -30,7 +30,17 @@ class _NetworkRow(Protocol):
 
 
 _Owned = TypeVar("_Owned", bound=_NetworkRow)
+_Row = TypeVar("_Row", bound=SQLModel)
 _Updated = TypeVar("_Updated", bound=Versioned)
+
+
+def row_by_id(session: Session, model: type[_Row], row_id: Any) -> _Row | None:
+    """The row whose id is ``row_id``, or None — also when the id is not a whole number: a
+    forged id such as « 1 OR 1=1 » never reaches the database (PostgreSQL would refuse it)."""
+    try:
+        return session.get(model, int(row_id))
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def owned_row(
