@@ -23,6 +23,7 @@ from models.enums import (
 )
 
 NEW_PARTNER = 0  # selectbox value meaning "a partner not in the list yet"
+LABELS = roadmap.ALLIANCE_LABELS  # the form's labels, also used by the service's messages
 
 actor = page_setup(
     "Alliances",
@@ -62,14 +63,14 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     partner_now = clean(current.get("partner_id"))
     values = {
         "title": st.text_input(
-            t("Intitulé"),
+            t(LABELS["title"]),
             value=current.get("title", ""),
             help=limit_help(Alliance, "title"),
             key=f"{prefix}_title",
         )
     }
     values["partner_id"] = st.selectbox(
-        t("Partenaire"),
+        t(LABELS["partner_id"]),
         partner_options,
         index=partner_options.index(int(partner_now)) if partner_now else 0,
         format_func=lambda i: partner_names.get(
@@ -91,7 +92,7 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     )
     type_options = [None, *company_types]
     values["company_type"] = st.selectbox(
-        t("Type de partenariat entreprise (entreprises et fondations)"),
+        t(LABELS["company_type"]),
         type_options,
         index=type_options.index(clean(current.get("company_type"))),
         format_func=lambda c: company_types.get(c, t("— sans objet —")),
@@ -99,7 +100,7 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     )
     logic_options = list(logics)
     values["relation_logic"] = st.radio(
-        t("Logique de relation"),
+        t(LABELS["relation_logic"]),
         logic_options,
         index=logic_options.index(current.get("relation_logic", RelationLogic.exchange.value)),
         format_func=logics.get,
@@ -107,7 +108,7 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
         key=f"{prefix}_logic",
     )
     values["expected_value_eur"] = st.number_input(
-        t("Valeur attendue (€, facultatif)"),
+        t(LABELS["expected_value_eur"]),
         min_value=0.0,
         value=clean(current.get("expected_value_eur")),
         step=1000.0,
@@ -118,14 +119,14 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     if objective_now is not None and int(objective_now) not in objective_options:
         objective_options.append(int(objective_now))  # an archived objective stays linked
     values["objective_id"] = st.selectbox(
-        t("Objectif de la feuille de route (facultatif)"),
+        t(LABELS["objective_id"]),
         objective_options,
         index=objective_options.index(int(objective_now) if objective_now is not None else None),
         format_func=lambda i: objective_titles.get(i, t("— aucun —")),
         key=f"{prefix}_objective",
     )
     values["description"] = st.text_area(
-        t("Description (facultatif)"),
+        t(LABELS["description"]),
         value=clean(current.get("description")) or "",
         help=limit_help(Alliance, "description"),
         key=f"{prefix}_description",
@@ -166,9 +167,11 @@ with st.expander(t("Ajouter une alliance"), expanded=alliances.empty, icon=":mat
     with st.form(f"alliance_new_{network_id}_{nonce}"):
         fields = _alliance_fields(f"alliance_new_{nonce}")
         left, right = st.columns(2)
-        stage = left.selectbox(t("Étape actuelle"), roadmap.PIPELINE, format_func=stages.get)
+        stage = left.selectbox(t(LABELS["stage"]), roadmap.PIPELINE, format_func=stages.get)
         with right:
-            stage_date = date_field("Depuis le", value=today, key=f"alliance_new_date_{nonce}")
+            stage_date = date_field(
+                LABELS["stage_date"], value=today, key=f"alliance_new_date_{nonce}"
+            )
         if st.form_submit_button(t("Ajouter l'alliance"), type="primary"):
             try:
                 roadmap.create_alliance(

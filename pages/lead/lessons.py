@@ -66,7 +66,7 @@ def _lesson_fields(prefix: str, current: dict | None = None) -> dict:
         help=t("Réseau : vous et l'équipe d'animation ; cohorte : tous les réseaux ; public."),
     )
     values["statement"] = st.text_area(
-        t("Enseignement"),
+        t(lessons.LABELS["statement"]),
         value=current.get("statement", ""),
         help=limit_help(Lesson, "statement"),
         key=f"{prefix}_statement",
@@ -74,7 +74,7 @@ def _lesson_fields(prefix: str, current: dict | None = None) -> dict:
     left, right = st.columns(2)
     session_options = [None, *sessions]
     values["session_id"] = left.selectbox(
-        t("Session (facultatif)"),
+        t(lessons.LABELS["session_id"]),
         session_options,
         index=_index(session_options, clean(current.get("session_id"))),
         format_func=lambda i: sessions.get(i, t("— aucune —")),
@@ -82,7 +82,7 @@ def _lesson_fields(prefix: str, current: dict | None = None) -> dict:
     )
     alliance_options = [None, *alliances]
     values["alliance_id"] = right.selectbox(
-        t("Alliance (facultatif)"),
+        t(lessons.LABELS["alliance_id"]),
         alliance_options,
         index=_index(alliance_options, clean(current.get("alliance_id"))),
         format_func=lambda i: alliances.get(i, t("— aucune —")),

@@ -12,6 +12,8 @@ from dashboard.ui.network_picker import pick_network
 from models import Objective
 from models.enums import Motivation, Role
 
+LABELS = roadmap.OBJECTIVE_LABELS  # the form's labels, also used by the service's messages
+
 actor = page_setup(
     "Objectifs",
     Role.lead,
@@ -39,7 +41,9 @@ else:
     st.dataframe(
         {
             t("Objectif"): objectives["title"],
-            t("Motivation"): objectives["motivation"].map(lambda c: label_of(Motivation, c)),
+            t(LABELS["motivation"]): objectives["motivation"].map(
+                lambda c: label_of(Motivation, c)
+            ),
             t("Description"): objectives["description"].fillna(""),
             t("État"): objectives["archived"].map(lambda a: t("Archivé") if a else t("Actif")),
             t("Modifié le"): objectives["updated_at"].map(fmt_datetime),
@@ -51,10 +55,12 @@ else:
 
 with st.expander(t("Ajouter un objectif"), expanded=objectives.empty, icon=":material/add:"):
     with st.form(f"objective_new_{network_id}_{nonce}"):
-        title = st.text_input(t("Intitulé"), help=limit_help(Objective, "title"))
-        motivation = st.selectbox(t("Motivation"), list(motivations), format_func=motivations.get)
+        title = st.text_input(t(LABELS["title"]), help=limit_help(Objective, "title"))
+        motivation = st.selectbox(
+            t(LABELS["motivation"]), list(motivations), format_func=motivations.get
+        )
         description = st.text_area(
-            t("Description (facultatif)"), help=limit_help(Objective, "description")
+            t(LABELS["description"]), help=limit_help(Objective, "description")
         )
         if st.form_submit_button(t("Ajouter l'objectif"), type="primary"):
             try:
@@ -94,15 +100,17 @@ if int(by_id[chosen].version) != int(row["version"]):
     )
 seen = int(row["version"])
 with st.form(f"objective_edit_{chosen}_{nonce}"):
-    title = st.text_input(t("Intitulé"), value=row["title"], help=limit_help(Objective, "title"))
+    title = st.text_input(
+        t(LABELS["title"]), value=row["title"], help=limit_help(Objective, "title")
+    )
     motivation = st.selectbox(
-        t("Motivation"),
+        t(LABELS["motivation"]),
         list(motivations),
         index=list(motivations).index(row["motivation"]) if row["motivation"] in motivations else 0,
         format_func=motivations.get,
     )
     description = st.text_area(
-        t("Description (facultatif)"),
+        t(LABELS["description"]),
         value=row["description"] or "",
         help=limit_help(Objective, "description"),
     )

@@ -427,3 +427,17 @@ def test_a_session_date_typed_in_the_grid_is_parsed_or_refused(login_as):
     with session_scope(get_engine()) as s:
         row = s.get(ProgrammeSession, before[0])
         assert (row.id, row.version, row.session_date) == before
+
+
+def test_messages_name_a_field_as_its_form_label(login_as):
+    net_id, _, _ = _ids("R01")
+    before = _count(Objective, Objective.network_id == net_id)
+    at = login_as("lead")
+    at.switch_page(page("lead/objectives")).run()
+    next(w for w in at.text_input if w.label == "Intitulé").input("Essaimer")
+    area = next(a for a in at.text_area if a.label == "Description (facultatif)")
+    area.input("x" * 4001)
+    _button(at, "Ajouter l'objectif").click().run()
+    assert not at.exception
+    assert "« Description (facultatif) » : texte trop long" in _errors(at), _errors(at)
+    assert _count(Objective, Objective.network_id == net_id) == before

@@ -99,8 +99,14 @@ def test_lead_writes_and_edits_a_lesson(engine, w):
         ({"visibility": "secret"}, "« Visibilité » : valeur non reconnue"),
         ({"capitalisation": "capitalised"}, "ne peut être « Capitalisé » que par l'équipe"),
         ({"capitalisation": "published"}, "ne peut être « Publié » que par l'équipe"),
-        ({"session_id": "other"}, "« Session » : désigne une session qui n'appartient pas"),
-        ({"alliance_id": "theirs"}, "« Alliance » : désigne une alliance qui n'appartient pas"),
+        (
+            {"session_id": "other"},
+            "« Session (facultatif) » : désigne une session qui n'appartient pas",
+        ),
+        (
+            {"alliance_id": "theirs"},
+            "« Alliance (facultatif) » : désigne une alliance qui n'appartient pas",
+        ),
     ],
 )
 def test_lesson_validation_writes_nothing(engine, w, values, expected):

@@ -238,27 +238,27 @@ def test_alliance_with_new_company_partner_records_first_stage(engine, w):
         (
             "company",
             None,
-            "« Type de partenariat entreprise » : est obligatoire pour un partenaire de la famille « Entreprise »",
+            "« Type de partenariat entreprise (entreprises et fondations) » : est obligatoire pour un partenaire de la famille « Entreprise »",
         ),
         (
             "foundation",
             None,
-            "« Type de partenariat entreprise » : est obligatoire pour un partenaire de la famille « Fondation »",
+            "« Type de partenariat entreprise (entreprises et fondations) » : est obligatoire pour un partenaire de la famille « Fondation »",
         ),
         (
             "peer",
             "philanthropy",
-            "« Type de partenariat entreprise » : ne s'applique qu'aux entreprises et fondations",
+            "« Type de partenariat entreprise (entreprises et fondations) » : ne s'applique qu'aux entreprises et fondations",
         ),
         (
             "public",
             "philanthropy",
-            "« Type de partenariat entreprise » : ne s'applique qu'aux entreprises et fondations",
+            "« Type de partenariat entreprise (entreprises et fondations) » : ne s'applique qu'aux entreprises et fondations",
         ),
         (
             "company",
             "charity",
-            "« Type de partenariat entreprise » : valeur non reconnue",
+            "« Type de partenariat entreprise (entreprises et fondations) » : valeur non reconnue",
         ),
     ],
 )
@@ -282,11 +282,14 @@ def test_company_type_follows_partner_family(engine, w, family, company_type, ex
     ("kwargs", "expected"),
     [
         ({"title": ""}, "« Intitulé » : obligatoire."),
-        ({"expected_value_eur": -1}, "« Valeur attendue (€) » : doit être supérieur ou égal à 0"),
-        ({"expected_value_eur": float("inf")}, "« Valeur attendue (€) » : nombre"),
-        ({"expected_value_eur": "beaucoup"}, "« Valeur attendue (€) » : nombre"),
+        (
+            {"expected_value_eur": -1},
+            "« Valeur attendue (€, facultatif) » : doit être supérieur ou égal à 0",
+        ),
+        ({"expected_value_eur": float("inf")}, "« Valeur attendue (€, facultatif) » : nombre"),
+        ({"expected_value_eur": "beaucoup"}, "« Valeur attendue (€, facultatif) » : nombre"),
         ({"relation_logic": "fusion"}, "« Logique de relation » : valeur non reconnue"),
-        ({"stage": "abandoned"}, "« Étape » : doit être une étape en cours"),
+        ({"stage": "abandoned"}, "« Étape actuelle » : doit être une étape en cours"),
         ({"stage_date": dt.date(2026, 3, 1)}, "« Depuis le » : le 01/03/2026 est dans le futur"),
         ({"stage_date": "hier"}, "« Depuis le » : « hier » n'est pas une date (jj/mm/aaaa)"),
         ({"partner_id": None}, "« Partenaire » : est obligatoire"),

@@ -47,15 +47,16 @@ from models.enums import (
 COMPANY_FAMILIES = {PartnerFamily.company.value, PartnerFamily.foundation.value}
 
 
+# The form's labels, also the field names of its messages (one wording for both).
 ALLIANCE_LABELS = {
     "title": "Intitulé",
     "partner_id": "Partenaire",
-    "company_type": "Type de partenariat entreprise",
+    "company_type": "Type de partenariat entreprise (entreprises et fondations)",
     "relation_logic": "Logique de relation",
-    "expected_value_eur": "Valeur attendue (€)",
-    "objective_id": "Objectif",
-    "description": "Description",
-    "stage": "Étape",
+    "expected_value_eur": "Valeur attendue (€, facultatif)",
+    "objective_id": "Objectif de la feuille de route (facultatif)",
+    "description": "Description (facultatif)",
+    "stage": "Étape actuelle",
     "stage_date": "Depuis le",
 }
 

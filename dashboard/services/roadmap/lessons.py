@@ -38,8 +38,8 @@ from models.enums import CapitalisationStatus, Entity, LessonCategory, Role, Vis
 LABELS = {
     "category": "Catégorie",
     "statement": "Enseignement",
-    "session_id": "Session",
-    "alliance_id": "Alliance",
+    "session_id": "Session (facultatif)",
+    "alliance_id": "Alliance (facultatif)",
     "visibility": "Visibilité",
     "capitalisation": "Capitalisation",
 }

@@ -34,7 +34,12 @@ from models.enums import Entity, Motivation
 
 # ---------------------------------------------------------------------------------- objectives
 
-OBJECTIVE_LABELS = {"title": "Intitulé", "motivation": "Motivation", "description": "Description"}
+# The form's labels, also the field names of its messages (one wording for both).
+OBJECTIVE_LABELS = {
+    "title": "Intitulé",
+    "motivation": "Motivation",
+    "description": "Description (facultatif)",
+}
 
 
 class ObjectiveInput(SQLModel):
