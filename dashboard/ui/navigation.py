@@ -133,6 +133,15 @@ PAGES: tuple[PageSpec, ...] = (
         role_sections=((ADMIN, ROADMAPS),),
     ),
     PageSpec(
+        "pages/lead/import.py",
+        "Importer un tableur",
+        ":material/upload_file:",
+        (LEAD, ADMIN),
+        "Ma feuille de route",
+        "importer",
+        role_sections=((ADMIN, ROADMAPS),),
+    ),
+    PageSpec(
         "pages/lead/maturity.py",
         "Maturité",
         ":material/radar:",

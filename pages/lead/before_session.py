@@ -117,6 +117,11 @@ else:
         "Mettre à jour mes jalons",
         query_params={NETWORK_PARAM: code},
     )
+link_to(
+    "pages/lead/import.py",
+    "Tout mettre à jour dans un tableur (modèle à télécharger, puis import)",
+    query_params={NETWORK_PARAM: code},
+)
 
 # 3. Months without values.
 missing = todo["missing"]

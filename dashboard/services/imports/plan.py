@@ -703,6 +703,18 @@ def _plan_milestones(
                 {"status": MilestoneStatus},
             )  # fmt: skip
             continue
+        after = milestone_checks.stored_values(data)
+        what = t("Jalon « {title} »", title=data.title)
+        diff: tuple[tuple[str, str, str], ...] = ()
+        if old is not None:
+            diff = tuple(
+                (t(MILESTONE_LABELS[k]), _shown_field(k, clean(old[k])), _shown_field(k, after[k]))
+                for k in MILESTONE_FIELDS
+                if _shown_field(k, clean(old[k])) != _shown_field(k, after[k])
+            )
+            if not diff:  # an untouched row is not judged again (as in the grid)
+                plan.unchanged.append((sheet, number, what))
+                continue
         rules = milestone_checks.milestone_rules(data, where, as_of, network, links)
         if rules:
             for message in rules:
@@ -712,8 +724,6 @@ def _plan_milestones(
                     Issue(sheet, number, column, shown(rec.get(name)), Code.rule, message)
                 )
             continue
-        after = milestone_checks.stored_values(data)
-        what = t("Jalon « {title} »", title=data.title)
         if old is None:
             twin = by_title.get((data.title, data.due_date))
             if twin is not None:
@@ -739,14 +749,6 @@ def _plan_milestones(
                           tuple((t(MILESTONE_LABELS[k]), "", _shown_field(k, after[k]))
                                 for k in MILESTONE_FIELDS if after[k] is not None))
             )  # fmt: skip
-            continue
-        diff = tuple(
-            (t(MILESTONE_LABELS[k]), _shown_field(k, clean(old[k])), _shown_field(k, after[k]))
-            for k in MILESTONE_FIELDS
-            if _shown_field(k, clean(old[k])) != _shown_field(k, after[k])
-        )
-        if not diff:
-            plan.unchanged.append((sheet, number, what))
             continue
         version = clean(rec.get("version"))
         try:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,28 +214,23 @@ def _read_xlsx(name: str, content: bytes) -> ParsedFile:
             )
         tables: list[Table] = []
         formulas: list[str] = []
+        has_formulas = _any_formula(content)
         for sheet_name in book.sheetnames:
             layout = layouts.get(sheet_name.casefold())
             if layout is None:
                 continue
             ws = book[sheet_name]
+            if has_formulas:
+                formulas += _formula_cells(ws, sheet_name)
             header: list[Any] | None = None
             body: list[tuple[int, list[Any]]] = []
-            for row in ws.iter_rows():
-                cells = list(row)
-                values = []
-                for cell in cells:
-                    if getattr(cell, "data_type", None) == "f":
-                        formulas.append(f"{sheet_name}!{cell.coordinate}")
-                    values.append(cell.value)
+            # Read-only rows come in order, a blank row as an empty one: count them.
+            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
                 if header is None:
                     if any(v is not None for v in values):
-                        header = values
+                        header = list(values)
                     continue
-                # Read-only mode gives empty cells no coordinates: any filled cell tells the row.
-                number = next((c.row for c in cells if getattr(c, "row", None)), None)
-                if number is not None:
-                    body.append((number, values))
+                body.append((number, list(values)))
             if header is None:
                 continue
             columns, problems = _header_columns(layout, sheet_name, header, letters=True)
@@ -274,6 +271,30 @@ def _read_xlsx(name: str, content: bytes) -> ParsedFile:
         return ParsedFile("xlsx", tables)
     finally:
         book.close()
+
+
+_FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _any_formula(content: bytes) -> bool:
+    """Whether any worksheet holds a formula element, read from the raw XML (fast); the cells
+    are named by :func:`_formula_cells` only when there is one."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for entry in archive.infolist():
+            name = entry.filename.lower()
+            in_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+            if in_sheet and _FORMULA_ELEMENT.search(archive.read(entry)):
+                return True
+    return False
+
+
+def _formula_cells(ws: Any, sheet_name: str) -> list[str]:
+    return [
+        f"{sheet_name}!{cell.coordinate}"
+        for row in ws.iter_rows()
+        for cell in row
+        if getattr(cell, "data_type", None) == "f"
+    ]
 
 
 def _decode(content: bytes) -> tuple[str, list[str]]:
