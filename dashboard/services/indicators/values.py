@@ -14,26 +14,30 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
-from dashboard.core.errors import ConflictError, NotFound, ValidationFailed
+from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_month_long, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.indicators.value_rules import (
     ENTITY,
     ValueEntry,
-    cumulative_problem,
     parse_entry,
     row_label,
     unit_problem,
 )
+from dashboard.services.indicators.value_store import (
+    cumulative_errors,
+    rows_by_id,
+    value_changed,
+    versioned_update,
+    write_values,
+)
 from dashboard.services.shared import access, audit
 from models import Cohort, Indicator, IndicatorTarget, IndicatorValue, Network, User
-from models.base import saved_id, utcnow
+from models.base import utcnow
 from models.enums import CohortStatus, ValueStatus
 
 INDICATOR_COLUMNS = (
@@ -48,7 +52,6 @@ SHEET_COLUMNS = (
     "indicator_id code label unit accumulation baseline_value target_value initial_target_value "
     "previous_value value comment evidence_url status return_reason version"
 ).split()
-_LOGGED_FIELDS = ["indicator_id", "period_start", "value", "status", "comment", "evidence_url"]
 
 
 def workspace(session: Session, actor: Actor, network_id: int) -> tuple[Network, Cohort]:
@@ -195,11 +198,6 @@ def overview_matrix(grid: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame
     )
 
 
-def _unique_violation(exc: IntegrityError) -> bool:
-    text = str(exc.orig).lower()
-    return "uq_value_network_indicator_period" in text or "unique" in text
-
-
 def save_values(
     engine: Engine,
     actor: Actor,
@@ -231,185 +229,76 @@ def save_values(
                 select(IndicatorValue).where(IndicatorValue.network_id == network_id)
             )
         }
-        errors: list[str] = []
-        parsed: list[ValueEntry] = []
-        seen: set[tuple[int, dt.date]] = set()
-        for position, raw in enumerate(entries, start=1):
-            entry, problems = parse_entry(raw, position, indicators)
-            errors += problems
-            if entry is None:
-                continue
-            where = row_label(indicators, entry.indicator_id, entry.period_start, position)
-            if entry.indicator_id not in indicators.index:
-                errors.append(
-                    t(
-                        "{row} — Indicateur : cet indicateur n'est pas suivi par ce réseau.",
-                        row=where,
-                    )
-                )
-                continue
-            if entry.period_start not in months:
-                errors.append(
-                    t(
-                        "{row} — Mois : {month} est hors de la période de saisie de la cohorte.",
-                        row=where,
-                        month=fmt_month_long(entry.period_start),
-                    )
-                )
-                continue
-            key = (entry.indicator_id, entry.period_start)
-            if key in seen:
-                errors.append(t("{row} — saisi deux fois dans le même envoi.", row=where))
-                continue
-            seen.add(key)
-            ind = indicators.loc[entry.indicator_id]
-            old = existing.get(key)
-            if entry.value is None and old is None:
-                if entry.comment or entry.evidence_url:
-                    errors.append(
-                        t("{row} — Valeur : saisissez un nombre avec ce commentaire.", row=where)
-                    )
-                continue
-            if old is not None and old.status == ValueStatus.validated and _changes(old, entry):
-                errors.append(
-                    t(
-                        "{row} — valeur validée : elle est verrouillée. Seule l'équipe "
-                        "d'animation peut la rouvrir.",
-                        row=where,
-                    )
-                )
-                continue
-            if entry.value is not None:
-                problem = unit_problem(ind, entry.value)
-                if problem:
-                    errors.append(t("{row} — Valeur : {problem}", row=where, problem=problem))
-                    continue
-            parsed.append(entry)
-        errors += _cumulative_errors(indicators, existing, parsed)
+        errors, parsed = _checked_entries(entries, indicators, months, existing)
+        errors += cumulative_errors(indicators, existing, parsed)
         if errors:
             raise ValidationFailed(errors)
-        return _write(session, actor, network, cohort, indicators, existing, parsed, submit)
+        return write_values(session, actor, network, cohort, indicators, existing, parsed, submit)
 
 
-def _changes(old: IndicatorValue, entry: ValueEntry) -> bool:
-    return (
-        entry.value is None
-        or float(old.value) != entry.value
-        or (old.comment or None) != entry.comment
-        or (old.evidence_url or None) != entry.evidence_url
-    )
-
-
-def _cumulative_errors(
+def _checked_entries(
+    entries: Iterable[Mapping[str, Any]],
     indicators: pd.DataFrame,
+    months: set[dt.date],
     existing: Mapping[tuple[int, dt.date], IndicatorValue],
-    parsed: list[ValueEntry],
-) -> list[str]:
-    """A cumulative total going down needs a comment confirming it (checked after the batch)."""
-    state = {key: float(row.value) for key, row in existing.items()}
-    for e in parsed:
-        key = (e.indicator_id, e.period_start)
-        if e.value is None:
-            state.pop(key, None)
-        else:
-            state[key] = e.value
-    errors = []
-    for e in parsed:
-        old = existing.get((e.indicator_id, e.period_start))
-        if e.value is None or (old is not None and float(old.value) == e.value):
+) -> tuple[list[str], list[ValueEntry]]:
+    """Each entry parsed and checked on its own: followed indicator, month of the cohort, once
+    per batch, a number with a comment, not a validated value, within its unit's range."""
+    errors: list[str] = []
+    parsed: list[ValueEntry] = []
+    seen: set[tuple[int, dt.date]] = set()
+    for position, raw in enumerate(entries, start=1):
+        entry, problems = parse_entry(raw, position, indicators)
+        errors += problems
+        if entry is None:
             continue
-        ind = indicators.loc[e.indicator_id]
-        earlier = [p for (i, p) in state if i == e.indicator_id and p < e.period_start]
-        previous = state[(e.indicator_id, max(earlier))] if earlier else None
-        problem = cumulative_problem(ind, e, previous)
-        if problem:
-            where = row_label(indicators, e.indicator_id, e.period_start, None)
-            errors.append(t("{row} — Commentaire : {problem}", row=where, problem=problem))
-    return errors
-
-
-def _write(
-    session: Session,
-    actor: Actor,
-    network: Network,
-    cohort: Cohort,
-    indicators: pd.DataFrame,
-    existing: Mapping[tuple[int, dt.date], IndicatorValue],
-    parsed: list[ValueEntry],
-    submit: bool,
-) -> dict[str, int]:
-    counts = {"created": 0, "updated": 0, "deleted": 0, "submitted": 0}
-    scope: audit.LogScope = {"network_id": network.id, "cohort_id": cohort.id}
-    now = utcnow()
-    for e in parsed:
-        where = row_label(indicators, e.indicator_id, e.period_start, None)
-        old = existing.get((e.indicator_id, e.period_start))
-        if old is None:
-            assert e.value is not None  # save_values refuses or skips a new row without a value
-            status = ValueStatus.submitted if submit else ValueStatus.draft
-            if e.version is not None:
-                raise ConflictError(
-                    t("{what} a été supprimée entre-temps. Rechargez la page.", what=where)
+        where = row_label(indicators, entry.indicator_id, entry.period_start, position)
+        if entry.indicator_id not in indicators.index:
+            errors.append(
+                t(
+                    "{row} — Indicateur : cet indicateur n'est pas suivi par ce réseau.",
+                    row=where,
                 )
-            row = IndicatorValue(
-                network_id=saved_id(network),
-                indicator_id=e.indicator_id,
-                period_start=e.period_start,
-                value=e.value,
-                status=status.value,
-                comment=e.comment,
-                evidence_url=e.evidence_url,
-                updated_by_id=actor.id,
-                submitted_at=now if submit else None,
             )
-            session.add(row)
-            try:
-                session.flush()
-            except IntegrityError as exc:
-                if not _unique_violation(exc):
-                    raise
-                raise ConflictError(
-                    t(
-                        "{what} a été saisie par quelqu'un d'autre pendant que vous la "
-                        "modifiiez. Rien n'a été écrasé : rechargez la page, puis réappliquez "
-                        "vos changements.",
-                        what=where,
-                    )
-                ) from exc
-            audit.log_create(session, actor, ENTITY, row, fields=_LOGGED_FIELDS, **scope)
-            counts["created"] += 1
-            counts["submitted"] += int(submit)
             continue
-        changed = _changes(old, e)
-        to_submit = submit and old.status == ValueStatus.draft
-        if not changed and not to_submit:
-            continue  # untouched rows may have moved on meanwhile: no conflict for them
-        if e.version is None or old.version != e.version:
-            raise ConflictError(audit.conflict_message(session, ENTITY, saved_id(old), where))
-        if e.value is None:
-            audit.log_delete(session, actor, ENTITY, old, summary_field="value", **scope)
-            session.delete(old)
-            try:
-                session.flush()
-            except StaleDataError as exc:
-                session.rollback()
-                raise ConflictError(
-                    audit.conflict_message(session, ENTITY, saved_id(old), where)
-                ) from exc
-            counts["deleted"] += 1
+        if entry.period_start not in months:
+            errors.append(
+                t(
+                    "{row} — Mois : {month} est hors de la période de saisie de la cohorte.",
+                    row=where,
+                    month=fmt_month_long(entry.period_start),
+                )
+            )
             continue
-        changes: dict[str, Any] = {"value": e.value, "comment": e.comment}
-        changes["evidence_url"] = e.evidence_url
-        if changed or (submit and old.status != ValueStatus.submitted):
-            changes["status"] = (ValueStatus.submitted if submit else ValueStatus.draft).value
-        silent: dict[str, Any] = {"updated_by_id": actor.id}
-        if submit:
-            changes["return_reason"] = None
-            silent["submitted_at"] = now
-        _versioned(session, actor, old, e.version, changes, silent, where, scope)
-        counts["updated"] += int(changed)
-        counts["submitted"] += int(changes.get("status") == ValueStatus.submitted)
-    return counts
+        key = (entry.indicator_id, entry.period_start)
+        if key in seen:
+            errors.append(t("{row} — saisi deux fois dans le même envoi.", row=where))
+            continue
+        seen.add(key)
+        ind = indicators.loc[entry.indicator_id]
+        old = existing.get(key)
+        if entry.value is None and old is None:
+            if entry.comment or entry.evidence_url:
+                errors.append(
+                    t("{row} — Valeur : saisissez un nombre avec ce commentaire.", row=where)
+                )
+            continue
+        if old is not None and old.status == ValueStatus.validated and value_changed(old, entry):
+            errors.append(
+                t(
+                    "{row} — valeur validée : elle est verrouillée. Seule l'équipe "
+                    "d'animation peut la rouvrir.",
+                    row=where,
+                )
+            )
+            continue
+        if entry.value is not None:
+            problem = unit_problem(ind, entry.value)
+            if problem:
+                errors.append(t("{row} — Valeur : {problem}", row=where, problem=problem))
+                continue
+        parsed.append(entry)
+    return errors, parsed
 
 
 def submit_values(
@@ -424,7 +313,7 @@ def submit_values(
         access.ensure_network_writable(session, actor, "submit", ENTITY, network_id)
         network, cohort = workspace(session, actor, network_id)
         indicators = followed_indicators(session, network_id).set_index("indicator_id")
-        rows = _rows_by_id(session, [int(i["id"]) for i in items])
+        rows = rows_by_id(session, [int(i["id"]) for i in items])
         errors = []
         for item in items:
             row = rows.get(int(item["id"]))
@@ -439,38 +328,10 @@ def submit_values(
         scope: audit.LogScope = {"network_id": network.id, "cohort_id": cohort.id}
         for item in items:
             row = rows[int(item["id"])]
-            _versioned(
+            versioned_update(
                 session, actor, row, int(item["version"]),
                 {"status": ValueStatus.submitted.value, "return_reason": None},
                 {"submitted_at": now, "updated_by_id": actor.id},
                 row_label(indicators, row.indicator_id, row.period_start, None), scope,
             )  # fmt: skip
         return len(items)
-
-
-def _versioned(
-    session: Session,
-    actor: Actor,
-    row: IndicatorValue,
-    version: int,
-    changes: dict[str, Any],
-    silent: dict[str, Any],
-    what: str,
-    scope: audit.LogScope,
-) -> None:
-    """Versioned update logging ``changes``; ``silent`` bookkeeping fields (who, when) ride
-    along in the same UPDATE (no autoflush in between, or the version check would misfire)."""
-    with session.no_autoflush:
-        for name, value in silent.items():
-            setattr(row, name, value)
-        audit.update_versioned(
-            session, actor, IndicatorValue, saved_id(row), version, changes, entity=ENTITY, what=what,
-            **scope,
-        )  # fmt: skip
-
-
-def _rows_by_id(session: Session, ids: list[int]) -> dict[int, IndicatorValue]:
-    if not ids:
-        return {}
-    found = session.exec(select(IndicatorValue).where(col(IndicatorValue.id).in_(ids)))
-    return {saved_id(r): r for r in found}

@@ -1,0 +1,188 @@
+"""Writing a batch of checked indicator values: creations, versioned updates, deletions and
+submissions, each change-logged; a value typed by someone else meanwhile is a conflict, never
+an overwrite. Called by :mod:`dashboard.services.indicators.values` once everything is valid."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, col, select
+
+from dashboard.core.errors import ConflictError
+from dashboard.core.i18n import t
+from dashboard.core.permissions import Actor
+from dashboard.services.indicators.value_rules import (
+    ENTITY,
+    ValueEntry,
+    cumulative_problem,
+    row_label,
+)
+from dashboard.services.shared import audit
+from models import Cohort, IndicatorValue, Network
+from models.base import saved_id, utcnow
+from models.enums import ValueStatus
+
+LOGGED_FIELDS = ["indicator_id", "period_start", "value", "status", "comment", "evidence_url"]
+
+
+def unique_violation(exc: IntegrityError) -> bool:
+    """True when the database refused a second value for the same network, indicator, month."""
+    text = str(exc.orig).lower()
+    return "uq_value_network_indicator_period" in text or "unique" in text
+
+
+def value_changed(old: IndicatorValue, entry: ValueEntry) -> bool:
+    """True when the entry changes the stored value, comment or link (or clears it)."""
+    return (
+        entry.value is None
+        or float(old.value) != entry.value
+        or (old.comment or None) != entry.comment
+        or (old.evidence_url or None) != entry.evidence_url
+    )
+
+
+def cumulative_errors(
+    indicators: pd.DataFrame,
+    existing: Mapping[tuple[int, dt.date], IndicatorValue],
+    parsed: list[ValueEntry],
+) -> list[str]:
+    """A cumulative total going down needs a comment confirming it (checked after the batch)."""
+    state = {key: float(row.value) for key, row in existing.items()}
+    for e in parsed:
+        key = (e.indicator_id, e.period_start)
+        if e.value is None:
+            state.pop(key, None)
+        else:
+            state[key] = e.value
+    errors = []
+    for e in parsed:
+        old = existing.get((e.indicator_id, e.period_start))
+        if e.value is None or (old is not None and float(old.value) == e.value):
+            continue
+        ind = indicators.loc[e.indicator_id]
+        earlier = [p for (i, p) in state if i == e.indicator_id and p < e.period_start]
+        previous = state[(e.indicator_id, max(earlier))] if earlier else None
+        problem = cumulative_problem(ind, e, previous)
+        if problem:
+            where = row_label(indicators, e.indicator_id, e.period_start, None)
+            errors.append(t("{row} — Commentaire : {problem}", row=where, problem=problem))
+    return errors
+
+
+def write_values(
+    session: Session,
+    actor: Actor,
+    network: Network,
+    cohort: Cohort,
+    indicators: pd.DataFrame,
+    existing: Mapping[tuple[int, dt.date], IndicatorValue],
+    parsed: list[ValueEntry],
+    submit: bool,
+) -> dict[str, int]:
+    """Apply the checked entries; returns counts created, updated, deleted, submitted."""
+    counts = {"created": 0, "updated": 0, "deleted": 0, "submitted": 0}
+    scope: audit.LogScope = {"network_id": network.id, "cohort_id": cohort.id}
+    now = utcnow()
+    for e in parsed:
+        where = row_label(indicators, e.indicator_id, e.period_start, None)
+        old = existing.get((e.indicator_id, e.period_start))
+        if old is None:
+            assert e.value is not None  # save_values refuses or skips a new row without a value
+            status = ValueStatus.submitted if submit else ValueStatus.draft
+            if e.version is not None:
+                raise ConflictError(
+                    t("{what} a été supprimée entre-temps. Rechargez la page.", what=where)
+                )
+            row = IndicatorValue(
+                network_id=saved_id(network),
+                indicator_id=e.indicator_id,
+                period_start=e.period_start,
+                value=e.value,
+                status=status.value,
+                comment=e.comment,
+                evidence_url=e.evidence_url,
+                updated_by_id=actor.id,
+                submitted_at=now if submit else None,
+            )
+            session.add(row)
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                if not unique_violation(exc):
+                    raise
+                raise ConflictError(
+                    t(
+                        "{what} a été saisie par quelqu'un d'autre pendant que vous la "
+                        "modifiiez. Rien n'a été écrasé : rechargez la page, puis réappliquez "
+                        "vos changements.",
+                        what=where,
+                    )
+                ) from exc
+            audit.log_create(session, actor, ENTITY, row, fields=LOGGED_FIELDS, **scope)
+            counts["created"] += 1
+            counts["submitted"] += int(submit)
+            continue
+        changed = value_changed(old, e)
+        to_submit = submit and old.status == ValueStatus.draft
+        if not changed and not to_submit:
+            continue  # untouched rows may have moved on meanwhile: no conflict for them
+        if e.version is None or old.version != e.version:
+            raise ConflictError(audit.conflict_message(session, ENTITY, saved_id(old), where))
+        if e.value is None:
+            audit.log_delete(session, actor, ENTITY, old, summary_field="value", **scope)
+            session.delete(old)
+            try:
+                session.flush()
+            except StaleDataError as exc:
+                session.rollback()
+                raise ConflictError(
+                    audit.conflict_message(session, ENTITY, saved_id(old), where)
+                ) from exc
+            counts["deleted"] += 1
+            continue
+        changes: dict[str, Any] = {"value": e.value, "comment": e.comment}
+        changes["evidence_url"] = e.evidence_url
+        if changed or (submit and old.status != ValueStatus.submitted):
+            changes["status"] = (ValueStatus.submitted if submit else ValueStatus.draft).value
+        silent: dict[str, Any] = {"updated_by_id": actor.id}
+        if submit:
+            changes["return_reason"] = None
+            silent["submitted_at"] = now
+        versioned_update(session, actor, old, e.version, changes, silent, where, scope)
+        counts["updated"] += int(changed)
+        counts["submitted"] += int(changes.get("status") == ValueStatus.submitted)
+    return counts
+
+
+def versioned_update(
+    session: Session,
+    actor: Actor,
+    row: IndicatorValue,
+    version: int,
+    changes: dict[str, Any],
+    silent: dict[str, Any],
+    what: str,
+    scope: audit.LogScope,
+) -> None:
+    """Versioned update logging ``changes``; ``silent`` bookkeeping fields (who, when) ride
+    along in the same UPDATE (no autoflush in between, or the version check would misfire)."""
+    with session.no_autoflush:
+        for name, value in silent.items():
+            setattr(row, name, value)
+        audit.update_versioned(
+            session, actor, IndicatorValue, saved_id(row), version, changes, entity=ENTITY, what=what,
+            **scope,
+        )  # fmt: skip
+
+
+def rows_by_id(session: Session, ids: list[int]) -> dict[int, IndicatorValue]:
+    """The values with these ids, by id."""
+    if not ids:
+        return {}
+    found = session.exec(select(IndicatorValue).where(col(IndicatorValue.id).in_(ids)))
+    return {saved_id(r): r for r in found}
