@@ -94,9 +94,7 @@ def _csv_converters(
         return "" if v is None else (true_text if v else false_text)
 
     by_type = {STRING: text, INTEGER: number, NUMBER: number, DATE: date, BOOLEAN: boolean}
-    return [
-        coded(c) if dialect.french and c.value_labels else by_type[c.type] for c in columns
-    ]
+    return [coded(c) if dialect.french and c.value_labels else by_type[c.type] for c in columns]
 
 
 class _CountingWriter(io.RawIOBase):
