@@ -11,7 +11,7 @@ from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, link_to, page_setup, show_error
 from dashboard.ui.flash import editor_nonce, flash, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
-from dashboard.ui.typed_inputs import dates_as_text
+from dashboard.ui.typed_inputs import dates_as_text, numbers_as_text
 from models import Milestone
 from models.enums import MilestoneStatus, Role
 
@@ -67,6 +67,7 @@ shown = rows.assign(
     late=[f"⚠️ {t('En retard')}" if late else "" for late in rows["late"]],
     due_date=dates_as_text(rows["due_date"]),
     done_date=dates_as_text(rows["done_date"]),
+    progress=numbers_as_text(rows["progress"]),
 )
 labels = {c: t(label) for c, label in milestone_grid.LABELS.items()}
 date_help = t("Au format jj/mm/aaaa, par exemple 26/11/2026.")
@@ -100,8 +101,8 @@ with st.form(f"milestones_form_{network_id}"):
                 required=True,
                 default=MilestoneStatus.planned.value,
             ),
-            "progress": st.column_config.NumberColumn(
-                labels["progress"], min_value=0, max_value=100, step=1, default=0, format="%d %%"
+            "progress": st.column_config.TextColumn(
+                labels["progress"], default="0", help=t("Un nombre entier de 0 à 100.")
             ),
             "done_date": st.column_config.TextColumn(labels["done_date"], help=date_help),
             "objective_id": st.column_config.SelectboxColumn(

@@ -441,3 +441,27 @@ def test_messages_name_a_field_as_its_form_label(login_as):
     assert not at.exception
     assert "« Description (facultatif) » : texte trop long" in _errors(at), _errors(at)
     assert _count(Objective, Objective.network_id == net_id) == before
+
+
+def test_progress_is_typed_text_letters_refused_percent_kept(login_as):
+    at, net_id, grid, key = _open_milestones(login_as)
+    pos = next(i for i, s in enumerate(grid["status"]) if s in ("planned", "in_progress"))
+    before = _milestones(net_id)
+    at.session_state[key] = {
+        "edited_rows": {pos: {"progress": "beaucoup"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    _button(at, "Enregistrer les jalons").click().run()
+    assert not at.exception
+    assert "« Avancement (%) » : « beaucoup » n'est pas un nombre" in _errors(at), _errors(at)
+    assert _milestones(net_id) == before
+    at.session_state[key] = {
+        "edited_rows": {pos: {"progress": "60 %"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    _button(at, "Enregistrer les jalons").click().run()
+    assert not at.exception and not at.error, _errors(at)
+    with session_scope(get_engine()) as s:
+        assert s.get(Milestone, int(grid["id"][pos])).progress == 60

@@ -108,7 +108,7 @@ def test_done_needs_a_date_and_sets_progress_to_100(engine, w):
         ({"progress": 12.5}, "« Avancement (%) » : nombre entier attendu (saisi : « 12,5 »)."),
         (
             {"progress": "beaucoup"},
-            "« Avancement (%) » : nombre entier attendu (saisi : « beaucoup »)",
+            "« Avancement (%) » : « beaucoup » n'est pas un nombre",
         ),
         ({"progress": True}, "« Avancement (%) » : nombre entier attendu"),
         ({"status": "finished"}, "« Statut » : valeur non reconnue (choix possibles"),

@@ -22,6 +22,7 @@ from dashboard.services.shared.forms import (
     field_error,
     is_web_link,
     max_length,
+    parse_number,
     row_where,
 )
 from models import Alliance, Milestone, Network, Objective, ProgrammeSession
@@ -49,6 +50,14 @@ class MilestoneInput(SQLModel):
     def _no_bool(cls, value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError(t("nombre entier attendu (saisi : « {v} »)", v=value))
+        return value
+
+    @field_validator("progress", mode="before")
+    @classmethod
+    def _typed_progress(cls, value: Any) -> Any:
+        """« 60 », « 60 % » or « 60,0 » as typed in the grid; letters are refused, not 0."""
+        if isinstance(value, str):
+            return parse_number(value.strip().removesuffix("%"))
         return value
 
     @field_validator("evidence_url")
