@@ -30,10 +30,9 @@ from dashboard.services.indicators.review import (
     validate_values,
     validation_queue,
 )
+from dashboard.services.indicators.target_store import TARGET_LABELS, TargetInput
 from dashboard.services.indicators.targets import (
     TARGET_COLUMNS,
-    TARGET_LABELS,
-    TargetInput,
     network_targets,
     save_network_targets,
     set_target,
