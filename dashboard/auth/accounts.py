@@ -387,7 +387,7 @@ def create_user(
 
 def requires_current_password(engine: Engine, actor: Actor) -> bool:
     """False only right after a one-time-secret login: the account has no password yet."""
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         user = session.get(User, actor.id)
         return not (user is not None and user.must_change_password and not user.password_hash)
 

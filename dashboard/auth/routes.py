@@ -263,6 +263,7 @@ SESSION_ONLY_PREFIXES = (
     "/media/",
     "/_stcore/upload_file",
     "/_stcore/metrics",
+    "/_stcore/script-health-check",
     "/_stcore/agent/interact",
     "/_stcore/agent/mcp",
 )

@@ -113,6 +113,19 @@ def test_metrics_need_a_session(site, engine):
     assert site.get("/_stcore/metrics").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/_stcore/script-health-check"),
+        ("POST", "/_stcore/agent/interact"),
+        ("POST", "/_stcore/agent/mcp"),
+    ],
+)
+def test_other_streamlit_doors_need_a_session(site, method, path):
+    r = site.request(method, path, json={})
+    assert r.status_code == 403 and "connectez-vous" in r.text
+
+
 def test_uploads_need_a_session(site):
     r = site.put("/_stcore/upload_file/session/file", files={"file": ("a.csv", b"x;y")})
     assert r.status_code == 403
