@@ -239,21 +239,16 @@ class LoginRedirectMiddleware:
             path = scope.get("path", "/")
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
             wants_html = "text/html" in headers.get("accept", "")
-            if wants_html and not path.startswith(OPEN_PREFIXES):
-                cookie = SimpleCookie()
-                cookie.load(headers.get("cookie", ""))
-                morsel = cookie.get(auth.SESSION_COOKIE)
-                actor = await run_in_threadpool(
-                    auth.resolve_session, _engine(), morsel.value if morsel else None
-                )
-                if actor is None:
-                    query = scope.get("query_string", b"").decode("latin-1")
-                    target = path + (f"?{query}" if query else "")
-                    response = RedirectResponse(
-                        f"/auth/login?next={quote(target)}", status_code=303
-                    )
-                    await response(scope, receive, send)
-                    return
+            if (
+                wants_html
+                and not path.startswith(OPEN_PREFIXES)
+                and not await _has_live_session(scope)
+            ):
+                query = scope.get("query_string", b"").decode("latin-1")
+                target = path + (f"?{query}" if query else "")
+                response = RedirectResponse(f"/auth/login?next={quote(target)}", status_code=303)
+                await response(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 
