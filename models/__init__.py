@@ -4,6 +4,7 @@ from models.audit import ChangeLog, Snapshot
 from models.cohort import Cohort, Network, ProgrammeSession
 from models.indicators import Indicator, IndicatorTarget, IndicatorValue
 from models.maturity import MaturityAssessment, MaturityScore
+from models.notifications import ReminderLog, ReminderOptOut
 from models.roadmap import Alliance, AllianceStageChange, Lesson, Milestone, Objective, Partner
 from models.users import AuthSession, LoginAttempt, OneTimeSecret, User
 
@@ -26,6 +27,8 @@ __all__ = [
     "OneTimeSecret",
     "Partner",
     "ProgrammeSession",
+    "ReminderLog",
+    "ReminderOptOut",
     "Snapshot",
     "User",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import check_codes, utcnow
@@ -38,6 +38,7 @@ class Snapshot(SQLModel, table=True):
     """A frozen copy of a cohort's state at a session; never updated once taken."""
 
     __tablename__ = "snapshot"
+    __table_args__ = (UniqueConstraint("auto_session_id", name="uq_snapshot_auto_session"),)
     id: int | None = Field(default=None, primary_key=True)
     cohort_id: int = Field(foreign_key="cohort.id", index=True)
     session_id: int | None = Field(default=None, foreign_key="programme_session.id")
@@ -45,3 +46,6 @@ class Snapshot(SQLModel, table=True):
     taken_at: dt.datetime = Field(default_factory=utcnow)
     taken_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Set only on the snapshot taken automatically once a session's date has passed: unique,
+    # so two processes can never both freeze the same session.
+    auto_session_id: int | None = Field(default=None, foreign_key="programme_session.id")

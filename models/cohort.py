@@ -25,6 +25,10 @@ class Cohort(SQLModel, table=True):
     status: str = Field(default=CohortStatus.active.value, max_length=20)
     # Whether leads see the other networks of the cohort by name or anonymised ("Réseau A"…).
     anonymise_for_leads: bool = Field(default=False)
+    # Days before each session when leads get their reminder, comma-separated ("10,3").
+    reminder_days: str = Field(
+        default="10,3", max_length=40, sa_column_kwargs={"server_default": "10,3"}
+    )
     created_at: dt.datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
