@@ -114,6 +114,95 @@ def _refusal(stage: str, to_stage: str, resume_to: str | None) -> str:
     )
 
 
+def _typed_day(
+    changed_on: dt.date | str | None, today: dt.date
+) -> tuple[dt.date | None, str | None]:
+    """The day of the move (default today) from a date or the text typed, or why not."""
+    if changed_on is None:
+        return today, None
+    try:
+        on = parse_date(changed_on)
+    except ValueError as exc:
+        return None, str(exc)
+    return on, (None if on is not None else t("obligatoire"))
+
+
+def _move_problems(
+    row: Alliance, to_stage: str | None, comment: str | None, resume_to: str | None
+) -> list[str]:
+    """Why the move to ``to_stage`` is refused: unknown or forbidden stage, missing reason."""
+    errors: list[str] = []
+    if to_stage is None:
+        errors.append(field_error("", t(STAGE_LABEL), t("choisissez une étape")))
+    elif to_stage not in AllianceStage.__members__:
+        errors.append(field_error("", t(STAGE_LABEL), t("valeur non reconnue")))
+    elif to_stage not in allowed_transitions(row.stage, resume_to):
+        errors.append(_refusal(row.stage, to_stage, resume_to))
+    elif needs_comment(row.stage, to_stage) and not comment:
+        errors.append(
+            field_error(
+                "",
+                t(REASON_LABEL),
+                t(
+                    "est obligatoire pour passer à l'étape « {to} »",
+                    to=label_of(AllianceStage, to_stage),
+                ),
+            )
+        )
+    return errors
+
+
+def _reason_problems(comment: str | None) -> list[str]:
+    """Why the reason typed is refused: control characters, or longer than the column."""
+    errors: list[str] = []
+    control = control_problem(comment, multiline=True)
+    if control:
+        errors.append(field_error("", t(REASON_LABEL), control))
+    limit = max_length(AllianceStageChange, "comment")
+    if comment and limit and len(comment) > limit:
+        errors.append(
+            field_error(
+                "",
+                t(REASON_LABEL),
+                too_long(comment, limit),
+            )
+        )
+    return errors
+
+
+def _day_problems(
+    row: Alliance, on: dt.date | None, date_problem: str | None, today: dt.date
+) -> list[str]:
+    """Why the day of the move is refused: missing, in the future, or before the last move."""
+    errors: list[str] = []
+    if date_problem is not None or on is None:
+        errors.append(field_error("", t(DATE_LABEL), date_problem or t("obligatoire")))
+    elif on > today:
+        errors.append(
+            field_error(
+                "",
+                t(DATE_LABEL),
+                t(
+                    "le {date} est dans le futur (aujourd'hui : {today})",
+                    date=fmt_date(on),
+                    today=fmt_date(today),
+                ),
+            )
+        )
+    elif row.stage_changed_on and on < row.stage_changed_on:
+        errors.append(
+            field_error(
+                "",
+                t(DATE_LABEL),
+                t(
+                    "ne peut pas précéder le dernier changement d'étape ({date})",
+                    date=fmt_date(row.stage_changed_on),
+                ),
+            )
+        )
+    return errors
+
+
 def move_alliance_stage(
     engine: Engine,
     actor: Actor,
@@ -139,76 +228,16 @@ def move_alliance_stage(
         )
         to_stage = clean(to_stage)
         comment = clean(comment)
-        on: dt.date | None = today
-        date_problem: str | None = None
-        if changed_on is not None:
-            try:
-                on = parse_date(changed_on)
-            except ValueError as exc:
-                on, date_problem = None, str(exc)
-            else:
-                date_problem = None if on is not None else t("obligatoire")
+        on, date_problem = _typed_day(changed_on, today)
         what = t("L'alliance « {title} »", title=row.title)
         if version is not None and row.version != version:
             raise ConflictError(
                 audit.conflict_message(session, Entity.alliance, saved_id(row), what)
             )
         resume_to = resume_stages(session, row.network_id).get(saved_id(row))
-        errors: list[str] = []
-        if to_stage is None:
-            errors.append(field_error("", t(STAGE_LABEL), t("choisissez une étape")))
-        elif to_stage not in AllianceStage.__members__:
-            errors.append(field_error("", t(STAGE_LABEL), t("valeur non reconnue")))
-        elif to_stage not in allowed_transitions(row.stage, resume_to):
-            errors.append(_refusal(row.stage, to_stage, resume_to))
-        elif needs_comment(row.stage, to_stage) and not comment:
-            errors.append(
-                field_error(
-                    "",
-                    t(REASON_LABEL),
-                    t(
-                        "est obligatoire pour passer à l'étape « {to} »",
-                        to=label_of(AllianceStage, to_stage),
-                    ),
-                )
-            )
-        if date_problem is not None or on is None:
-            errors.append(field_error("", t(DATE_LABEL), date_problem or t("obligatoire")))
-        elif on > today:
-            errors.append(
-                field_error(
-                    "",
-                    t(DATE_LABEL),
-                    t(
-                        "le {date} est dans le futur (aujourd'hui : {today})",
-                        date=fmt_date(on),
-                        today=fmt_date(today),
-                    ),
-                )
-            )
-        elif row.stage_changed_on and on < row.stage_changed_on:
-            errors.append(
-                field_error(
-                    "",
-                    t(DATE_LABEL),
-                    t(
-                        "ne peut pas précéder le dernier changement d'étape ({date})",
-                        date=fmt_date(row.stage_changed_on),
-                    ),
-                )
-            )
-        control = control_problem(comment, multiline=True)
-        if control:
-            errors.append(field_error("", t(REASON_LABEL), control))
-        limit = max_length(AllianceStageChange, "comment")
-        if comment and limit and len(comment) > limit:
-            errors.append(
-                field_error(
-                    "",
-                    t(REASON_LABEL),
-                    too_long(comment, limit),
-                )
-            )
+        errors = _move_problems(row, to_stage, comment, resume_to)
+        errors += _day_problems(row, on, date_problem, today)
+        errors += _reason_problems(comment)
         if errors:
             raise ValidationFailed(errors)
         assert on is not None  # a missing date is among the errors above
