@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from dashboard.core.config import get_settings
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
-from dashboard.core.i18n import t
+from dashboard.core.i18n import fmt_number, t
 from dashboard.core.permissions import Actor
 from models import AuthSession, LoginAttempt, Network, OneTimeSecret, User
 from models.base import saved_id, table_of, utcnow
@@ -34,6 +34,9 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("mot-de-passe-factice-pour-temps-constant")
 TOUCH_EVERY = dt.timedelta(seconds=60)
 MIN_PASSWORD_LENGTH = 12
+# Bounds checked before anything else touches a login form's fields.
+MAX_USERNAME_LENGTH = 120
+MAX_PASSWORD_LENGTH = 1024
 ONE_TIME_SECRET_TTL = dt.timedelta(hours=24)
 
 
@@ -70,6 +73,13 @@ def check_password_strength(password: str) -> None:
         )
     if password.strip() != password:
         problems.append(t("Le mot de passe ne doit pas commencer ni finir par une espace."))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(
+            t(
+                "Le mot de passe ne doit pas dépasser {n} caractères.",
+                n=fmt_number(MAX_PASSWORD_LENGTH),
+            )
+        )
     if problems:
         raise ValidationFailed(problems)
 
@@ -105,9 +115,6 @@ LOCKED = (
 )
 
 
-# Bounds checked before anything else touches a login form's fields.
-MAX_USERNAME_LENGTH = 120
-MAX_PASSWORD_LENGTH = 1024
 ADDRESS_LOCKED = (
     "Trop de tentatives de connexion depuis votre adresse. Réessayez dans quelques minutes."
 )
@@ -364,6 +371,7 @@ def create_user(
         errors.append(t("Un·e référent·e réseau doit être rattaché·e à un réseau."))
     if role is not Role.lead and network_id is not None:
         errors.append(t("Seul·e un·e référent·e réseau est rattaché·e à un réseau."))
+    password_hash = hash_password(password)  # argon2 before, not inside, the write transaction
     with session_scope(engine) as session:
         if session.exec(select(User).where(User.username == name)).first():
             errors.append(t("L'identifiant « {name} » existe déjà.", name=name))
@@ -377,7 +385,7 @@ def create_user(
             email=email,
             role=role.value,
             network_id=network_id,
-            password_hash=hash_password(password),
+            password_hash=password_hash,
             must_change_password=must_change_password,
         )
         session.add(user)
@@ -400,10 +408,6 @@ def change_password(engine: Engine, actor: Actor, current: str | None, new: str)
     login attempt, so this form cannot be used to get around login throttling.
     """
     check_password_strength(new)
-    if len(new) > MAX_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            t("Le mot de passe ne doit pas dépasser {n} caractères.", n=MAX_PASSWORD_LENGTH)
-        )
     wrong = t("Le mot de passe actuel est incorrect.")
     with read_scope(engine) as session:
         user = session.get(User, actor.id)

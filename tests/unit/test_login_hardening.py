@@ -249,3 +249,14 @@ def test_logins_purge_at_most_once_per_interval(engine, lead, monkeypatch):
     monkeypatch.setattr(auth, "_last_purge", utcnow() - auth.PURGE_EVERY)
     auth.login(engine, "claire", PASSWORD)
     assert len(runs) == 2
+
+
+def test_a_password_over_the_bound_is_refused_when_chosen(engine, lead):
+    actor = auth.login(engine, "claire", PASSWORD).actor
+    with pytest.raises(auth.ValidationFailed, match=r"dépasser 1\s024 caractères"):
+        auth.change_password(engine, actor, PASSWORD, "n" * 1025)
+    with pytest.raises(auth.ValidationFailed, match=r"dépasser 1\s024 caractères"):
+        auth.create_user(
+            engine, username="nina", full_name="Nina", role="admin", password="n" * 1025
+        )
+    assert auth.login(engine, "claire", PASSWORD).ok  # the old password still works
