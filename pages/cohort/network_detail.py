@@ -222,6 +222,7 @@ with tabs[2]:
             list(labels),
             default=list(labels)[:4],
             format_func=labels.get,
+            placeholder=t("Choisir des indicateurs"),
             key="detail_trends",
         )
         cols = st.columns(2)

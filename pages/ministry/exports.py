@@ -43,6 +43,7 @@ with st.form("export_form"):
         list(options["tables"]),
         default=list(options["tables"]),
         format_func=options["tables"].get,
+        placeholder=t("Choisir une ou plusieurs tables"),
         key="export_tables",
     )
     left, right = st.columns(2)
@@ -50,12 +51,14 @@ with st.form("export_form"):
         t("Réseaux (tous si aucun n'est choisi)"),
         list(network_names),
         format_func=lambda code: f"{code} — {network_names[code]}",
+        placeholder=t("Tous les réseaux"),
         key="export_networks",
     )
     indicators = right.multiselect(
         t("Indicateurs (tous si aucun n'est choisi)"),
         list(indicator_labels),
         format_func=lambda code: f"{code} — {indicator_labels[code]}",
+        placeholder=t("Tous les indicateurs"),
         key="export_indicators",
     )
     period = None

@@ -43,3 +43,14 @@ def test_every_chart_goes_through_show_chart():
     ]
     assert direct == []
     assert "show_chart(" in (ROOT / "pages/cohort/dashboard.py").read_text(encoding="utf-8")
+
+
+def test_every_multiselect_has_a_french_placeholder():
+    calls = list(_calls("multiselect"))
+    assert calls
+    missing = [
+        f"{path}:{node.lineno}"
+        for path, node in calls
+        if not any(k.arg == "placeholder" for k in node.keywords)
+    ]
+    assert missing == []  # never Streamlit's « Choose options »
