@@ -154,6 +154,55 @@ def _resolve_partner(
     return partner
 
 
+# What a new alliance's change-log rows record.
+_CREATED_FIELDS = [
+    "title",
+    "partner_id",
+    "objective_id",
+    "company_type",
+    "relation_logic",
+    "stage",
+    "signed_on",
+    "expected_value_eur",
+    "description",
+]
+
+
+def _first_stage(
+    stage: str | None, stage_date: dt.date | str | None, today: dt.date
+) -> tuple[str, dt.date]:
+    """The stage a new alliance starts at (not a terminal one) and its day (typed text or a
+    date, default today, never in the future); ValidationFailed otherwise."""
+    stage = clean(stage) or AllianceStage.identified.value
+    stage_label = t(ALLIANCE_LABELS["stage"])
+    if stage not in AllianceStage.__members__ or stage in TERMINAL_STAGES:
+        raise ValidationFailed(
+            field_error(
+                "", stage_label, t("doit être une étape en cours (ni suspendue ni abandonnée)")
+            )
+        )
+    date_label = t(ALLIANCE_LABELS["stage_date"])
+    try:
+        on = today if stage_date is None else parse_date(stage_date)
+    except ValueError as exc:
+        raise ValidationFailed(field_error("", date_label, str(exc))) from exc
+    if on is None:
+        raise ValidationFailed(field_error("", date_label, t("obligatoire")))
+    if on > today:
+        raise ValidationFailed(
+            field_error(
+                "",
+                date_label,
+                t(
+                    "le {date} est dans le futur (aujourd'hui : {today})",
+                    date=fmt_date(on),
+                    today=fmt_date(today),
+                ),
+            )
+        )
+    return stage, on
+
+
 def create_alliance(
     engine: Engine,
     actor: Actor,
@@ -197,33 +246,7 @@ def create_alliance(
                 "description": description,
             },
         )
-        stage = clean(stage) or AllianceStage.identified.value
-        stage_label = t(ALLIANCE_LABELS["stage"])
-        if stage not in AllianceStage.__members__ or stage in TERMINAL_STAGES:
-            raise ValidationFailed(
-                field_error(
-                    "", stage_label, t("doit être une étape en cours (ni suspendue ni abandonnée)")
-                )
-            )
-        date_label = t(ALLIANCE_LABELS["stage_date"])
-        try:
-            on = today if stage_date is None else parse_date(stage_date)
-        except ValueError as exc:
-            raise ValidationFailed(field_error("", date_label, str(exc))) from exc
-        if on is None:
-            raise ValidationFailed(field_error("", date_label, t("obligatoire")))
-        if on > today:
-            raise ValidationFailed(
-                field_error(
-                    "",
-                    date_label,
-                    t(
-                        "le {date} est dans le futur (aujourd'hui : {today})",
-                        date=fmt_date(on),
-                        today=fmt_date(today),
-                    ),
-                )
-            )
+        stage, on = _first_stage(stage, stage_date, today)
         row = Alliance(
             network_id=saved_id(network),
             partner_id=saved_id(partner),
@@ -251,19 +274,9 @@ def create_alliance(
         audit.log_create(
             session,
             actor,
-            "alliance",
+            Entity.alliance,
             row,
-            fields=[
-                "title",
-                "partner_id",
-                "objective_id",
-                "company_type",
-                "relation_logic",
-                "stage",
-                "signed_on",
-                "expected_value_eur",
-                "description",
-            ],
+            fields=_CREATED_FIELDS,
             network_id=network.id,
             cohort_id=network.cohort_id,
         )
