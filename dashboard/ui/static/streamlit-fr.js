@@ -97,6 +97,9 @@
   function fixText(node) {
     var parent = node.parentElement;
     if (!parent || parent.closest(USER_TEXT) && !parent.closest("[data-testid=InputInstructions]")) return;
+    // A single word shown as text may be a name someone typed (an option « Open »): only
+    // phrases are rewritten in text; single words only in Streamlit's labels (attributes).
+    if (!/\s|\.\.\.$/.test((node.nodeValue || "").trim())) return;
     var french = translate(node.nodeValue);
     if (french !== null && french !== node.nodeValue) node.nodeValue = french;
   }
