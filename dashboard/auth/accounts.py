@@ -232,6 +232,10 @@ def login(
     stored_hash = user.password_hash if user else None
     verified = _verify(stored_hash, password)
     ok = bool(user and verified and user.active and stored_hash)
+    if not ok and (user is None or not user.active or not password):
+        # Nothing left to try (no one-time secret for an unknown or inactive account): the
+        # attempt is already counted as a failure, no write transaction is needed.
+        return LoginResult(False, t(GENERIC_FAILURE))
     new_hash = None
     if ok and stored_hash and _hasher.check_needs_rehash(stored_hash):
         new_hash = hash_password(password)
