@@ -22,7 +22,7 @@ from dashboard.services.shared.forms import limit_help
 from dashboard.ui import escape_markdown, get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
 from dashboard.ui.flash import reload_after_save, show_flash
-from dashboard.ui.typed_inputs import date_field, dates_as_text
+from dashboard.ui.typed_inputs import date_field, dates_as_text, numbers_as_text
 from models import Network, ProgrammeSession
 from models.enums import CohortStatus, Phase, Role, SessionKind
 
@@ -200,7 +200,9 @@ with tab_networks:
     )
     with st.form("networks_form"):
         st.data_editor(
-            networks,
+            # Numbers as text: letters typed there reach the service and are refused (a number
+            # column turns them into 0).
+            networks.assign(member_count=numbers_as_text(networks["member_count"])),
             key=key,
             num_rows="fixed" if closed else "add",
             disabled=closed or ["is_fictional"],
@@ -224,8 +226,8 @@ with tab_networks:
                 "region_code": st.column_config.TextColumn(
                     t("Région"), help=t("Code INSEE de la région du siège (ex. 84)")
                 ),
-                "member_count": st.column_config.NumberColumn(
-                    t("Associations membres"), min_value=0, step=1
+                "member_count": st.column_config.TextColumn(
+                    t("Associations membres"), help=t("Un nombre entier, par exemple 1 200.")
                 ),
                 "rna": st.column_config.TextColumn(t("RNA"), help=t("W suivi de 9 chiffres")),
                 "siren": st.column_config.TextColumn(t("SIREN"), help=t("9 chiffres")),
@@ -260,7 +262,10 @@ with tab_sessions:
     with st.form("sessions_form"):
         st.data_editor(
             # Dates as « jj/mm/aaaa » text whatever the browser's language (parsed by the service).
-            sessions.assign(session_date=dates_as_text(sessions["session_date"])),
+            sessions.assign(
+                session_date=dates_as_text(sessions["session_date"]),
+                number=numbers_as_text(sessions["number"]),
+            ),
             key=key,
             num_rows="fixed" if closed else "add",
             disabled=closed,
@@ -281,8 +286,8 @@ with tab_sessions:
                     t("Code"),
                     help=t("S1, W1, COPIL… ") + limit_help(ProgrammeSession, "code"),
                 ),
-                "number": st.column_config.NumberColumn(
-                    t("N°"), min_value=1, step=1, help=t("Laisser vide : à la suite")
+                "number": st.column_config.TextColumn(
+                    t("N°"), help=t("Un nombre entier ; laisser vide : à la suite")
                 ),
                 "kind": st.column_config.SelectboxColumn(
                     t("Type"),

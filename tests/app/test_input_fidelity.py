@@ -465,3 +465,32 @@ def test_progress_is_typed_text_letters_refused_percent_kept(login_as):
     assert not at.exception and not at.error, _errors(at)
     with session_scope(get_engine()) as s:
         assert s.get(Milestone, int(grid["id"][pos])).progress == 60
+
+
+def test_letters_in_a_member_count_are_refused_not_zero(login_as):
+    from models import Cohort
+
+    at = login_as("admin")
+    at.switch_page(page("admin/cohorts")).run()
+    assert not at.exception
+    with session_scope(get_engine()) as s:
+        code = s.exec(select(Cohort)).first().code
+        cohort_id = s.exec(select(Cohort)).first().id
+        before = sorted(
+            (n.id, n.version, n.member_count)
+            for n in s.exec(select(Network).where(Network.cohort_id == cohort_id))
+        )
+    at.session_state[f"networks_{code}_0"] = {
+        "edited_rows": {0: {"member_count": "beaucoup"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    _button(at, "Enregistrer les réseaux").click().run()
+    assert not at.exception
+    assert "« Associations membres » : « beaucoup » n'est pas un nombre" in _errors(at), _errors(at)
+    with session_scope(get_engine()) as s:
+        after = sorted(
+            (n.id, n.version, n.member_count)
+            for n in s.exec(select(Network).where(Network.cohort_id == cohort_id))
+        )
+    assert after == before

@@ -6,10 +6,10 @@ A closed cohort's networks are read-only.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -19,7 +19,7 @@ from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import SingleLineText, WholeNumber
-from dashboard.services.shared.forms import CODE, check, max_length, strip_blank
+from dashboard.services.shared.forms import CODE, check, max_length, parse_number, strip_blank
 from models import Network
 from models.base import saved_id
 from models.enums import Entity
@@ -53,7 +53,7 @@ class NetworkInput(BaseModel):
     acronym: SingleLineText | None = Field(default=None, max_length=max_length(Network, "acronym"))
     sector: SingleLineText | None = Field(default=None, max_length=max_length(Network, "sector"))
     region_code: SingleLineText | None = None  # its format bounds it
-    member_count: WholeNumber | None = None
+    member_count: Annotated[WholeNumber | None, BeforeValidator(parse_number)] = None
     rna: SingleLineText | None = None  # its format bounds it (typed spaces allowed)
     siren: SingleLineText | None = None  # its format bounds it (typed spaces allowed)
 

@@ -6,9 +6,9 @@ Session dates stay within the cohort; a closed cohort's sessions are read-only.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -19,7 +19,14 @@ from dashboard.core.i18n import fmt_date, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import SingleLineText, WholeNumber
-from dashboard.services.shared.forms import CODE, TypedDate, check, max_length, strip_blank
+from dashboard.services.shared.forms import (
+    CODE,
+    TypedDate,
+    check,
+    max_length,
+    parse_number,
+    strip_blank,
+)
 from models import ProgrammeSession
 from models.base import saved_id
 from models.enums import Entity, Phase, SessionKind
@@ -38,7 +45,7 @@ SESSION_LABELS = {
 
 class SessionInput(BaseModel):
     code: SingleLineText = Field(max_length=max_length(ProgrammeSession, "code"))
-    number: WholeNumber | None = None
+    number: Annotated[WholeNumber | None, BeforeValidator(parse_number)] = None
     kind: SessionKind
     phase: Phase | None = None
     title: SingleLineText = Field(max_length=max_length(ProgrammeSession, "title"))
