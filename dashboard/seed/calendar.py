@@ -20,6 +20,7 @@ import datetime as dt
 from typing import Any
 
 from dashboard.core.clock import add_months, month_end, month_start
+from models.enums import MilestoneStatus, ValueStatus
 
 # The storyline's own "today" when cohort.yaml does not say: five months after its start.
 DEFAULT_SEEN_ON = dt.date(2026, 3, 2)
@@ -64,11 +65,11 @@ def as_seen_on(
     months = calendar_offset(seen_on, as_of)
     # Networks the storyline shows late with their figures: those still holding drafts in its
     # first month with drafts (the others' drafts are just the month being entered).
-    draft_months = [v["period_start"] for v in d["values"] if v["status"] == "draft"]
+    draft_months = [v["period_start"] for v in d["values"] if v["status"] == ValueStatus.draft]
     late_networks = {
         v["network"]
         for v in d["values"]
-        if v["status"] == "draft" and v["period_start"] == min(draft_months, default=None)
+        if v["status"] == ValueStatus.draft and v["period_start"] == min(draft_months, default=None)
     }
 
     years = f"{cohort['start_date'].year}-{cohort['end_date'].year}"
@@ -95,11 +96,11 @@ def as_seen_on(
         if m["done_date"] is not None and m["done_date"] > as_of:
             # Done later in the storyline: under way today.
             m["done_date"] = None
-            m["status"] = "in_progress"
+            m["status"] = MilestoneStatus.in_progress.value
             m["progress"] = 50
-        elif m["status"] == "cancelled" and m["due_date"] > as_of:
+        elif m["status"] == MilestoneStatus.cancelled and m["due_date"] > as_of:
             # Cancelled later in the storyline (after an event still to come): still planned.
-            m["status"] = "planned"
+            m["status"] = MilestoneStatus.planned.value
     for tg in d["targets"]:
         tg["baseline_date"] = shift(tg["baseline_date"], months)
         tg["target_date"] = shift(tg["target_date"], months)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dashboard.core.clock import month_end
-from models.enums import PIPELINE_STAGES, SIGNED_STAGES, MaturityAxis
+from models.enums import PIPELINE_STAGES, SIGNED_STAGES, MaturityAxis, ValueStatus
 
 AGREEMENTS_SIGNED = "AGREEMENTS_SIGNED"
 ALLIANCES_IN_PIPELINE = "ALLIANCES_IN_PIPELINE"
@@ -130,8 +130,8 @@ def value_timeline(
     submitted the day before: nothing is dated after the seed day."""
     after = month_end(period_start) + dt.timedelta(days=1)
     drafted = at(after + dt.timedelta(days=4), 9)
-    submitted = at(after + dt.timedelta(days=7), 17, 30) if status != "draft" else None
-    validated = at(after + dt.timedelta(days=11), 10) if status == "validated" else None
+    submitted = at(after + dt.timedelta(days=7), 17, 30) if status != ValueStatus.draft else None
+    validated = at(after + dt.timedelta(days=11), 10) if status == ValueStatus.validated else None
     if until is not None and (validated or submitted or drafted) > at(until):
         drafted = min(drafted, at(until - dt.timedelta(days=2), 9))
         if submitted is not None:

@@ -59,7 +59,7 @@ from dashboard.services.shared import audit
 from dashboard.services.shared.forms import clean, field_error, french_errors, row_where
 from models import Network
 from models.base import saved_id
-from models.enums import Entity, MilestoneStatus, Role
+from models.enums import Entity, MilestoneStatus, Role, ValueStatus
 
 _VALUE_HEADERS = {c.field: c.header for c in VALUES.columns} | {"indicator_id": "Code indicateur"}
 _MILESTONE_HEADERS = {c.field: c.header for c in MILESTONES.columns}
@@ -453,7 +453,7 @@ def _plan_values(
         if old is not None and not _value_changed(old, entry):
             plan.unchanged.append((sheet, number, what))
             continue
-        if old is not None and old["status"] == "validated":
+        if old is not None and old["status"] == ValueStatus.validated:
             plan.errors.append(
                 Issue(sheet, number, "Valeur", shown(rec.get("value")), Code.locked,
                       field_error(where, t("Valeur"), t(
