@@ -11,7 +11,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.charts.base import FONT_SIZE, OKABE_ITO, OUTLINE, empty_figure, esc, style
+from dashboard.charts.base import (
+    FONT_SIZE,
+    OKABE_ITO,
+    OUTLINE,
+    TEXT_COLOR,
+    empty_figure,
+    esc,
+    style,
+)
 from dashboard.core.i18n import label_of, t
 from models.enums import MATURITY_LEVELS, Assessor, MaturityAxis
 
@@ -140,6 +148,12 @@ def maturity_radar_grid(maturity: pd.DataFrame, *, columns: int = 4) -> go.Figur
     return style(fig, title=title, height=300 * rows + 80)
 
 
+def _dark_text(chart):
+    """Axis, header and legend text in the dark text colour (not the theme's grey)."""
+    dark = {"labelColor": TEXT_COLOR, "titleColor": TEXT_COLOR}
+    return chart.configure_axis(**dark).configure_legend(**dark).configure_header(**dark)
+
+
 def _latest_and_first(maturity: pd.DataFrame) -> pd.DataFrame:
     own = maturity[maturity["assessor"] == Assessor.self]
     first = own.assign(moment=t("Premier auto-diagnostic"), level=own["first_level"])
@@ -189,8 +203,8 @@ def maturity_distribution(maturity: pd.DataFrame) -> alt.TopLevelMixin:
         )
         .properties(title=t("Répartition des réseaux par niveau de maturité, axe par axe"))
     )
-    return chart.configure(locale=FRENCH_LOCALE).configure_title(
-        fontSize=FONT_SIZE + 2, anchor="start"
+    return _dark_text(chart.configure(locale=FRENCH_LOCALE)).configure_title(
+        fontSize=FONT_SIZE + 2, anchor="start", color=TEXT_COLOR
     )
 
 
@@ -247,6 +261,6 @@ def self_vs_facilitator(maturity: pd.DataFrame) -> alt.TopLevelMixin | None:
         )
         .properties(title=t("Auto-diagnostic et regard de l'équipe d'animation, axe par axe"))
     )
-    return chart.configure(locale=FRENCH_LOCALE).configure_title(
-        fontSize=FONT_SIZE + 2, anchor="start"
+    return _dark_text(chart.configure(locale=FRENCH_LOCALE)).configure_title(
+        fontSize=FONT_SIZE + 2, anchor="start", color=TEXT_COLOR
     )

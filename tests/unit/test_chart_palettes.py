@@ -91,3 +91,23 @@ def test_heatmap_labels_reach_4_5_to_1_on_every_cell_colour():
     # One hue: the scale gets darker as progress grows (no red/green).
     lum = [_luminance(c) for _, c in stops]
     assert lum == sorted(lum, reverse=True)
+
+
+def test_chart_text_is_dark_not_the_theme_grey():
+    counts = pd.DataFrame({"network_name": ["A"], "status": ["done"], "count": [1]})
+    fig = charts.milestone_status_bars(counts)
+    assert fig.layout.font.color == charts.TEXT_COLOR
+    assert fig.layout.xaxis.tickfont.color == charts.TEXT_COLOR
+    assert contrast(charts.TEXT_COLOR, WHITE) >= 4.5
+    maturity = pd.DataFrame(
+        {
+            "network_name": ["A"],
+            "axis": ["vision"],
+            "assessor": ["self"],
+            "first_level": [1],
+            "latest_level": [2],
+        }
+    )
+    config = charts_maturity.maturity_distribution(maturity).to_dict()["config"]
+    assert config["axis"]["labelColor"] == charts.TEXT_COLOR
+    assert config["legend"]["labelColor"] == charts.TEXT_COLOR
