@@ -19,10 +19,12 @@ from dashboard.core.i18n import (
 )
 from dashboard.core.permissions import can
 from dashboard.services.reporting import cohort_dashboard, cohorts, snapshots
+from dashboard.services.shared.forms import limit_help
 from dashboard.ui import escape_markdown, get_engine, page_setup, show_error
 from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
 from dashboard.ui.flash import flash, show_flash
+from models import Snapshot
 from models.enums import AllianceStage, Assessor, MaturityAxis
 
 actor = page_setup(
@@ -80,7 +82,7 @@ if can(actor, "create", "snapshot"):
             label = st.text_input(
                 t("Libellé (unique dans la cohorte)"),
                 value=f"{default['code']} — {fmt_date(today)}" if default is not None else "",
-                max_chars=200,
+                help=limit_help(Snapshot, "label"),
                 key="snapshot_label",
             )
             st.caption(t("Un instantané ne se modifie ni ne se supprime une fois pris."))

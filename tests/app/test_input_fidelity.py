@@ -494,3 +494,21 @@ def test_letters_in_a_member_count_are_refused_not_zero(login_as):
             for n in s.exec(select(Network).where(Network.cohort_id == cohort_id))
         )
     assert after == before
+
+
+def test_a_snapshot_label_over_its_limit_is_kept_and_refused(login_as):
+    from models import Snapshot
+
+    before = _count(Snapshot)
+    at = login_as("admin")
+    at.switch_page(page("cohort/snapshots")).run()
+    label = "Session " + "x" * 242  # 250 characters
+    at.text_input(key="snapshot_label").input(label)
+    _button(at, "Figer l'état de la cohorte").click().run()
+    assert not at.exception
+    assert (
+        "« Libellé (unique dans la cohorte) » : texte trop long : 250 caractères pour 200 au plus."
+        in _errors(at)
+    ), _errors(at)
+    assert at.text_input(key="snapshot_label").value == label
+    assert _count(Snapshot) == before

@@ -17,12 +17,13 @@ import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
-from dashboard.core.i18n import fmt_datetime, t
+from dashboard.core.i18n import fmt_date, fmt_datetime, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.indicators.progress import cohort_of, network_frame, progress_frame
 from dashboard.services.reporting import maturity_state
@@ -30,9 +31,9 @@ from dashboard.services.reporting import state_at_date as roadmap_state
 from dashboard.services.reporting.snapshot_diff import SnapshotDiff, diff_states
 from dashboard.services.shared import audit
 from dashboard.services.shared.fields import SingleLineText
-from dashboard.services.shared.forms import french_errors
+from dashboard.services.shared.forms import french_errors, max_length
 from dashboard.services.shared.rules import derived_milestone_status
-from models import Cohort, Network, ProgrammeSession, Snapshot, User
+from models import Cohort, Network, Objective, ProgrammeSession, Snapshot, User
 from models.base import saved_id
 from models.enums import Entity
 
@@ -62,10 +63,11 @@ INDICATOR_KEYS = [
     "progress",
 ]
 MATURITY_KEYS = ["network_id", "assessor", "axis", "latest_session", "latest_level"]
+OBJECTIVE_KEYS = ["id", "network_id", "title", "motivation", "archived"]
 
 
 class SnapshotInput(SQLModel):
-    label: SingleLineText = Field(min_length=1, max_length=200)
+    label: SingleLineText = Field(min_length=1, max_length=max_length(Snapshot, "label"))
     session_id: int | None = None
 
 
@@ -92,6 +94,23 @@ def _records(frame: pd.DataFrame, keys: list[str]) -> list[dict]:
     return [{k: _plain(v) for k, v in row.items()} for row in frame[keys].to_dict("records")]
 
 
+def _objective_rows(session: Session, ids: list[int], *, day: dt.date | None = None):
+    """The networks' objectives (those created by the end of ``day`` when given)."""
+    stmt = sa_select(
+        col(Objective.id),
+        col(Objective.network_id),
+        col(Objective.title),
+        col(Objective.motivation),
+        col(Objective.archived),
+    ).where(col(Objective.network_id).in_(ids))
+    if day is not None:
+        stmt = stmt.where(
+            col(Objective.created_at) <= dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+        )
+    rows = session.execute(stmt.order_by(col(Objective.network_id), col(Objective.id))).all()
+    return pd.DataFrame(rows, columns=OBJECTIVE_KEYS)
+
+
 def build_state(session: Session, cohort_id: int, *, as_of: dt.date) -> dict:
     """The cohort's state as JSON-ready data (a fixed number of grouped queries)."""
     networks = pd.DataFrame(
@@ -105,10 +124,12 @@ def build_state(session: Session, cohort_id: int, *, as_of: dt.date) -> dict:
     alliances = roadmap_state.alliance_rows(session, ids)
     indicators = progress_frame(session, networks, key_only=False, as_of=as_of)
     maturity = maturity_state.maturity_first_latest(session, ids)
+    objectives = _objective_rows(session, ids)
     return {
         "schema": PAYLOAD_SCHEMA,
         "as_of": as_of.isoformat(),
         "networks": _records(networks, ["id", "code", "name"]),
+        "objectives": _records(objectives, OBJECTIVE_KEYS),
         "milestones": _records(milestones, MILESTONE_KEYS),
         "alliances": _records(alliances, ALLIANCE_KEYS),
         "indicators": _records(indicators, INDICATOR_KEYS),
@@ -152,10 +173,12 @@ def build_state_at(session: Session, cohort_id: int, *, day: dt.date) -> dict:
     known_at = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
     indicators = progress_frame(session, networks, key_only=False, as_of=day, known_at=known_at)
     maturity = maturity_state.maturity_first_latest(session, ids, until=day)
+    objectives = _objective_rows(session, ids, day=day)
     return {
         "schema": PAYLOAD_SCHEMA,
         "as_of": day.isoformat(),
         "networks": _records(networks, ["id", "code", "name"]),
+        "objectives": _records(objectives, OBJECTIVE_KEYS),
         "milestones": _records(milestones, MILESTONE_KEYS),
         "alliances": _records(alliances, ALLIANCE_KEYS),
         "indicators": _records(indicators, INDICATOR_KEYS),
@@ -178,7 +201,9 @@ def take_snapshot(
         data = SnapshotInput(label=(label or "").strip(), session_id=session_id)
     except ValidationError as exc:
         raise ValidationFailed(
-            french_errors(exc, {"label": "Libellé", "session_id": "Session"})
+            french_errors(
+                exc, {"label": "Libellé (unique dans la cohorte)", "session_id": "Session"}
+            )
         ) from None
     as_of = as_of or clock.today()
     with session_scope(engine) as session:
@@ -227,6 +252,86 @@ def take_snapshot(
             cohort_id=cohort_id,
         )
         return SnapshotInfo(saved_id(row), row.label, row.session_id, row.taken_at)
+
+
+def _sessions_to_freeze(session: Session, as_of: dt.date, cohort_id: int | None) -> list[tuple]:
+    """Sessions held before ``as_of`` that have no snapshot yet, neither taken by hand for
+    them nor automatic: (id, cohort_id, code, title, session_date). One query."""
+    frozen = sa_select(col(Snapshot.session_id)).where(col(Snapshot.session_id).is_not(None))
+    auto = sa_select(col(Snapshot.auto_session_id)).where(
+        col(Snapshot.auto_session_id).is_not(None)
+    )
+    stmt = sa_select(
+        col(ProgrammeSession.id),
+        col(ProgrammeSession.cohort_id),
+        col(ProgrammeSession.code),
+        col(ProgrammeSession.title),
+        col(ProgrammeSession.session_date),
+    ).where(
+        col(ProgrammeSession.session_date) < as_of,
+        col(ProgrammeSession.id).not_in(frozen),
+        col(ProgrammeSession.id).not_in(auto),
+    )
+    if cohort_id is not None:
+        stmt = stmt.where(col(ProgrammeSession.cohort_id) == cohort_id)
+    stmt = stmt.order_by(col(ProgrammeSession.session_date), col(ProgrammeSession.id))
+    return [tuple(row) for row in session.execute(stmt).all()]
+
+
+def auto_label(title: str, day: dt.date | None = None) -> str:
+    """An automatic snapshot's label: the session's name (and its date if that is taken)."""
+    return (f"{title} — {fmt_date(day)}" if day else title)[:200]
+
+
+def freeze_past_sessions(
+    engine: Engine, *, cohort_id: int | None = None, as_of: dt.date | None = None
+) -> list[SnapshotInfo]:
+    """Once a session's date has passed, freeze the cohort as it stood that day under the
+    session's name — exactly once per session.
+
+    Cheap when there is nothing to do (one read). The snapshot row carries the session in
+    ``auto_session_id``, which is unique: a second process doing the same at the same moment
+    fails on the constraint and takes nothing. A session already frozen by hand is left alone.
+    """
+    as_of = as_of or clock.today()
+    with read_scope(engine) as session:
+        pending = _sessions_to_freeze(session, as_of, cohort_id)
+    taken: list[SnapshotInfo] = []
+    for session_id, cohort, _code, title, day in pending:
+        try:
+            with session_scope(engine) as session:
+                # Checked again inside the write: another process may have frozen it since.
+                if session_id not in {r[0] for r in _sessions_to_freeze(session, as_of, cohort)}:
+                    continue
+                label = auto_label(title)
+                clash = session.exec(
+                    select(Snapshot.id).where(Snapshot.cohort_id == cohort, Snapshot.label == label)
+                ).first()
+                if clash is not None:
+                    label = auto_label(title, day)
+                row = Snapshot(
+                    cohort_id=cohort,
+                    session_id=session_id,
+                    auto_session_id=session_id,
+                    label=label,
+                    taken_by_id=None,
+                    payload=build_state_at(session, cohort, day=day),
+                )
+                session.add(row)
+                session.flush()
+                audit.log_create(
+                    session,
+                    None,
+                    Entity.snapshot,
+                    row,
+                    fields=["label", "session_id"],
+                    cohort_id=cohort,
+                )
+                info = SnapshotInfo(saved_id(row), row.label, row.session_id, row.taken_at)
+        except IntegrityError:  # another process froze this session first
+            continue
+        taken.append(info)
+    return taken
 
 
 def list_snapshots(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
