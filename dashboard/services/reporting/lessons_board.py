@@ -19,12 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from dashboard.core.db import read_scope
 from dashboard.core.i18n import t
@@ -55,6 +56,62 @@ def _scrub(text: str, replacements: list[tuple[re.Pattern, str]]) -> str:
     return text
 
 
+def _conditions(
+    actor: Actor,
+    cohort_id: int,
+    network_ids: Iterable[int] | None,
+    categories: Iterable[str] | None,
+    capitalisation: Iterable[str] | None,
+    include_collective: bool,
+) -> list[Any]:
+    """SQL conditions of the board: the cohort, what the actor may read, and the filters."""
+    conditions = [Lesson.cohort_id == cohort_id, visibility_filter(actor)]
+    if network_ids is not None:
+        ids = [int(i) for i in network_ids]
+        conditions.append(
+            or_(col(Lesson.network_id).in_(ids), col(Lesson.network_id).is_(None))
+            if include_collective
+            else col(Lesson.network_id).in_(ids)
+        )
+    elif not include_collective:
+        conditions.append(col(Lesson.network_id).is_not(None))
+    if categories:
+        conditions.append(col(Lesson.category).in_(list(categories)))
+    if capitalisation:
+        conditions.append(col(Lesson.capitalisation).in_(list(capitalisation)))
+    return conditions
+
+
+def _real_names(session: Session, networks: pd.DataFrame) -> dict[int, tuple[str, str | None]]:
+    """Real name and acronym of each network shown anonymised (to scrub them from texts)."""
+    hidden = networks[networks["anonymised"]]
+    if hidden.empty:
+        return {}
+    found = session.exec(
+        select(Network.id, Network.name, Network.acronym).where(
+            col(Network.id).in_([int(i) for i in hidden["id"]])
+        )
+    ).all()
+    return by_id((r[0], (r[1], r[2])) for r in found)
+
+
+def _hide_names(
+    lessons: pd.DataFrame, real: dict[int, tuple[str, str | None]], shown: pd.DataFrame
+) -> pd.DataFrame:
+    """Anonymised networks' names and acronyms replaced in the statements by their letter
+    label, and their alliances' titles left out."""
+    replacements = []
+    for nid, (name, acronym) in real.items():
+        label = shown.loc[nid, "name"]
+        replacements.append((re.compile(re.escape(name), re.IGNORECASE), label))
+        if acronym:
+            replacements.append((re.compile(rf"\b{re.escape(acronym)}\b"), label))
+    lessons["statement"] = lessons["statement"].map(lambda s: _scrub(s, replacements))
+    lessons["alliance_title"] = lessons["alliance_title"].astype(object)
+    lessons.loc[lessons["anonymised"].astype(bool), "alliance_title"] = None
+    return lessons
+
+
 def lessons_board(
     engine: Engine,
     actor: Actor,
@@ -70,20 +127,9 @@ def lessons_board(
         cohort = cohort_of(session, actor, cohort_id)
         authorize(actor, "read", "lesson")
         networks = network_frame(session, actor, cohort)
-        conditions = [Lesson.cohort_id == cohort_id, visibility_filter(actor)]
-        if network_ids is not None:
-            ids = [int(i) for i in network_ids]
-            conditions.append(
-                or_(col(Lesson.network_id).in_(ids), col(Lesson.network_id).is_(None))
-                if include_collective
-                else col(Lesson.network_id).in_(ids)
-            )
-        elif not include_collective:
-            conditions.append(col(Lesson.network_id).is_not(None))
-        if categories:
-            conditions.append(col(Lesson.category).in_(list(categories)))
-        if capitalisation:
-            conditions.append(col(Lesson.capitalisation).in_(list(capitalisation)))
+        conditions = _conditions(
+            actor, cohort_id, network_ids, categories, capitalisation, include_collective
+        )
         rows = session.execute(
             sa_select(
                 col(Lesson.id),
@@ -107,15 +153,7 @@ def lessons_board(
             .where(*conditions)
             .group_by(Lesson.category, Lesson.capitalisation)
         ).all()
-        hidden = networks[networks["anonymised"]]
-        real: dict[int, tuple[str, str | None]] = {}
-        if not hidden.empty:
-            found = session.exec(
-                select(Network.id, Network.name, Network.acronym).where(
-                    col(Network.id).in_([int(i) for i in hidden["id"]])
-                )
-            ).all()
-            real = by_id((r[0], (r[1], r[2])) for r in found)
+        real = _real_names(session, networks)
     lessons = pd.DataFrame(
         rows,
         columns=[
@@ -136,15 +174,7 @@ def lessons_board(
     lessons["network_name"] = lessons["network_id"].map(shown["name"]).fillna(t("Collectif"))
     lessons["anonymised"] = lessons["network_id"].map(shown["anonymised"]).fillna(False)
     if real:
-        replacements = []
-        for nid, (name, acronym) in real.items():
-            label = shown.loc[nid, "name"]
-            replacements.append((re.compile(re.escape(name), re.IGNORECASE), label))
-            if acronym:
-                replacements.append((re.compile(rf"\b{re.escape(acronym)}\b"), label))
-        lessons["statement"] = lessons["statement"].map(lambda s: _scrub(s, replacements))
-        lessons["alliance_title"] = lessons["alliance_title"].astype(object)
-        lessons.loc[lessons["anonymised"].astype(bool), "alliance_title"] = None
+        lessons = _hide_names(lessons, real, shown)
     return LessonsBoard(
         lessons=lessons,
         counts=pd.DataFrame(counts, columns=["category", "capitalisation", "count"]),
