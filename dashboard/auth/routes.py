@@ -84,6 +84,8 @@ p.small {{ color: #555; font-size: .85rem; }}
 
 
 def _with_csrf_cookie(response: Response, token: str) -> Response:
+    # The page carries a one-time CSRF token and what was typed: never kept in a cache.
+    response.headers["cache-control"] = "no-store"
     response.set_cookie(
         CSRF_COOKIE,
         token,
@@ -310,7 +312,9 @@ def content_security_policy() -> str:
 
 
 def security_headers() -> dict[str, str]:
-    return {
+    """Added to every answer. Behind HTTPS (``COOKIE_SECURE=true``) browsers are also told to
+    use HTTPS only, for a year."""
+    headers = {
         "content-security-policy": content_security_policy(),
         "x-frame-options": "DENY",
         "x-content-type-options": "nosniff",
@@ -318,6 +322,9 @@ def security_headers() -> dict[str, str]:
         "cross-origin-opener-policy": "same-origin",
         "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
     }
+    if get_settings().cookie_secure:
+        headers["strict-transport-security"] = "max-age=31536000"
+    return headers
 
 
 def _session_cookie(scope) -> str | None:

@@ -191,3 +191,22 @@ def test_control_characters_in_the_username_are_not_shown_back(client):
     assert "\x00" not in r.text and 'name="username" autocomplete="username" required value=""' in (
         r.text
     )
+
+
+def test_login_pages_are_never_cached(client):
+    assert client.get("/auth/login").headers["cache-control"] == "no-store"
+    token = _csrf(client)
+    r = client.post("/auth/login", data={"csrf": token, "username": "claire", "password": "non"})
+    assert r.headers["cache-control"] == "no-store"
+
+
+def test_strict_transport_security_only_behind_https(monkeypatch):
+    monkeypatch.setenv("COOKIE_SECURE", "false")
+    get_settings.cache_clear()
+    try:
+        assert "strict-transport-security" not in web.security_headers()
+        monkeypatch.setenv("COOKIE_SECURE", "true")
+        get_settings.cache_clear()
+        assert web.security_headers()["strict-transport-security"] == "max-age=31536000"
+    finally:
+        get_settings.cache_clear()
