@@ -22,11 +22,11 @@ _TAG = re.compile(r"<[^>]+>")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-def plain(text: object) -> str:
-    """A Plotly label as plain text: line breaks as spaces, no tags, entities decoded."""
+def plain(text: object, *, line_break: str = " ") -> str:
+    """A Plotly label as plain text: line breaks as ``line_break``, no tags, entities decoded."""
     if text is None:
         return ""
-    with_breaks = re.sub(r"<br\s*/?>", " ", str(text), flags=re.IGNORECASE)
+    with_breaks = re.sub(r"<br\s*/?>", line_break, str(text), flags=re.IGNORECASE)
     return html.unescape(_TAG.sub("", with_breaks)).strip()
 
 
@@ -112,7 +112,7 @@ def _trace_rows(fig: go.Figure, trace, x_name: str, y_name: str) -> Iterable[dic
         if getattr(trace, "orientation", None) != "h":
             row = {t("Série"): series, x_name: _cell(x), y_name: _cell(y)}
         if hover and i < len(hover) and hover[i]:
-            row[t("Détail")] = plain(hover[i])
+            row[t("Détail")] = plain(hover[i], line_break=" · ")
         yield row
 
 

@@ -41,6 +41,7 @@ def test_bar_chart_table_has_one_french_row_per_bar():
     # The hover text comes along as plain text (escaped names decoded, no tags).
     assert "Réseau <B>" in " ".join(table["Détail"])
     assert "<b>" not in " ".join(table["Détail"])
+    assert "Réseau A · En retard : 1 jalon(s) sur 4" in list(table["Détail"])
 
 
 def test_summary_names_the_chart_its_series_and_where_the_values_are():
