@@ -1,7 +1,8 @@
 """Spreadsheet round trip: the template a lead fills in offline (``template``), the checks
 made before a file is opened (``guard``), reading it without evaluating anything
 (``reader``), the validated dry-run preview (``plan``) and applying it in one transaction
-through the same services as the grids (``apply``)."""
+through the same services as the grids (``apply``); a new cohort's networks and people from
+one file (``people``)."""
 
 from dashboard.services.imports.apply import ImportRefused, ImportResult, apply_import, import_tag
 from dashboard.services.imports.guard import max_upload_bytes

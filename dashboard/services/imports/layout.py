@@ -124,3 +124,37 @@ class Code:
     cumulative_decrease = "cumulative_decrease"
     rule = "rule"
     refused = "refused"
+
+
+# A new cohort's networks and people, one row per person (network columns repeated, or a row
+# with a network only). Read by :mod:`dashboard.services.imports.people`.
+PEOPLE = SheetLayout(
+    name="Personnes",
+    title="Personnes",
+    columns=(
+        Column("Code réseau", "code"),
+        Column("Nom du réseau", "name"),
+        Column("Sigle", "acronym"),
+        Column("Secteur", "sector"),
+        Column("Région", "region_code"),
+        Column("Associations membres", "member_count", kind="integer"),
+        Column("RNA", "rna"),
+        Column("SIREN", "siren"),
+        Column("Nom", "full_name"),
+        Column("Courriel", "email"),
+        Column("Identifiant", "username"),
+        Column("Rôle", "role"),
+    ),
+    required=("code", "full_name", "email", "role"),
+)
+NETWORK_FIELDS = (
+    "code",
+    "name",
+    "acronym",
+    "sector",
+    "region_code",
+    "member_count",
+    "rna",
+    "siren",
+)
+PERSON_FIELDS = ("full_name", "email", "username", "role")

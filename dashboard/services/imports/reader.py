@@ -23,10 +23,8 @@ from dashboard.core.i18n import t
 from dashboard.services.exports.formula_safety import strip_one
 from dashboard.services.imports.guard import Refusal, file_kind
 from dashboard.services.imports.layout import (
-    MILESTONES,
     README_SHEET,
     SHEETS,
-    VALUES,
     Code,
     Column,
     SheetLayout,
@@ -167,14 +165,15 @@ def _stray_refusal(sheet: str, cells: list[str]) -> Refusal:
     )
 
 
-def read_file(name: str, content: bytes) -> ParsedFile:
-    """The file's tables, or :class:`FileRefused` (run :func:`guard.inspect` first)."""
+def read_file(name: str, content: bytes, layouts: tuple[SheetLayout, ...] = SHEETS) -> ParsedFile:
+    """The file's tables, or :class:`FileRefused` (run :func:`guard.inspect` first).
+    ``layouts``: the sheets the file may hold (a CSV is one of them, told by its headers)."""
     if file_kind(name, content) == "xlsx":
-        return _read_xlsx(name, content)
-    return _read_csv(name, content)
+        return _read_xlsx(name, content, layouts)
+    return _read_csv(name, content, layouts)
 
 
-def _read_xlsx(name: str, content: bytes) -> ParsedFile:
+def _read_xlsx(name: str, content: bytes, sheets: tuple[SheetLayout, ...]) -> ParsedFile:
     import openpyxl  # type: ignore[import-untyped]
 
     try:
@@ -193,7 +192,7 @@ def _read_xlsx(name: str, content: bytes) -> ParsedFile:
             ]
         ) from exc
     try:
-        layouts = {s.name.casefold(): s for s in SHEETS}
+        layouts = {s.name.casefold(): s for s in sheets}
         unknown = [
             s
             for s in book.sheetnames
@@ -208,7 +207,7 @@ def _read_xlsx(name: str, content: bytes) -> ParsedFile:
                         "Feuille(s) inconnue(s) : {sheets}. Le classeur ne doit contenir que "
                         "les feuilles du modèle : {expected}.",
                         sheets=", ".join(f"« {s} »" for s in unknown),
-                        expected=", ".join(f"« {s.name} »" for s in SHEETS),
+                        expected=", ".join(f"« {s.name} »" for s in sheets),
                     ),
                 )
             )
@@ -263,7 +262,7 @@ def _read_xlsx(name: str, content: bytes) -> ParsedFile:
                         Code.empty,
                         t(
                             "Le classeur ne contient aucune des feuilles {expected}.",
-                            expected=", ".join(f"« {s.name} »" for s in SHEETS),
+                            expected=", ".join(f"« {s.name} »" for s in sheets),
                         ),
                     )
                 ]
@@ -321,7 +320,15 @@ def _separator(header_line: str) -> str:
     return ";" if semicolons >= commas else ","
 
 
-def _read_csv(name: str, content: bytes) -> ParsedFile:
+def _layout_of(header: list[str], layouts: tuple[SheetLayout, ...]) -> SheetLayout | None:
+    """The layout whose columns the CSV's header names most (None when it names none)."""
+    folded = {h.casefold() for h in header}
+    scores = [(sum(c.header.casefold() in folded for c in lay.columns), lay) for lay in layouts]
+    best = max(scores, key=lambda pair: pair[0])
+    return best[1] if best[0] >= 2 else None
+
+
+def _read_csv(name: str, content: bytes, layouts: tuple[SheetLayout, ...]) -> ParsedFile:
     text, notes = _decode(content)
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first_line))
@@ -338,23 +345,18 @@ def _read_csv(name: str, content: bytes) -> ParsedFile:
     if not lines:
         raise FileRefused([Refusal(Code.empty, t("Le fichier « {name} » est vide.", name=name))])
     header = [strip_one(h).strip().lstrip("\ufeff") for h in lines[0]]
-    folded = {h.casefold() for h in header}
-    if "code indicateur" in folded:
-        layout = VALUES
-    elif MILESTONES.columns[3].header.casefold() in folded:
-        layout = MILESTONES
-    else:
+    layout = _layout_of(header, layouts)
+    if layout is None:
         raise FileRefused(
             [
                 Refusal(
                     Code.unknown_column,
                     t(
                         "« {name} » : colonnes non reconnues ({cols}). Un CSV importé reprend "
-                        "les colonnes du tableau « {a} » ou « {b} » du modèle.",
+                        "les colonnes d'un tableau du modèle : {tables}.",
                         name=name,
                         cols=", ".join(f"« {h} »" for h in header if h),
-                        a=VALUES.name,
-                        b=MILESTONES.name,
+                        tables=", ".join(f"« {lay.name} »" for lay in layouts),
                     ),
                 )
             ]
