@@ -17,9 +17,17 @@ import pytest
 from sqlmodel import update
 
 from dashboard.core.db import session_scope
-from dashboard.core.errors import NotFound
-from dashboard.services.reporting import cohorts
-from dashboard.services.roadmap import alliances, lessons, milestones, objectives, stages
+from dashboard.core.errors import NotFound, PermissionDenied
+from dashboard.services.indicators import targets, values
+from dashboard.services.reporting import before_session, cohorts, history
+from dashboard.services.roadmap import (
+    alliances,
+    lessons,
+    maturity,
+    milestones,
+    objectives,
+    stages,
+)
 from models import Cohort
 from tests.factories import make_user
 from tests.unit.roadmap_builders import make_alliance, make_lesson, make_milestone, make_partner
@@ -227,3 +235,50 @@ def test_anonymised_name_matches_the_cohort_list(matrix):
     shown = cohorts.network_name(matrix.engine, lead, matrix.net_a)
     assert shown["name"] == listed.loc[matrix.net_a, "name"]
     assert shown["code"] == listed.loc[matrix.net_a, "code"]
+
+
+# A network's workspace (indicator values, maturity, what is due before the session) and its
+# change log: the lead of that network and the programme team; the change log also the
+# steering committee, the targets everyone but another network's lead.
+WORKSPACE_READS = {
+    "value_grid": (
+        lambda m, a, net: values.value_grid(m.engine, a, net, as_of=AS_OF),
+        {"own_lead", "admin"},
+    ),
+    "network_targets": (
+        lambda m, a, net: targets.network_targets(m.engine, a, net),
+        {"own_lead", "admin", "steering", "ministry"},  # a lead: only their own
+    ),
+    "maturity_form": (
+        lambda m, a, net: maturity.maturity_form(m.engine, a, net, as_of=AS_OF),
+        {"own_lead", "admin"},
+    ),
+    "before_session": (
+        lambda m, a, net: before_session.before_session(m.engine, a, net, as_of=AS_OF),
+        {"own_lead", "admin"},
+    ),
+    "network_history": (
+        lambda m, a, net: history.network_history(m.engine, a, net, as_of=AS_OF),
+        {"own_lead", "admin", "steering"},
+    ),
+}
+
+
+@pytest.mark.parametrize("read", sorted(WORKSPACE_READS))
+@pytest.mark.parametrize("role", ROLES)
+def test_workspace_reads_of_a_network(matrix, read, role):
+    call, allowed = WORKSPACE_READS[read]
+    if role in allowed:
+        assert call(matrix, matrix.actors[role], matrix.net_a) is not None
+    else:
+        with pytest.raises((PermissionDenied, NotFound)):
+            call(matrix, matrix.actors[role], matrix.net_a)
+
+
+@pytest.mark.parametrize("forged", FORGED_IDS, ids=repr)
+@pytest.mark.parametrize("read", sorted(WORKSPACE_READS))
+@pytest.mark.parametrize("role", ["own_lead", "admin"])
+def test_workspace_reads_refuse_forged_ids(matrix, read, role, forged):
+    call, _ = WORKSPACE_READS[read]
+    with pytest.raises((PermissionDenied, NotFound)):
+        call(matrix, matrix.actors[role], forged)

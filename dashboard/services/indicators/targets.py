@@ -60,7 +60,7 @@ def network_targets(engine: Engine, actor: Actor, network_id: int) -> pd.DataFra
     if actor.role is Role.lead and network_id != actor.network_id:
         raise NotFound(t("Ce réseau n'existe pas ou ne vous est pas accessible."))
     with read_scope(engine) as session:
-        if session.get(Network, network_id) is None:
+        if access.row_by_id(session, Network, network_id) is None:
             raise NotFound(t("Ce réseau n'existe pas."))
         values = (
             select(IndicatorValue.indicator_id, func.count().label("n"))

@@ -57,7 +57,7 @@ SHEET_COLUMNS = (
 def workspace(session: Session, actor: Actor, network_id: int) -> tuple[Network, Cohort]:
     """The network a lead (own) or the programme team (any) works on, with its cohort."""
     authorize(actor, "update", ENTITY, network_id=network_id)
-    network = session.get(Network, network_id)
+    network = access.row_by_id(session, Network, network_id)
     if network is None:
         raise NotFound(t("Ce réseau n'existe pas."))
     cohort = session.get(Cohort, network.cohort_id)

@@ -32,6 +32,7 @@ from dashboard.services.reporting.history_labels import (
     field_label,
     shown_value,
 )
+from dashboard.services.shared import access
 from models import (
     Alliance,
     ChangeLog,
@@ -316,7 +317,7 @@ def network_history(
     authorize(actor, "read", "change_log", network_id=network_id)
     today = as_of or clock.today()
     with read_scope(engine) as session:
-        network = session.get(Network, network_id)
+        network = access.row_by_id(session, Network, network_id)
         if network is None:
             raise NotFound(t("Ce réseau n'existe pas."))
         last_session = _last_session(session, network.cohort_id, today)

@@ -60,7 +60,7 @@ class ScoreInput(BaseModel):
 
 def _network(session: Session, actor: Actor, network_id: int) -> Network:
     authorize(actor, "update", Entity.maturity, network_id=network_id)
-    network = session.get(Network, network_id)
+    network = access.row_by_id(session, Network, network_id)
     if network is None:
         raise NotFound(t("Ce réseau n'existe pas."))
     return network
