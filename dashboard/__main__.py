@@ -184,9 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cu.set_defaults(func=cmd_create_user)
 
-    from dashboard.cli import backup, export, imports, purge
+    from dashboard.cli import backup, export, imports, purge, remind
 
-    for module in (export, imports, purge, backup):
+    for module in (export, imports, purge, backup, remind):
         module.register(sub)
     return parser
 

@@ -28,6 +28,17 @@ class Settings:
     cookie_secure: bool
     demo_cohort_code: str
     programme_timezone: str = "Europe/Paris"  # the zone whose date is "today" for every rule
+    # Reminders before sessions: links in the messages, the SMTP server (none: messages are
+    # written as .eml files to mail_folder), and the key that signs unsubscribe links.
+    app_base_url: str = "http://localhost:8501"
+    smtp_host: str = ""
+    smtp_port: int = 0
+    smtp_security: str = "starttls"  # "none", "starttls" or "tls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = ""
+    mail_folder: str = ""
+    secret_key: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -58,6 +69,16 @@ def _timezone(name: str, default: str) -> str:
     return raw
 
 
+SMTP_SECURITY_CHOICES = ("none", "starttls", "tls")
+
+
+def _smtp_security(name: str, default: str) -> str:
+    raw = os.environ.get(name, "").strip().lower() or default
+    if raw not in SMTP_SECURITY_CHOICES:
+        raise ValueError(f"La variable {name} vaut none, starttls ou tls (reçu : {raw!r}).")
+    return raw
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Read the settings once; ``.env`` never overrides a variable already set."""
@@ -80,4 +101,16 @@ def get_settings() -> Settings:
         cookie_secure=os.environ.get("COOKIE_SECURE", "false").lower() in {"1", "true", "yes"},
         demo_cohort_code=os.environ.get("DEMO_COHORT_CODE", "AI-2026").strip() or "AI-2026",
         programme_timezone=_timezone("PROGRAMME_TIMEZONE", "Europe/Paris"),
+        app_base_url=(
+            os.environ.get("APP_BASE_URL", "").strip().rstrip("/") or "http://localhost:8501"
+        ),
+        smtp_host=os.environ.get("SMTP_HOST", "").strip(),
+        smtp_port=_int("SMTP_PORT", 0),
+        smtp_security=_smtp_security("SMTP_SECURITY", "starttls"),
+        smtp_user=os.environ.get("SMTP_USER", "").strip(),
+        smtp_password=os.environ.get("SMTP_PASSWORD", ""),
+        mail_from=os.environ.get("MAIL_FROM", "").strip(),
+        mail_folder=os.environ.get("MAIL_FOLDER", "").strip()
+        or str(PROJECT_ROOT / "data" / "outbox"),
+        secret_key=os.environ.get("SECRET_KEY", "").strip(),
     )
