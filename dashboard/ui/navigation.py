@@ -193,6 +193,14 @@ PAGES: tuple[PageSpec, ...] = (
         "personnes",
     ),
     PageSpec(
+        "pages/admin/cohort_import.py",
+        "Importer une cohorte",
+        ":material/group_add:",
+        (ADMIN,),
+        "Administration",
+        "importer-cohorte",
+    ),
+    PageSpec(
         "pages/admin/cohorts.py",
         "Cohortes et sessions",
         ":material/calendar_month:",

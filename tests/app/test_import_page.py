@@ -130,3 +130,25 @@ def test_steering_and_ministry_cannot_open_the_import_page(login_as):
         at = login_as(who)
         with pytest.raises(ValueError):
             at.switch_page(page("lead/import"))
+
+
+def test_programme_team_imports_a_cohorts_networks_and_people(login_as):
+    from tests.unit.test_imports_people import GOOD, _csv
+
+    at = login_as("admin")
+    at.switch_page(page("admin/cohort_import")).run()
+    assert not at.exception
+    _upload(at, "cohorte.csv", _csv(GOOD), "text/csv")
+    assert not at.exception and not at.error
+    assert at.success[0].value == "Fichier vérifié : 5 création(s), aucune erreur."
+    next(b for b in at.button if b.label == "Créer les réseaux et inviter les personnes").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.endswith("5 création(s) enregistrée(s).")
+    secrets = at.dataframe[0].value
+    assert list(secrets["Identifiant"]) == ["alice.martin", "bruno.n01", "claire"]
+    assert all(len(s) >= 16 for s in secrets["Code à usage unique"])
+    at.run()  # shown once
+    assert not [d for d in at.dataframe if "Code à usage unique" in d.value.columns]
+    with pytest.raises(ValueError):
+        login_as("lead").switch_page(page("admin/cohort_import"))

@@ -315,3 +315,15 @@ def _people(
                        (t("Rôle"), "", shown(rec.get("role"))),
                        (t("Code réseau"), "", shown(code) if network_id else "")))
         )  # fmt: skip
+
+
+def people_template_csv() -> bytes:
+    """The empty table to fill in (excel_fr: « ; », UTF-8 with BOM, CRLF), with one example
+    row of each kind."""
+    header = ";".join(c.header for c in PEOPLE.columns)
+    example = [
+        "N01;Réseau exemple;RE;culture;84;12;;;Prénom Nom;prenom.nom@exemple.fr;;"
+        + labels_for(Role)[Role.lead.value],
+        ";;;;;;;;Prénom Nom;prenom2.nom@exemple.fr;;" + labels_for(Role)[Role.steering.value],
+    ]
+    return ("\ufeff" + "\r\n".join([header, *example]) + "\r\n").encode("utf-8")
