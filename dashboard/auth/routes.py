@@ -389,7 +389,15 @@ class SecurityMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-ROUTES = [
-    Route("/auth/login", login_form, methods=["GET"]),
-    Route("/auth/login", login_submit, methods=["POST"]),
-]
+def _routes() -> list[Route]:
+    from dashboard.auth import unsubscribe
+
+    return [
+        Route("/auth/login", login_form, methods=["GET"]),
+        Route("/auth/login", login_submit, methods=["POST"]),
+        Route(unsubscribe.PATH, unsubscribe.unsubscribe_form, methods=["GET"]),
+        Route(unsubscribe.PATH, unsubscribe.unsubscribe_submit, methods=["POST"]),
+    ]
+
+
+ROUTES = _routes()

@@ -30,6 +30,7 @@ def email_of(message: Message, *, sender: str) -> EmailMessage:
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = make_msgid(domain="alliances-tracker")
     mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+    mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
     mail["Auto-Submitted"] = "auto-generated"
     mail["Content-Language"] = "fr"
     mail.set_content(message.text, charset="utf-8")
