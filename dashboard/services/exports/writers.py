@@ -12,15 +12,17 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO
 
 import xlsxwriter
 
+from dashboard.core.i18n import fmt_number
 from dashboard.services.exports.formula_safety import neutralise
 from dashboard.services.exports.schema import (
     BOOLEAN,
@@ -168,6 +170,9 @@ _MIN_WIDTH, _MAX_WIDTH = 8, 60
 _EPOCH = dt.datetime(2000, 1, 1)
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SERIAL_SAFE = dt.date(1900, 3, 1)
+# Excel's sheet holds 1 048 576 rows: one header row and this many data rows.
+XLSX_MAX_ROWS = 1_048_575
+_SHEET_NAME = 31
 
 
 def _cell_width(value: object) -> int:
@@ -186,10 +191,15 @@ def write_xlsx(
     dictionary: tuple[list[str], list[tuple]],
     *,
     title: str,
+    max_rows: int = XLSX_MAX_ROWS,
 ) -> dict[str, int]:
     """One sheet per table plus a data-dictionary sheet. Typed cells: numbers, dates and
     booleans as such, text always as a (neutralised) string cell, never a formula. Rows are
-    written in order in constant-memory mode. Returns the row count per table."""
+    written in order in constant-memory mode. Returns the row count per table.
+
+    A table longer than a sheet holds (``max_rows`` data rows under the header: Excel's limit)
+    continues on ``name_2``, ``name_3`` … with the same header; every continuation sheet gets a
+    line in the dictionary naming the rows it holds. No row is ever dropped."""
     workbook = xlsxwriter.Workbook(
         stream,
         {
@@ -204,9 +214,12 @@ def write_xlsx(
     latest = _EPOCH
     counts: dict[str, int] = {}
 
-    def sheet(name: str, header: list[str], rows: Iterable[tuple], types: list[str]) -> int:
+    def sheet(
+        name: str, header: list[str], rows: Iterator[tuple], types: list[str], *, limit: int
+    ) -> int:
+        """Write at most ``limit`` rows of ``rows`` (the rest stays in the iterator)."""
         nonlocal latest
-        ws = workbook.add_worksheet(name[:31])
+        ws = workbook.add_worksheet(name)
         last_day = latest.date()
 
         def text(r: int, c: int, value) -> None:
@@ -233,7 +246,7 @@ def write_xlsx(
         for c, h in enumerate(header):
             ws.write_string(0, c, h, header_fmt)
         r = 0
-        for r, row in enumerate(rows, start=1):
+        for r, row in enumerate(itertools.islice(rows, limit), start=1):
             for c, (write, value) in enumerate(zip(cell_writers, row, strict=True)):
                 if value is not None:
                     write(r, c, value)
@@ -246,19 +259,51 @@ def write_xlsx(
         latest = max(latest, dt.datetime.combine(last_day, dt.time()))
         return r
 
+    header, dictionary_rows = dictionary
+    continued: list[tuple] = []
     for item in tables:
-        counts[item.table.name] = sheet(
-            item.table.name,
-            [c.name for c in item.columns],
-            item.rows,
-            [c.type for c in item.columns],
-        )
-    header, rows = dictionary
-    sheet("dictionnaire", header, rows, [STRING] * len(header))
+        name = item.table.name
+        names, types = [c.name for c in item.columns], [c.type for c in item.columns]
+        rows = iter(item.rows)
+        total = sheet(name[:_SHEET_NAME], names, rows, types, limit=max_rows)
+        part = 1
+        while total == part * max_rows:
+            first = next(rows, None)  # is there anything left for another sheet?
+            if first is None:
+                break
+            part += 1
+            suffix = f"_{part}"
+            part_name = name[: _SHEET_NAME - len(suffix)] + suffix
+            written = sheet(part_name, names, itertools.chain([first], rows), types, limit=max_rows)
+            continued.append(
+                _continuation_row(header, part_name, name, total + 1, total + written, max_rows)
+            )
+            total += written
+        counts[name] = total
+    sheet(
+        "dictionnaire",
+        header,
+        iter([*dictionary_rows, *continued]),
+        [STRING] * len(header),
+        limit=len(dictionary_rows) + len(continued),
+    )
     # A fixed creation date derived from the data keeps the file byte-identical across runs.
     workbook.set_properties({"title": title, "created": latest})
     workbook.close()
     return counts
+
+
+def _continuation_row(
+    header: list[str], sheet: str, table: str, first: int, last: int, per_sheet: int
+) -> tuple:
+    """The dictionary line of a continuation sheet: its name in the table column and, in the
+    description, which table and rows it continues (a sheet's row limit)."""
+    description = (
+        f"Suite de la table {table} (lignes {fmt_number(first)} à {fmt_number(last)}) : une "
+        f"feuille contient au plus {fmt_number(per_sheet)} lignes de données."
+    )
+    values = {"table": sheet, "column": "", "description": description}
+    return tuple(values.get(h, "") for h in header)
 
 
 # JSON ------------------------------------------------------------------------------------
