@@ -23,9 +23,10 @@ def map_block(readme: str) -> str:
     return section.split("```", 2)[1]
 
 
-def map_paths(block: str) -> set[str]:
-    """Paths of the map's entries; two spaces of indentation nest an entry in the one above."""
-    paths: set[str] = set()
+def map_entries(block: str) -> list[str]:
+    """Paths of the map's entries, in order; two spaces of indentation nest an entry in the one
+    above."""
+    paths: list[str] = []
     parents: list[str] = []
     for line in block.splitlines():
         found = ENTRY.match(line)
@@ -34,10 +35,14 @@ def map_paths(block: str) -> set[str]:
         depth = len(found.group(1)) // 2
         parents = parents[:depth]
         path = "".join(parents) + found.group(2)
-        paths.add(path.rstrip("/"))
+        paths.append(path.rstrip("/"))
         if path.endswith("/"):
             parents.append(path if depth == 0 else found.group(2))
     return paths
+
+
+def map_paths(block: str) -> set[str]:
+    return set(map_entries(block))
 
 
 def code_paths(root: Path) -> set[str]:
@@ -87,6 +92,12 @@ def test_the_map_lists_nothing_that_does_not_exist():
     listed = map_paths(map_block(README.read_text(encoding="utf-8")))
     gone = sorted(p for p in listed if not (ROOT / p).exists())
     assert gone == [], f"Dans le plan du README mais introuvable : {gone}"
+
+
+def test_the_map_lists_each_path_once():
+    entries = map_entries(map_block(README.read_text(encoding="utf-8")))
+    twice = sorted({p for p in entries if entries.count(p) > 1})
+    assert twice == [], f"Listé deux fois dans le plan du README : {twice}"
 
 
 def test_the_map_check_fails_on_a_new_module_or_a_new_page_folder(tmp_path):
