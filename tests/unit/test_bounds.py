@@ -409,3 +409,31 @@ def test_value_comment_refuses_control_characters(engine, indicators):
         )
     assert any("caractère de contrôle invisible" in m for m in err.value.errors)
     assert count(engine, IndicatorValue) == 0
+
+
+def test_exports_run_after_an_infinite_target_was_refused(engine, tmp_path):
+    """An infinite target used to be stored, and then every export profile failed."""
+    from dashboard.services.exports import runner as exports
+    from dashboard.services.exports.runner import ExportFilters, ExportRequest
+    from models import Indicator
+    from tests.unit.test_exports_fixture import build_export_fixture
+
+    data = build_export_fixture(engine)
+    with session_scope(engine) as s:
+        indicator = s.exec(select(Indicator.id).where(Indicator.code == "FORMULA_LABEL")).one()
+    for refused in (float("inf"), 1e308):
+        with pytest.raises(ValidationFailed):
+            targets.set_target(
+                engine, data["admin"], data["r02"], indicator, target_value=refused,
+                as_of=dt.date(2025, 9, 1),
+            )  # fmt: skip
+    targets.set_target(
+        engine, data["admin"], data["r02"], indicator, target_value=1e9, as_of=dt.date(2025, 9, 1)
+    )
+    for profile in ("excel_fr", "opendata", "xlsx", "json"):
+        out = tmp_path / profile
+        out.mkdir()
+        request = ExportRequest(profile=profile, filters=ExportFilters(cohort="C-EXP"))
+        exports.export_to_directory(engine, data["ministry"], request, out)
+        written = [p for p in out.rglob("*") if p.is_file()]
+        assert written and all(p.stat().st_size > 0 for p in written), profile
