@@ -88,6 +88,14 @@ _SEEN_TEXT = """() => {
 }"""
 
 
+# Metric labels and values that do not fit their box (cut with « … »), at 1280 px.
+_CUT_METRICS = """() => Array.from(document.querySelectorAll(
+    '[data-testid=stMetricLabel], [data-testid=stMetricLabel] *,'
+    + '[data-testid=stMetricValue], [data-testid=stMetricValue] *'))
+  .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.innerText)"""
+
+
 @dataclass
 class PageSeen:
     url: str
@@ -95,6 +103,7 @@ class PageSeen:
     lang: str = ""
     english: list[str] = field(default_factory=list)
     violations: list[dict] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -142,6 +151,7 @@ def _walk(browser, base: str, role: Role, shots: Path) -> Walk:
         seen = PageSeen(url=url, title=page.title())
         seen.lang = page.evaluate("() => document.documentElement.lang")
         seen.english = sorted(set(_ENGLISH.findall(page.evaluate(_SEEN_TEXT))))
+        seen.cut = page.evaluate(_CUT_METRICS)
         page.add_script_tag(path=str(AXE))
         seen.violations = page.evaluate(
             """() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})
@@ -205,6 +215,12 @@ def test_axe_finds_no_violation_the_app_controls(walks, role):
         p.url: [v for v in p.violations if v["id"] not in STREAMLIT_OWN] for p in walks(role).pages
     }
     assert {url: v for url, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_metric_labels_and_values_are_read_in_full_at_1280_px(walks, role):
+    cut = {p.url: p.cut for p in walks(role).pages if p.cut}
+    assert cut == {}
 
 
 def test_a_page_of_another_role_and_an_unknown_address_answer_in_french(browser, live_server):

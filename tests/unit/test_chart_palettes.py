@@ -111,3 +111,27 @@ def test_chart_text_is_dark_not_the_theme_grey():
     config = charts_maturity.maturity_distribution(maturity).to_dict()["config"]
     assert config["axis"]["labelColor"] == charts.TEXT_COLOR
     assert config["legend"]["labelColor"] == charts.TEXT_COLOR
+
+
+def test_heatmap_column_headers_are_whole_and_slanted_so_they_do_not_overlap():
+    from dashboard.charts import indicators as charts_indicators
+
+    labels = ["Conventions de partenariat signées", "Associations membres impliquées"]
+    progress = pd.DataFrame(
+        {
+            "network_name": ["A", "A"],
+            "indicator_code": ["X", "Y"],
+            "indicator_label": labels,
+            "progress": [0.5, 0.2],
+            "progress_raw": [0.5, 0.2],
+            "current": [1.0, 2.0],
+            "baseline": [0.0, 0.0],
+            "target": [2.0, 10.0],
+            "unit": ["count", "count"],
+            "accumulation": ["level", "level"],
+        }
+    )
+    fig = charts_indicators.progress_heatmap(progress)
+    assert list(fig.data[0].x) == labels  # one line each, no <br> stacking into neighbours
+    assert fig.layout.xaxis.tickangle not in (None, 0)
+    assert fig.data[0].textfont.color == charts.HEATMAP_TEXT_COLOR
