@@ -130,16 +130,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _print_errors(plan) -> None:
+    """One line per error: its code, its sheet, then the message (which names row and column)."""
     for issue in plan.errors:
-        where = " ".join(
-            part
-            for part in (
-                issue.sheet,
-                t("ligne {n}", n=issue.row) if issue.row else "",
-                f"« {issue.column} »" if issue.column else "",
-            )
-            if part
-        )
+        where = issue.sheet or issue.value
         print(f"[{issue.code}] {where} : {issue.message}", file=sys.stderr)
 
 
