@@ -512,3 +512,26 @@ def test_a_snapshot_label_over_its_limit_is_kept_and_refused(login_as):
     ), _errors(at)
     assert at.text_input(key="snapshot_label").value == label
     assert _count(Snapshot) == before
+
+
+def _peer_partner() -> int:
+    from models import Partner
+
+    with session_scope(get_engine()) as s:
+        return s.exec(select(Partner.id).where(Partner.family == "peer")).first()
+
+
+def test_a_new_alliance_with_a_future_start_date_is_refused(login_as):
+    net_id, _, _ = _ids("R01")
+    before = _count(Alliance, Alliance.network_id == net_id)
+    at = login_as("lead")
+    at.switch_page(page("lead/alliances")).run()
+    next(w for w in at.text_input if w.label == "Intitulé").input("Alliance future")
+    partner = at.selectbox(key="alliance_new_0_partner")
+    partner.set_value(_peer_partner())
+    next(w for w in at.text_input if w.label == "Depuis le").input("31/12/2099")
+    _button(at, "Ajouter l'alliance").click().run()
+    assert not at.exception
+    assert "« Depuis le » : le 31/12/2099 est dans le futur" in _errors(at), _errors(at)
+    assert next(w for w in at.text_input if w.label == "Depuis le").value == "31/12/2099"
+    assert _count(Alliance, Alliance.network_id == net_id) == before
