@@ -38,12 +38,42 @@ networks = cohorts.cohort_networks(engine, actor, cohort.id)
 network_names = {ALL: t("Tous les réseaux")} | {
     int(r.id): f"{r.code} — {r.name}" for r in networks.itertuples(index=False)
 }
-chosen = st.selectbox(
+left, middle, right = st.columns([3, 2, 1])
+chosen = left.selectbox(
     t("Réseau"), list(network_names), format_func=network_names.get, key="validation_network"
 )
-queue = value_review.validation_queue(
-    engine, actor, cohort.id, network_id=None if chosen == ALL else chosen
+# The queue is read one page at a time; the month and page widgets come after the read (their
+# options depend on it) and their last value is taken from the session state.
+wanted_month = st.session_state.get("validation_month", ALL)
+listing = value_review.queue_page(
+    engine,
+    actor,
+    cohort.id,
+    network_id=None if chosen == ALL else chosen,
+    month=None if wanted_month == ALL else wanted_month,
+    page=int(st.session_state.get("validation_page", 1) or 1),
 )
+if wanted_month != ALL and wanted_month not in listing.months:
+    st.session_state["validation_month"] = ALL
+month_names = {ALL: t("Tous les mois")} | {m: fmt_month_long(m) for m in listing.months}
+month = middle.selectbox(
+    t("Mois"), list(month_names), format_func=month_names.get, key="validation_month"
+)
+if st.session_state.get("validation_page") != listing.page:
+    st.session_state["validation_page"] = listing.page  # clamped to the last page
+right.number_input(
+    t("Page"),
+    min_value=1,
+    max_value=listing.pages,
+    step=1,
+    key="validation_page",
+    help=t(
+        "{n} valeurs par page, {p} page(s).",
+        n=fmt_number(listing.page_size),
+        p=fmt_number(listing.pages),
+    ),
+)
+queue = listing.rows
 nonce = editor_nonce()
 
 
@@ -59,7 +89,7 @@ def _describe(row) -> str:
 
 tab_queue, tab_return, tab_reopen = st.tabs(
     [
-        t("À valider ({n})", n=fmt_number(len(queue))),
+        t("À valider ({n})", n=fmt_number(listing.total)),
         t("Renvoyer une valeur"),
         t("Rouvrir une valeur validée"),
     ]
@@ -69,12 +99,14 @@ with tab_queue:
     if queue.empty:
         st.success(t("Aucune valeur en attente de validation."), icon=":material/task_alt:")
     else:
-        groups = queue.groupby(["network_code", "period_start"], sort=True).size()
         st.caption(
             t(
-                "{n} valeur(s) en attente, {g} groupe(s) réseau × mois.",
-                n=fmt_number(len(queue)),
-                g=fmt_number(len(groups)),
+                "{n} valeur(s) en attente, {g} groupe(s) réseau × mois. Page {p} sur {pages} : "
+                "« Tout cocher » et la validation portent sur cette page.",
+                n=fmt_number(listing.total),
+                g=fmt_number(listing.groups),
+                p=fmt_number(listing.page),
+                pages=fmt_number(listing.pages),
             )
         )
         select_all = st.checkbox(t("Tout cocher"), key=f"validation_all_{nonce}")
@@ -106,7 +138,10 @@ with tab_queue:
         with st.form(f"validation_form_{nonce}"):
             edited = st.data_editor(
                 grid,
-                key=f"validation_editor_{cohort.id}_{chosen}_{nonce}_{int(select_all)}",
+                key=(
+                    f"validation_editor_{cohort.id}_{chosen}_{month}_{listing.page}_{nonce}_"
+                    f"{int(select_all)}"
+                ),
                 hide_index=True,
                 num_rows="fixed",
                 width="stretch",

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from dashboard.auth.accounts import actor_for
 from dashboard.core.db import session_scope
-from dashboard.core.i18n import fmt_number
+from dashboard.core.i18n import fmt_month_long, fmt_number
 from dashboard.services.indicators import review as value_review
 from dashboard.ui import get_engine
 from models import Cohort, IndicatorValue, Network, User
@@ -42,7 +42,7 @@ def test_bulk_validate(login_as):
     assert len(queue) > 3
     assert at.tabs[0].label == f"À valider ({fmt_number(len(queue))})"
     picked = [int(i) for i in queue["id"].head(3)]
-    at.session_state[f"validation_editor_{cohort_id}_0_0_0"] = {
+    at.session_state[f"validation_editor_{cohort_id}_0_0_1_0_0"] = {
         "edited_rows": {0: {"selected": True}, 1: {"selected": True}, 2: {"selected": True}},
         "added_rows": [],
         "deleted_rows": [],
@@ -111,3 +111,18 @@ def test_other_roles_cannot_open_the_queue(login_as, who):
     at = login_as(who)
     with pytest.raises(ValueError):
         at.switch_page(page("admin/validation")).run()
+
+
+def test_queue_is_filtered_by_month_and_paged(login_as):
+    at = _open(login_as)
+    admin, cohort_id = _admin_and_cohort()
+    queue = value_review.validation_queue(get_engine(), admin, cohort_id)
+    month = sorted(set(queue["period_start"]))[-1]
+    at.selectbox(key="validation_month").set_value(month).run()
+    assert not at.exception
+    in_month = queue[queue["period_start"] == month]
+    assert at.tabs[0].label == f"À valider ({fmt_number(len(in_month))})"
+    grid = at.dataframe[0].value
+    assert len(grid) == min(len(in_month), value_review.PAGE_SIZE)
+    assert set(grid["month"]) == {fmt_month_long(month)}
+    assert at.number_input(key="validation_page").max == -(-len(in_month) // 100)

@@ -25,6 +25,8 @@ from dashboard.services.indicators.progress import (
 )
 from dashboard.services.indicators.review import (
     QUEUE_COLUMNS,
+    QueuePage,
+    queue_page,
     reopen_value,
     return_value,
     validate_values,
@@ -97,6 +99,8 @@ __all__ = [
     "return_value",
     "row_label",
     "save_network_targets",
+    "queue_page",
+    "QueuePage",
     "save_values",
     "set_target",
     "submit_values",

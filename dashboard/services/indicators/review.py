@@ -8,11 +8,14 @@ get past the first check; a lead, the steering committee or the ministry are ref
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_
+from sqlalchemy import and_, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
@@ -62,10 +65,14 @@ def validation_queue(
     *,
     status: str = ValueStatus.submitted.value,
     network_id: int | None = None,
+    month: dt.date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """Values of the cohort in ``status`` (submitted: the queue; validated: what may be
     reopened), ordered by network, month and indicator, with the network's previous value of
-    the same indicator and its baseline and target (QUEUE_COLUMNS)."""
+    the same indicator and its baseline and target (QUEUE_COLUMNS). ``month`` keeps one month;
+    ``limit`` / ``offset`` cut one page out of that order (see :func:`queue_page`)."""
     authorize(actor, "validate" if status != ValueStatus.validated else "reopen", ENTITY)
     prev = aliased(IndicatorValue)
     previous_value = (
@@ -120,13 +127,90 @@ def validation_queue(
             col(IndicatorValue.period_start),
             col(Indicator.position),
             col(Indicator.code),
+            col(IndicatorValue.id),
         )
     )
     if network_id is not None:
         stmt = stmt.where(col(IndicatorValue.network_id) == network_id)
+    if month is not None:
+        stmt = stmt.where(col(IndicatorValue.period_start) == month)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
     with read_scope(engine) as session:
-        rows = session.execute(stmt).all()
+        rows = [tuple(r) for r in session.execute(stmt)]
     return pd.DataFrame(rows, columns=QUEUE_COLUMNS)
+
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue and what the page needs around it."""
+
+    rows: pd.DataFrame  # QUEUE_COLUMNS, at most ``page_size`` rows
+    total: int  # values matching the filters, all pages together
+    groups: int  # network × month groups among them
+    months: list[dt.date]  # months holding values (network filter applied), for the filter
+    page: int  # 1-based, clamped to the last page
+    pages: int
+    page_size: int
+
+
+def queue_page(
+    engine: Engine,
+    actor: Actor,
+    cohort_id: int,
+    *,
+    status: str = ValueStatus.submitted.value,
+    network_id: int | None = None,
+    month: dt.date | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> QueuePage:
+    """The queue one page at a time (a large cohort holds thousands of submitted values):
+    one grouped count per month, then only the rows of the page asked for."""
+    authorize(actor, "validate" if status != ValueStatus.validated else "reopen", ENTITY)
+    if page_size < 1:
+        raise ValidationFailed(t("Une page contient au moins une valeur."))
+    stmt = (
+        sa_select(
+            col(IndicatorValue.period_start),
+            func.count(),
+            func.count(func.distinct(IndicatorValue.network_id)),
+        )
+        .join(Network, col(Network.id) == IndicatorValue.network_id)
+        .where(col(Network.cohort_id) == cohort_id, col(IndicatorValue.status) == status)
+        .group_by(col(IndicatorValue.period_start))
+        .order_by(col(IndicatorValue.period_start))
+    )
+    if network_id is not None:
+        stmt = stmt.where(col(IndicatorValue.network_id) == network_id)
+    with read_scope(engine) as session:
+        per_month = [tuple(r) for r in session.execute(stmt)]
+    kept = [r for r in per_month if month is None or r[0] == month]
+    total = sum(int(r[1]) for r in kept)
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, int(page)), pages)
+    rows = validation_queue(
+        engine,
+        actor,
+        cohort_id,
+        status=status,
+        network_id=network_id,
+        month=month,
+        limit=page_size,
+        offset=(page - 1) * page_size,
+    )
+    return QueuePage(
+        rows=rows,
+        total=total,
+        groups=sum(int(r[2]) for r in kept),
+        months=[r[0] for r in per_month],
+        page=page,
+        pages=pages,
+        page_size=page_size,
+    )
 
 
 def _what(session: Session, row: IndicatorValue) -> str:
