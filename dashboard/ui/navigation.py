@@ -193,6 +193,14 @@ PAGES: tuple[PageSpec, ...] = (
         "personnes",
     ),
     PageSpec(
+        "pages/admin/reminders.py",
+        "Rappels avant les sessions",
+        ":material/notifications:",
+        (ADMIN,),
+        "Administration",
+        "rappels",
+    ),
+    PageSpec(
         "pages/admin/cohort_import.py",
         "Importer une cohorte",
         ":material/group_add:",

@@ -5,8 +5,10 @@ import streamlit as st
 from dashboard.auth import accounts as auth
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import label, t
+from dashboard.services import notifications
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.navigation import spec_for
+from models.enums import Role
 
 # Set after a first password is chosen; the home page shows it (see pages/cohort/home.py).
 WELCOME = "_at_welcome_flash"
@@ -54,3 +56,15 @@ if submitted:
                 )
                 st.rerun()
             st.success(t("Votre mot de passe a été changé."))
+
+if actor.role in (Role.lead, Role.admin) and not actor.must_change_password:
+    st.subheader(t("Rappels avant les sessions"))
+    enabled = notifications.reminders_enabled(engine, actor)
+    wanted = st.toggle(
+        t("Recevoir par courriel les rappels avant chaque session"),
+        value=enabled,
+        key="reminders_enabled",
+    )
+    if wanted != enabled:
+        notifications.set_reminders(engine, actor, wanted)
+        st.success(t("Rappels réactivés.") if wanted else t("Vous ne recevrez plus de rappels."))

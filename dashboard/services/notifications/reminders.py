@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import pandas as pd
 from sqlalchemy import delete, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from dashboard.core import clock
@@ -36,9 +38,10 @@ from dashboard.services.notifications.transport import (
     sender_address,
 )
 from dashboard.services.reporting.before_session import before_session
+from dashboard.services.shared.audit import update_versioned
 from models import Cohort, Network, ProgrammeSession, ReminderLog, ReminderOptOut, User
 from models.base import table_of, utcnow
-from models.enums import CohortStatus, Role
+from models.enums import CohortStatus, Entity, Role
 
 DEFAULT_DAYS = (10, 3)
 MAX_DAYS = 365
@@ -387,3 +390,73 @@ def unsubscribe(engine: Engine, token: str) -> str | None:
             return user.full_name
     except IntegrityError:  # the same link clicked twice at once
         return t("vous")
+
+
+def reminder_days(engine: Engine, actor: Actor, cohort_id: int) -> tuple[str, int]:
+    """The cohort's reminder days as shown in the form ("10, 3") and the row version."""
+    _require_team(actor)
+    with read_scope(engine) as session:
+        cohort = session.get(Cohort, cohort_id)
+        if cohort is None:
+            raise NotFound(t("Cette cohorte n'existe pas."))
+        days = parse_days(cohort.reminder_days)
+        return ", ".join(str(d) for d in sorted(days, reverse=True)), cohort.version
+
+
+def set_reminder_days(
+    engine: Engine, actor: Actor, cohort_id: int, text: str, *, version: int | None = None
+) -> str:
+    """Set the days before each session when reminders go out ("10, 3"); refused in French
+    when a part is not a whole number of days. Returns the stored value."""
+    _require_team(actor)
+    days = parse_days(text)
+    if not days:
+        raise ValidationFailed(
+            t("Jours de rappel : indiquez au moins un nombre de jours (exemple : 10, 3).")
+        )
+    stored = ",".join(str(d) for d in sorted(days, reverse=True))
+    with session_scope(engine) as session:
+        update_versioned(
+            session,
+            actor,
+            Cohort,
+            cohort_id,
+            version,
+            {"reminder_days": stored},
+            entity=Entity.cohort,
+            what=t("La cohorte"),
+            cohort_id=cohort_id,
+        )
+    return stored
+
+
+SENT_COLUMNS = ["sent_at", "full_name", "recipient", "session_code", "days_before", "kind",
+                "subject", "sent_by"]  # fmt: skip
+
+
+def sent_log(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
+    """Reminders sent for the cohort's sessions, most recent first (SENT_COLUMNS)."""
+    _require_team(actor)
+    sender = aliased(User)
+    with read_scope(engine) as session:
+        rows = session.execute(
+            sa_select(
+                col(ReminderLog.sent_at),
+                col(User.full_name),
+                col(ReminderLog.recipient),
+                col(ProgrammeSession.code),
+                col(ReminderLog.days_before),
+                col(ReminderLog.kind),
+                col(ReminderLog.subject),
+                col(sender.full_name),
+            )
+            .join(User, col(User.id) == ReminderLog.user_id)
+            .join(ProgrammeSession, col(ProgrammeSession.id) == ReminderLog.session_id)
+            .outerjoin(sender, col(sender.id) == ReminderLog.sent_by_id)
+            .where(
+                col(ProgrammeSession.cohort_id) == cohort_id,
+                col(ReminderLog.sent_at).is_not(None),
+            )
+            .order_by(col(ReminderLog.sent_at).desc(), col(ReminderLog.id).desc())
+        ).all()
+    return pd.DataFrame(rows, columns=SENT_COLUMNS)
