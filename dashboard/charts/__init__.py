@@ -28,8 +28,6 @@ from dashboard.charts.base import (
     empty_figure,
     esc,
     hline,
-    milestone_status_bars,
-    milestone_timeline,
     status_label,
     style,
     vline,
@@ -61,6 +59,7 @@ from dashboard.charts.maturity import (
     maturity_radar_grid,
     self_vs_facilitator,
 )
+from dashboard.charts.milestones import milestone_status_bars, milestone_timeline
 
 __all__ = [
     "ASSESSOR_COLORS",

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.charts import base as charts
 from dashboard.charts import indicators as charts_indicators
 from dashboard.charts import maturity as charts_maturity
+from dashboard.charts import milestones as charts_milestones
 from dashboard.charts.describe import (
     altair_summary,
     altair_table,
@@ -29,7 +29,7 @@ def _counts() -> pd.DataFrame:
 
 
 def test_bar_chart_table_has_one_french_row_per_bar():
-    table = figure_table(charts.milestone_status_bars(_counts()))
+    table = figure_table(charts_milestones.milestone_status_bars(_counts()))
     assert list(table.columns[:3]) == ["Série", "Réseau", "Nombre de jalons"]
     rows = {(r["Série"], r["Réseau"]): r["Nombre de jalons"] for _, r in table.iterrows()}
     assert rows == {
@@ -45,7 +45,7 @@ def test_bar_chart_table_has_one_french_row_per_bar():
 
 
 def test_summary_names_the_chart_its_series_and_where_the_values_are():
-    summary = figure_summary(charts.milestone_status_bars(_counts()))
+    summary = figure_summary(charts_milestones.milestone_status_bars(_counts()))
     assert summary == (
         "Graphique en barres « Jalons par réseau et par statut » ; "
         "2 série(s) : Réalisé, En retard ; "
@@ -54,7 +54,7 @@ def test_summary_names_the_chart_its_series_and_where_the_values_are():
 
 
 def test_empty_chart_summary_is_its_message_and_it_has_no_table():
-    fig = charts.milestone_status_bars(_counts().iloc[0:0])
+    fig = charts_milestones.milestone_status_bars(_counts().iloc[0:0])
     assert figure_summary(fig) == "Jalons par réseau et par statut Aucun jalon sur la période."
     assert figure_table(fig).empty
 

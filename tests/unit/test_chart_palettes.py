@@ -11,6 +11,7 @@ import pytest
 
 from dashboard.charts import base as charts
 from dashboard.charts import maturity as charts_maturity
+from dashboard.charts import milestones as charts_milestones
 
 WHITE = "#ffffff"
 
@@ -60,7 +61,7 @@ def test_every_category_colour_reaches_3_to_1_on_white(name):
 
 def test_done_and_late_are_not_told_apart_by_hue_alone():
     counts = pd.DataFrame({"network_name": ["A", "A"], "status": ["done", "late"], "count": [2, 1]})
-    bars = {tr.name: tr for tr in charts.milestone_status_bars(counts).data}
+    bars = {tr.name: tr for tr in charts_milestones.milestone_status_bars(counts).data}
     assert bars["Réalisé"].marker.pattern.shape != bars["En retard"].marker.pattern.shape
     # The hatching is drawn over the status colour: the bar keeps its fill.
     assert bars["En retard"].marker.pattern.fillmode == "overlay"
@@ -74,7 +75,7 @@ def test_done_and_late_are_not_told_apart_by_hue_alone():
         }
     )
     sessions = pd.DataFrame({"session_date": [], "code": []})
-    timeline = charts.milestone_timeline(rows, sessions, dt.date(2026, 1, 20))
+    timeline = charts_milestones.milestone_timeline(rows, sessions, dt.date(2026, 1, 20))
     markers = {tr.name: tr.marker.symbol for tr in timeline.data if tr.mode == "markers"}
     assert markers["Réalisé"] != markers["En retard"]
 
@@ -95,7 +96,7 @@ def test_heatmap_labels_reach_4_5_to_1_on_every_cell_colour():
 
 def test_chart_text_is_dark_not_the_theme_grey():
     counts = pd.DataFrame({"network_name": ["A"], "status": ["done"], "count": [1]})
-    fig = charts.milestone_status_bars(counts)
+    fig = charts_milestones.milestone_status_bars(counts)
     assert fig.layout.font.color == charts.TEXT_COLOR
     assert fig.layout.xaxis.tickfont.color == charts.TEXT_COLOR
     assert contrast(charts.TEXT_COLOR, WHITE) >= 4.5

@@ -23,6 +23,7 @@ from dashboard.charts import (
 from dashboard.charts import (
     maturity as charts_maturity,
 )
+from dashboard.charts import milestones as charts_milestones
 from dashboard.charts.base import (
     CAPITALISATION_COLORS,
     FAMILY_COLORS,
@@ -60,7 +61,7 @@ def test_milestone_bars_stack_statuses_with_shared_colours_and_sort_by_late():
         ],
         columns=["network_name", "status", "count"],
     )
-    fig = charts.milestone_status_bars(counts, sort_by="late")
+    fig = charts_milestones.milestone_status_bars(counts, sort_by="late")
     assert fig.layout.title.text == "Jalons par réseau et par statut"
     assert fig.layout.xaxis.title.text == "Nombre de jalons"
     assert fig.layout.barmode == "stack"
@@ -88,7 +89,7 @@ def test_timeline_has_session_and_today_lines_and_a_slip_trace():
     sessions = pd.DataFrame(
         {"code": ["S1", "S2"], "session_date": [dt.date(2025, 10, 14), dt.date(2025, 12, 9)]}
     )
-    fig = charts.milestone_timeline(rows, sessions, TODAY)
+    fig = charts_milestones.milestone_timeline(rows, sessions, TODAY)
     assert shape_names(fig) == ["S1", "S2", "Aujourd'hui"]
     assert [s.x0 for s in fig.layout.shapes] == ["2025-10-14", "2025-12-09", "2026-01-20"]
     assert fig.layout.shapes[-1].line.color == charts.TODAY_COLOR
@@ -315,7 +316,7 @@ def test_freshness_and_lessons_charts_use_shared_colours():
 
 def test_empty_frames_give_a_titled_message_not_an_error():
     empty = pd.DataFrame(columns=["network_name", "status", "count"])
-    fig = charts.milestone_status_bars(empty)
+    fig = charts_milestones.milestone_status_bars(empty)
     assert fig.layout.title.text == "Jalons par réseau et par statut"
     assert annotation_texts(fig) == ["Aucun jalon sur la période."]
 
