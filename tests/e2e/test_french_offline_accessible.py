@@ -241,3 +241,21 @@ def test_a_page_of_another_role_and_an_unknown_address_answer_in_french(browser,
     assert urlsplit(page.url).path == "/"
     assert "Page not found" not in page.inner_text("body")
     context.close()
+
+
+def test_typing_in_a_form_shows_french_instructions(browser, live_server):
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, live_server, *USERS[Role.lead])
+    page.wait_for_selector("[data-testid=stSidebar]", timeout=TIMEOUT)
+    page.goto(live_server + "/enseignements")
+    _wait_for_page(page)
+    area = page.locator("textarea:visible").first
+    area.click()
+    page.keyboard.type(" suite")
+    instructions = page.locator("[data-testid=InputInstructions]").first
+    instructions.wait_for(timeout=TIMEOUT)
+    text = instructions.inner_text()
+    assert "Press" not in text and "Enter" not in text
+    assert "Entrée" in text
+    context.close()
