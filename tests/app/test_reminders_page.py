@@ -95,3 +95,26 @@ def test_a_lead_turns_reminders_off_on_my_account(login_as, outbox):
     with read_scope(engine) as s:
         lead = s.exec(select(User).where(User.username == "lead.r01")).one()
         assert s.get(ReminderOptOut, lead.id) is not None
+
+
+def test_the_first_dashboard_load_after_a_session_freezes_it_and_compares_with_it(login_as, app_db):
+    from models import Snapshot
+
+    engine = make_engine(app_db)
+    with read_scope(engine) as s:
+        cohort = s.exec(select(Cohort)).one()
+    sid = make_session(
+        engine, cohort.id, code="S8", number=8, title="Session d'hier",
+        date=clock.today() - dt.timedelta(days=1),
+    )  # fmt: skip
+
+    at = login_as("steering")
+    at.switch_page(page("cohort/dashboard")).run()
+    at.switch_page(page("cohort/dashboard")).run()  # a second load takes nothing more
+
+    assert not at.exception, [e.stack_trace for e in at.exception]
+    assert any("Depuis « Session d'hier »" in c.value for c in at.caption)
+    with read_scope(engine) as s:
+        auto = s.exec(select(Snapshot).where(Snapshot.auto_session_id == sid)).all()
+    assert [a.label for a in auto] == ["Session d'hier"]
+    engine.dispose()
