@@ -39,6 +39,9 @@ class Settings:
     mail_from: str = ""
     mail_folder: str = ""
     secret_key: str = ""
+    # Above this many networks shown, the cohort dashboard's charts summarise (distributions,
+    # best and worst networks, the networks picked) instead of drawing one row per network.
+    dashboard_summary_from: int = 40
 
     @property
     def is_sqlite(self) -> bool:
@@ -113,4 +116,5 @@ def get_settings() -> Settings:
         mail_folder=os.environ.get("MAIL_FOLDER", "").strip()
         or str(PROJECT_ROOT / "data" / "outbox"),
         secret_key=os.environ.get("SECRET_KEY", "").strip(),
+        dashboard_summary_from=_int("DASHBOARD_SUMMARY_FROM", 40),
     )

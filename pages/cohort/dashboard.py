@@ -3,22 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.charts import (
-    alliances as charts_alliances,
-)
-from dashboard.charts import (
-    base as charts,
-)
-from dashboard.charts import (
-    followup as charts_followup,
-)
-from dashboard.charts import (
-    indicators as charts_indicators,
-)
-from dashboard.charts import (
-    maturity as charts_maturity,
-)
+from dashboard.charts import scale
 from dashboard.core import clock
+from dashboard.core.config import get_settings
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_month, fmt_number, fmt_percent, labels_for, t
 from dashboard.services.reporting import cohort_dashboard, cohorts, snapshots
@@ -46,6 +33,17 @@ def _dashboard(cohort_id, filters, shift, version, role, network_id, as_of, _act
         get_engine(), _actor, cohort_id, filters=filters, shift_from=shift[0], shift_to=shift[1],
         as_of=as_of,
     )  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _figures(cohort_id, filters, shift, version, role, network_id, as_of, sort, picked, _actor):
+    # The built figures, not only the data: a rerun with the same data version, filters, sort
+    # and picked networks draws from here without rebuilding any chart.
+    data = _dashboard(cohort_id, filters, shift, version, role, network_id, as_of, _actor)
+    built = scale.dashboard_figures(
+        data, as_of, sort_by=sort, picked=picked, summary_from=get_settings().dashboard_summary_from
+    )
+    return data, built
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -104,13 +102,17 @@ with tabs[3]:
         b = c2.selectbox(t("à la session"), codes, index=len(codes) - 1, key="shift_b")
         shift = (dates[a], dates[b])
 
+sort = st.session_state.get("milestone_sort") or "late"
+picked = tuple(sorted(int(i) for i in st.session_state.get("dashboard_picked", ())))
 try:
-    data = _dashboard(
-        cohort.id, filters, shift, version, actor.role.value, actor.network_id, today, actor
-    )
+    data, built = _figures(
+        cohort.id, filters, shift, version, actor.role.value, actor.network_id, today, sort,
+        picked, actor,
+    )  # fmt: skip
 except AppError as error:
     show_error(error)
     st.stop()
+figures = built.figures
 
 with headline_box:
     head = data.headline
@@ -152,16 +154,36 @@ with headline_box:
 
 shown = networks[networks["id"].isin(data.shown_network_ids)]
 with tabs[0]:
+    if built.summarised:
+        st.info(
+            t(
+                "{n} réseaux : les graphiques résument la cohorte (répartitions) et montrent "
+                "réseau par réseau les {top} plus avancés, les {top} moins avancés et ceux que "
+                "vous choisissez ci-dessous. Le tableau complet est plus bas, page par page.",
+                n=fmt_number(len(shown)),
+                top=scale.TOP,
+            )
+        )
+        names = dict(zip(shown["id"], shown["code"] + " — " + shown["name"], strict=True))
+        st.multiselect(
+            t("Réseaux à montrer en plus"),
+            list(names),
+            format_func=names.get,
+            key="dashboard_picked",
+            placeholder=t("Rechercher un réseau"),
+        )
+        left, right = st.columns(2)
+        show_chart(figures["progress_histogram"], container=left)
+        show_chart(figures["late_histogram"], container=right)
     event = show_chart(
-        charts_indicators.progress_heatmap(data.progress),
-        key="overview_heatmap", on_select="rerun", selection_mode="points",
-    )  # fmt: skip
+        figures["heatmap"], key="overview_heatmap", on_select="rerun", selection_mode="points"
+    )
     _open_network(event, networks)
     left, right = st.columns([3, 2])
     with left:
         event = show_chart(
-            charts.milestone_status_bars(data.milestone_counts, sort_by="late"),
-            key="overview_bars", on_select="rerun", selection_mode="points",
+            figures["milestone_bars"], key="overview_bars", on_select="rerun",
+            selection_mode="points",
         )  # fmt: skip
         _open_network(event, networks)
     right_box = right.container()
@@ -213,10 +235,8 @@ with tabs[1]:
         }.get,
         key="milestone_sort",
     )  # fmt: skip
-    show_chart(
-        charts.milestone_status_bars(data.milestone_counts, sort_by=sort or "late"),
-    )
-    show_chart(charts.milestone_timeline(data.timeline, data.sessions, today))
+    show_chart(figures["milestone_bars_sorted"])
+    show_chart(figures["timeline"])
     late = data.timeline[data.timeline["derived_status"] == "late"].sort_values(
         "days_late", ascending=False
     )
@@ -246,16 +266,16 @@ with tabs[2]:
             "validées seulement."
         )
     )
-    show_chart(charts_indicators.progress_heatmap(data.progress))
-    show_chart(charts_indicators.benchmark_chart(data.progress, data.benchmark))
+    show_chart(figures["heatmap"])
+    show_chart(figures["benchmark"])
 
 with tabs[3]:
     if data.pipeline_day:
         st.caption(t("Étapes au {date}, d'après l'historique.", date=fmt_date(data.pipeline_day)))
     left, right = st.columns([3, 2])
-    show_chart(charts_alliances.pipeline_chart(data.pipeline), container=left)
-    show_chart(charts_alliances.company_types_chart(data.company_types), container=right)
-    show_chart(charts_alliances.logic_shift_chart(data.logic_shift, data.shift_labels))
+    show_chart(figures["pipeline"], container=left)
+    show_chart(figures["company_types"], container=right)
+    show_chart(figures["logic_shift"])
 
 with tabs[4]:
     st.caption(
@@ -265,16 +285,16 @@ with tabs[4]:
             axes=", ".join(labels_for(MaturityAxis).values()),
         )
     )
-    show_chart(charts_maturity.maturity_radar_grid(data.maturity))
-    if not data.maturity.empty:
-        show_chart(charts_maturity.maturity_distribution(data.maturity))
-        both = charts_maturity.self_vs_facilitator(data.maturity)
-        if both is not None:
-            show_chart(both)
+    show_chart(figures["radars"])
+    for name in ("maturity_distribution", "self_vs_facilitator"):
+        if name in figures:
+            show_chart(figures[name])
 
 with tabs[5]:
     fresh = data.freshness
-    show_chart(charts_followup.freshness_chart(fresh))
+    if built.summarised:
+        show_chart(figures["freshness_histogram"])
+    show_chart(figures["freshness"])
     if not fresh.empty:
         expected = fresh["expected_last_month"].iloc[0]
         st.caption(
