@@ -59,8 +59,16 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from dashboard.core.db import check_schema
     from dashboard.seed.read import seed_demo
 
+    if args.synthetic:
+        return _seed_synthetic(args)
     if not args.demo:
-        print(t("Précisez --demo pour charger la cohorte de démonstration."), file=sys.stderr)
+        print(
+            t(
+                "Précisez --demo pour charger la cohorte de démonstration, ou --synthetic "
+                "--networks N pour une cohorte synthétique."
+            ),
+            file=sys.stderr,
+        )
         return 2
     engine = _engine()
     check_schema(engine)
@@ -70,6 +78,29 @@ def cmd_seed(args: argparse.Namespace) -> int:
     else:
         details = ", ".join(f"{name} : {count}" for name, count in report.counts.items())
         print(t("Cohorte de démonstration chargée ({details}).", details=details))
+    return 0
+
+
+def _seed_synthetic(args: argparse.Namespace) -> int:
+    from dashboard.core.db import check_schema
+    from dashboard.seed.synthetic import seed_synthetic
+
+    if args.demo or args.networks is None:
+        print(
+            t("--synthetic demande --networks N (et pas --demo)."),
+            file=sys.stderr,
+        )
+        return 2
+    engine = _engine()
+    check_schema(engine)
+    report = seed_synthetic(engine, args.networks, args.months, args.seed)
+    if report.already_present:
+        print(
+            t("La cohorte {code} est déjà chargée : rien n'a été modifié.", code=report.cohort_code)
+        )
+    else:
+        details = ", ".join(f"{name} : {count}" for name, count in report.counts.items())
+        print(t("Cohorte {code} chargée ({details}).", code=report.cohort_code, details=details))
     return 0
 
 
@@ -158,6 +189,20 @@ def build_parser() -> argparse.ArgumentParser:
             "jour (par défaut : aujourd'hui)"
         ),
     )
+    seed.add_argument(
+        "--synthetic",
+        action="store_true",
+        help=t("une cohorte synthétique (mesures à grande échelle)"),
+    )
+    seed.add_argument(
+        "--networks", type=int, default=None, metavar="N", help=t("nombre de réseaux synthétiques")
+    )
+    seed.add_argument(
+        "--months", type=int, default=60, metavar="M", help=t("nombre de mois (par défaut : 60)")
+    )
+    seed.add_argument(
+        "--seed", type=int, default=0, metavar="S", help=t("graine du tirage (par défaut : 0)")
+    )
     seed.set_defaults(func=cmd_seed)
 
     cu = sub.add_parser("create-user", help=t("Créer un compte"))
@@ -184,9 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cu.set_defaults(func=cmd_create_user)
 
-    from dashboard.cli import backup, export, imports, purge, remind
+    from dashboard.cli import backup, bench, export, imports, purge, remind
 
-    for module in (export, imports, purge, backup, remind):
+    for module in (export, imports, purge, backup, remind, bench):
         module.register(sub)
     return parser
 

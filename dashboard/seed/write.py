@@ -85,10 +85,18 @@ class _Writer:
         return row
 
     def bulk(self, model, rows: list[dict]) -> None:
-        """Plain multi-row insert for the many child rows (no ORM objects needed after)."""
-        if rows:
-            self.session.exec(insert(model), params=rows)
-            self.counts[model.__tablename__] += len(rows)
+        """Plain multi-row insert for the many child rows (no ORM objects needed after): a
+        Core executemany per set of keys, without the ORM's per-row bookkeeping (a synthetic
+        cohort writes a million values through here)."""
+        if not rows:
+            return
+        by_keys: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+        for row in rows:
+            by_keys[tuple(sorted(row))].append(row)
+        connection = self.session.connection()
+        for same_keys in by_keys.values():
+            connection.execute(insert(model.__table__), same_keys)
+        self.counts[model.__tablename__] += len(rows)
 
 
 def write_cohort(session: Session, d: dict[str, Any]) -> Counter:
