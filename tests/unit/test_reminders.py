@@ -307,3 +307,40 @@ def test_remind_dry_run_on_the_demo_prints_leads_french_messages_and_records_not
     assert "Voici ce qu'il reste à compléter pour R07 — Fédération Relais'Aidants" in out
     with read_scope(demo_engine) as s:
         assert s.exec(select(ReminderLog)).all() == []
+
+
+def test_two_processes_sending_at_the_same_moment_send_each_reminder_once(world, settings_env):
+    """Two runs that both computed the same due list deliver at the same time: the log row
+    inserted before sending lets exactly one of them send each message."""
+    import threading
+
+    engine = world["engine"]
+    due = notifications.due_reminders(engine, as_of=_days_before(3))
+    delivered: list[str] = []
+    start = threading.Barrier(2)
+
+    class Collecting:
+        description = "mémoire"
+
+        def send(self, mail):
+            delivered.append(mail["To"].addresses[0].addr_spec)
+
+        def close(self):
+            return None
+
+    reports = []
+
+    def run():
+        start.wait()
+        reports.append(notifications.deliver(engine, due, transport=Collecting()))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(delivered) == ["sarah@exemple.org", "zoe@exemple.org"]
+    assert sum(len(r.sent) for r in reports) == 2
+    assert sum(len(r.already_sent) for r in reports) == 2
+    assert all(r.failed == [] for r in reports)
