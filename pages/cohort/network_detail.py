@@ -16,6 +16,7 @@ from dashboard.charts import (
 from dashboard.charts import (
     maturity as charts_maturity,
 )
+from dashboard.charts import milestones as charts_milestones
 from dashboard.core import clock
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_number, fmt_percent, fmt_value, label_of, t
@@ -116,7 +117,7 @@ tabs = st.tabs(
 
 with tabs[0]:
     counts = d.milestone_counts.assign(network_name=net["name"])
-    show_chart(charts.milestone_status_bars(counts, title=t("Jalons par statut")))
+    show_chart(charts_milestones.milestone_status_bars(counts, title=t("Jalons par statut")))
     if not d.anonymised:
         st.subheader(t("Objectifs"))
         if d.objectives.empty:
@@ -139,7 +140,7 @@ with tabs[0]:
                 placeholder="—",
             )
         show_chart(
-            charts.milestone_timeline(
+            charts_milestones.milestone_timeline(
                 d.milestones, d.sessions, today, y="title", title=t("Jalons de la feuille de route")
             ),
         )

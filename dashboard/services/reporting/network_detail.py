@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope
@@ -77,6 +78,22 @@ def network_choices(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFram
     return frame[["code", "name", "anonymised"]].reset_index(drop=True)
 
 
+def _network_info(session: Session, shown: pd.Series, actor: Actor) -> dict[str, Any]:
+    """The network's card as the actor may see it (identifying fields blank when anonymised)."""
+    anonymised = bool(shown["anonymised"])
+    net = session.get(Network, int(shown["id"]))
+    assert net is not None  # listed by network_frame in this transaction
+    return {
+        "code": str(shown["code"]),
+        "name": str(shown["name"]),
+        "sector": None if anonymised else net.sector,
+        "region_code": None if anonymised else net.region_code,
+        "member_count": None if anonymised else net.member_count,
+        "is_fictional": net.is_fictional,
+        "own": int(shown["id"]) == actor.network_id,
+    }
+
+
 def network_detail(
     engine: Engine,
     actor: Actor,
@@ -106,17 +123,7 @@ def network_detail(
         shown = match.iloc[0]
         nid = int(shown["id"])
         anonymised = bool(shown["anonymised"])
-        net = session.get(Network, nid)
-        assert net is not None  # listed by network_frame in this transaction
-        info = {
-            "code": str(shown["code"]),
-            "name": str(shown["name"]),
-            "sector": None if anonymised else net.sector,
-            "region_code": None if anonymised else net.region_code,
-            "member_count": None if anonymised else net.member_count,
-            "is_fictional": net.is_fictional,
-            "own": nid == actor.network_id,
-        }
+        info = _network_info(session, shown, actor)
         sessions = pd.DataFrame(
             session.exec(
                 select(col(ProgrammeSession.code), col(ProgrammeSession.session_date))
@@ -140,7 +147,8 @@ def network_detail(
             alliances = roadmap_state.alliance_rows(session, [nid])
             history = roadmap_state.stage_history(session, [nid])
             values = monthly_values(session, [nid], period_end=as_of)
-    headline = cohorts.headline(engine, actor, cohort_id, as_of=as_of, network_id=nid)
+        # The page's figures come from this one transaction.
+        headline = cohorts.headline_counts(session, cohort.id, as_of=as_of, network_id=nid)
     if anonymised:
         headline.pop("last_value_update", None)
     lessons = (
