@@ -23,6 +23,7 @@ actor = page_setup(
 engine = get_engine()
 today = clock.today()
 DETAIL = "pages/cohort/network_detail.py"
+TABLE_PAGE = 50  # networks per page of the full table (summarised dashboards)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -223,6 +224,33 @@ with right_box:
     )
     if pick:
         link_to(DETAIL, "Voir la fiche du réseau", query_params={"reseau": pick})
+
+if built.summarised:
+    with tabs[0]:
+        st.markdown(f"#### {t('Tous les réseaux')}")
+        overview = built.overview.sort_values("network_name")
+        pages = max(1, -(-len(overview) // TABLE_PAGE))
+        number = st.number_input(
+            t("Page du tableau"), min_value=1, max_value=pages, step=1, key="overview_page",
+            help=t("{n} réseaux par page, {p} pages.", n=TABLE_PAGE, p=fmt_number(pages)),
+        )  # fmt: skip
+        part = overview.iloc[(int(number) - 1) * TABLE_PAGE : int(number) * TABLE_PAGE]
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("Réseau"): part["network_name"],
+                    t("Avancement moyen"): part["progress"].map(
+                        lambda p: fmt_percent(None if pd.isna(p) else p)
+                    ),
+                    t("Jalons en retard"): part["milestones_late"],
+                    t("Jalons réalisés"): part["milestones_done"],
+                    t("Mois incomplets"): part["months_missing"],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            placeholder="—",
+        )
 
 with tabs[1]:
     sort = st.segmented_control(
