@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import login
 
-TIMEOUT = 45_000
+TIMEOUT = 90_000  # the machine running the tests may be busy
 LEAD, PASSWORD = "lead.r11", "demo-referent-2026"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,6 +52,12 @@ def test_lead_downloads_fills_uploads_previews_and_applies(page, live_server):
     expect(page.get_by_role("heading", name="Importer un tableur").first).to_be_visible(
         timeout=TIMEOUT
     )
+    uploader = page.get_by_test_id("stFileUploaderDropzone")
+    expect(uploader.get_by_text("5 Mo par fichier")).to_be_visible(timeout=TIMEOUT)
+    expect(uploader.get_by_role("button", name="Choisir un fichier")).to_be_visible()
+    expect(uploader.locator("input[type=file]")).to_have_attribute(
+        "aria-label", "Déposer un fichier"
+    )
     template = _download_template(page)
 
     broken, row = _fill_june(template, "beaucoup")
@@ -62,7 +68,9 @@ def test_lead_downloads_fills_uploads_previews_and_applies(page, live_server):
     expect(page.get_by_role("button", name="Appliquer l'import")).to_have_count(0)
 
     filled, row = _fill_june(template, 137)
-    _upload(page, "modele_import_R11.xlsx", filled)
+    page.goto(live_server + "/importer")  # a fresh uploader for the corrected file
+    expect(page.get_by_role("button", name="Modèle Excel (.xlsx)")).to_be_visible(timeout=TIMEOUT)
+    _upload(page, "modele_rempli_R11.xlsx", filled)
     expect(page.get_by_text(re.compile(r"1 ligne\(s\) à modifier"))).to_be_visible(timeout=TIMEOUT)
     page.get_by_role("button", name="Appliquer l'import").click()
     expect(
@@ -75,7 +83,7 @@ def test_lead_downloads_fills_uploads_previews_and_applies(page, live_server):
     )
     # The same file again: everything it holds is stored, nothing changes.
     page.goto(live_server + "/importer")
-    _upload(page, "modele_import_R11.xlsx", filled)
+    _upload(page, "modele_rempli_R11.xlsx", filled)
     expect(page.get_by_text("Ce fichier ne change rien : tout est déjà enregistré.")).to_be_visible(
         timeout=TIMEOUT
     )

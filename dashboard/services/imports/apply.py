@@ -17,9 +17,10 @@ from sqlmodel import col
 
 from dashboard.core import clock
 from dashboard.core.db import storage_failure
-from dashboard.core.errors import ValidationFailed
+from dashboard.core.errors import AppError, ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor
+from dashboard.services.imports.layout import Code
 from dashboard.services.imports.plan import ImportPlan, preview_import
 from dashboard.services.indicators import values as indicator_values
 from dashboard.services.roadmap import milestones as milestone_service
@@ -126,9 +127,6 @@ def apply_import(
     if not plan.ok:
         raise ImportRefused(plan)
     if plan.has_changes:
-        from dashboard.core.errors import AppError
-        from dashboard.services.imports.layout import Code
-
         try:
             counts = run_saves(engine, actor, plan, as_of=as_of, commit=True)
         except ValidationFailed as error:

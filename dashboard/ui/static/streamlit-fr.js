@@ -53,7 +53,13 @@
     "Show password": "Afficher le mot de passe",
     "Hide password": "Masquer le mot de passe",
     "Copy to clipboard": "Copier",
-    "Main menu": "Menu principal"
+    "Main menu": "Menu principal",
+    "Drag and drop a file here": "Glissez-déposez un fichier ici",
+    "Drag and drop files here": "Glissez-déposez des fichiers ici",
+    "Add files": "Ajouter des fichiers",
+    "file upload": "Déposer un fichier",
+    "Upload": "Choisir un fichier",
+    "Delete": "Retirer"
   };
   var PATTERNS = [
     [/^Help for (.+)$/, "Aide : $1"],
@@ -68,7 +74,8 @@
     [/^Cancel \(Escape\)$/, "Annuler (Échap)"],
     [/^day, (.+)$/, "jour, $1"],
     [/^month, (.+)$/, "mois, $1"],
-    [/^year, (.+)$/, "année, $1"]
+    [/^year, (.+)$/, "année, $1"],
+    [/^(\d+(?:[.,]\d+)?)MB per file$/, "$1 Mo par fichier"]
   ];
   var ATTRIBUTES = ["placeholder", "aria-label", "title"];
 
@@ -96,10 +103,12 @@
 
   function fixText(node) {
     var parent = node.parentElement;
-    if (!parent || parent.closest(USER_TEXT) && !parent.closest("[data-testid=InputInstructions]")) return;
+    // The file uploader's drop zone holds Streamlit's words only, never a typed text.
+    var uploader = parent && parent.closest("[data-testid=stFileUploaderDropzone]");
+    if (!parent || !uploader && parent.closest(USER_TEXT) && !parent.closest("[data-testid=InputInstructions]")) return;
     // A single word shown as text may be a name someone typed (an option « Open »): only
     // phrases are rewritten in text; single words only in Streamlit's labels (attributes).
-    if (!/\s|\.\.\.$/.test((node.nodeValue || "").trim())) return;
+    if (!uploader && !/\s|\.\.\.$/.test((node.nodeValue || "").trim())) return;
     var french = translate(node.nodeValue);
     if (french !== null && french !== node.nodeValue) node.nodeValue = french;
   }
