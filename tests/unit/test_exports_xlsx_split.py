@@ -79,3 +79,13 @@ def test_a_table_that_exactly_fills_a_sheet_stays_on_one_sheet():
 def test_the_default_limit_is_excels_sheet_size():
     # 1 048 576 rows per sheet, the first one being the header.
     assert writers.XLSX_MAX_ROWS == 1_048_576 - 1
+
+
+def test_csv_rows_are_converted_a_batch_at_a_time_without_losing_any(monkeypatch):
+    monkeypatch.setattr(writers, "CSV_BATCH", 2)  # 5 rows: batches of 2, 2 and 1
+    rows = [(i, None if i == 3 else f"+{i}") for i in range(1, 6)]
+    stream = io.BytesIO()
+    stats = writers.write_csv(stream, COLUMNS, iter(rows), writers.OPENDATA)
+    lines = stream.getvalue().decode("utf-8").split("\r\n")
+    assert lines == ["value_id,comment", "1,'+1", "2,'+2", "3,", "4,'+4", "5,'+5", ""]
+    assert stats.rows == 5

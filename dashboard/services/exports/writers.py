@@ -45,6 +45,8 @@ class CsvDialect:
     french: bool = False  # French headers and French labels for coded values
 
 
+CSV_BATCH = 5000  # rows converted together, column by column
+
 EXCEL_FR = CsvDialect(";", ",", "utf-8-sig", "\r\n", ("oui", "non"), french=True)
 OPENDATA = CsvDialect(",", ".", "utf-8", "\r\n", ("true", "false"))
 
@@ -142,9 +144,17 @@ def write_csv(
     writer.writerow([c.french_header if dialect.french else c.name for c in columns])
     converters = _csv_converters(columns, dialect)
     count = 0
-    for row in rows:
-        writer.writerow([conv(v) for conv, v in zip(converters, row, strict=True)])
-        count += 1
+    source = iter(rows)
+    while batch := list(itertools.islice(source, CSV_BATCH)):
+        # Column by column: each converter runs over a whole column of the batch.
+        if any(len(row) != len(converters) for row in batch):
+            raise ValueError("export row does not match its columns")
+        converted = [
+            list(map(conv, values))
+            for conv, values in zip(converters, zip(*batch, strict=True), strict=True)
+        ]
+        writer.writerows(zip(*converted, strict=True))
+        count += len(batch)
     text.flush()
     text.detach()
     buffered.flush()
