@@ -77,6 +77,12 @@ def data_version(engine: Engine, actor: Actor, cohort_id: int) -> int:
         return audit.data_version(session, cohort_id)
 
 
+def _plain(rows) -> list[tuple]:
+    """Result rows as plain tuples: pandas builds a frame from tuples without probing each
+    SQLAlchemy row object."""
+    return [tuple(r) for r in rows]
+
+
 def _names(frame: pd.DataFrame, networks: pd.DataFrame) -> pd.DataFrame:
     names = networks.rename(
         columns={"id": "network_id", "code": "network_code", "name": "network_name"}
@@ -171,58 +177,68 @@ def freshness(
     expected = clock.months_between(cohort.start_date, expected_last)
     ids = network_ids
     values = pd.DataFrame(
-        session.exec(
-            select(
-                IndicatorValue.network_id,
-                func.max(IndicatorValue.updated_at),
-                func.max(IndicatorValue.period_start),
+        _plain(
+            session.exec(
+                select(
+                    IndicatorValue.network_id,
+                    func.max(IndicatorValue.updated_at),
+                    func.max(IndicatorValue.period_start),
+                )
+                .where(
+                    col(IndicatorValue.network_id).in_(ids),
+                    col(IndicatorValue.status).in_(COUNTED_STATUSES),
+                )
+                .group_by(col(IndicatorValue.network_id))
             )
-            .where(
-                col(IndicatorValue.network_id).in_(ids),
-                col(IndicatorValue.status).in_(COUNTED_STATUSES),
-            )
-            .group_by(col(IndicatorValue.network_id))
-        ).all(),
+        ),
         columns=["network_id", "values_updated", "last_period"],
     )
     activity = []
     for model in (Milestone, Alliance):
         activity.append(
             pd.DataFrame(
-                session.exec(
-                    select(col(model.network_id), func.max(model.updated_at))
-                    .where(col(model.network_id).in_(ids))
-                    .group_by(col(model.network_id))
-                ).all(),
+                _plain(
+                    session.exec(
+                        select(col(model.network_id), func.max(model.updated_at))
+                        .where(col(model.network_id).in_(ids))
+                        .group_by(col(model.network_id))
+                    )
+                ),
                 columns=["network_id", f"{model.__tablename__}_updated"],
             )
         )
     followed = pd.DataFrame(
-        session.exec(
-            select(IndicatorTarget.network_id, func.count())
-            .where(col(IndicatorTarget.network_id).in_(ids))
-            .group_by(col(IndicatorTarget.network_id))
-        ).all(),
+        _plain(
+            session.exec(
+                select(IndicatorTarget.network_id, func.count())
+                .where(col(IndicatorTarget.network_id).in_(ids))
+                .group_by(col(IndicatorTarget.network_id))
+            )
+        ),
         columns=["network_id", "followed"],
     )
     per_month = pd.DataFrame(
-        session.exec(
-            select(col(IndicatorValue.network_id), col(IndicatorValue.period_start), func.count())
-            .join(
-                IndicatorTarget,
-                and_(
-                    col(IndicatorTarget.network_id) == IndicatorValue.network_id,
-                    col(IndicatorTarget.indicator_id) == IndicatorValue.indicator_id,
-                ),
+        _plain(
+            session.exec(
+                select(
+                    col(IndicatorValue.network_id), col(IndicatorValue.period_start), func.count()
+                )
+                .join(
+                    IndicatorTarget,
+                    and_(
+                        col(IndicatorTarget.network_id) == IndicatorValue.network_id,
+                        col(IndicatorTarget.indicator_id) == IndicatorValue.indicator_id,
+                    ),
+                )
+                .where(
+                    col(IndicatorValue.network_id).in_(ids),
+                    col(IndicatorValue.status).in_(COUNTED_STATUSES),
+                    IndicatorValue.period_start >= clock.month_start(cohort.start_date),
+                    IndicatorValue.period_start <= expected_last,
+                )
+                .group_by(col(IndicatorValue.network_id), col(IndicatorValue.period_start))
             )
-            .where(
-                col(IndicatorValue.network_id).in_(ids),
-                col(IndicatorValue.status).in_(COUNTED_STATUSES),
-                IndicatorValue.period_start >= clock.month_start(cohort.start_date),
-                IndicatorValue.period_start <= expected_last,
-            )
-            .group_by(col(IndicatorValue.network_id), col(IndicatorValue.period_start))
-        ).all(),
+        ),
         columns=["network_id", "period_start", "count"],
     )
     out = pd.DataFrame({"network_id": pd.Series(ids, dtype="int64")})
