@@ -76,7 +76,11 @@ def register(subparsers) -> None:
         help=t("base à utiliser (par défaut : une base SQLite temporaire)"),
     )
     parser.add_argument(
-        "--runs", type=int, default=5, metavar="R", help=t("mesures par chiffre (médiane, ≥ 5)")
+        "--runs",
+        type=int,
+        default=5,
+        metavar="R",
+        help=t("mesures par chiffre, dont la médiane est retenue (par défaut : 5)"),
     )
     parser.add_argument(
         "--edits",
@@ -90,7 +94,7 @@ def register(subparsers) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    runs = max(5, args.runs)
+    runs = max(1, args.runs)
     with tempfile.TemporaryDirectory(prefix="bench_") as folder:
         url = args.database_url or f"sqlite:///{folder}/bench.sqlite"
         result = run_bench(
