@@ -3,6 +3,7 @@ the time openpyxl (read-only) or csv.reader alone take to read the same file.
 
     python bench/bench_import.py              # temporary SQLite database, demo cohort
     python bench/bench_import.py --repeat 7
+    python bench/bench_import.py --preview-only     # floor, read and preview columns only
 
 Files (network R01 of the demo cohort, as its lead):
 - ``valid.xlsx``: the template (11 milestones, 144 value rows) plus 4 845 new milestones;
@@ -106,7 +107,9 @@ def csv_alone(content: bytes) -> int:
     )
 
 
-def measure(name: str, content: bytes, base: Path, folder: Path, lead, repeat: int) -> str:
+def measure(
+    name: str, content: bytes, base: Path, folder: Path, lead, repeat: int, full: bool
+) -> str:
     engine = make_engine(f"sqlite:///{base}")
     floor_fn = openpyxl_alone if name.endswith(".xlsx") else csv_alone
     floor = median_time(lambda: floor_fn(content), repeat)
@@ -119,10 +122,11 @@ def measure(name: str, content: bytes, base: Path, folder: Path, lead, repeat: i
 
     plan = preview(False)
     previewed = median_time(lambda: preview(False), repeat)
-    rehearsed = median_time(lambda: preview(True), max(1, repeat // 2)) if plan.ok else None
+    full = full and plan.ok
+    rehearsed = median_time(lambda: preview(True), max(1, repeat // 2)) if full else None
     engine.dispose()
     applied = None
-    if plan.ok:
+    if full:
         times = []
         for i in range(max(1, repeat // 2)):
             copy = folder / f"apply_{name}_{i}.sqlite"
@@ -143,6 +147,9 @@ def measure(name: str, content: bytes, base: Path, folder: Path, lead, repeat: i
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--preview-only", action="store_true", help="skip the rehearsal and apply columns"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench_import_"))
     base = folder / "base.sqlite"
@@ -164,7 +171,7 @@ def main() -> int:
         f"{'file':<16}{'size KB':>9}{'floor':>9}{'read':>9}{'preview':>9}{'+rehearse':>11}{'apply':>9}"
     )
     for name, content in files.items():
-        print(measure(name, content, base, folder, lead, args.repeat))
+        print(measure(name, content, base, folder, lead, args.repeat, not args.preview_only))
     shutil.rmtree(folder, ignore_errors=True)
     return 0
 
