@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import getpass
 import os
-import subprocess
 import sys
 
 from dashboard.core.config import PROJECT_ROOT, get_settings
@@ -34,7 +33,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.address,
     ]
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
-    return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
+    print(
+        t(
+            "Application servie sur http://{address}:{port} (Ctrl+C pour l'arrêter).",
+            address="localhost" if args.address == "0.0.0.0" else args.address,
+            port=args.port,
+        ),
+        flush=True,
+    )
+    # The server replaces this process rather than running as its child: stopping
+    # ``python -m dashboard run`` (Ctrl+C, SIGTERM from a supervisor) stops the server itself and
+    # frees the port, instead of leaving an orphan listening on it.
+    os.chdir(PROJECT_ROOT)
+    os.execve(sys.executable, command, env)
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
