@@ -47,6 +47,7 @@ DASHBOARD_PAGE = "../pages/cohort/dashboard.py"
 DEMO_CODE = "AI-2026"
 FIGURE_ELEMENTS = ("plotly_chart", "arrow_vega_lite_chart", "vega_lite_chart")
 WRITERS = {"sqlite": 8, "postgresql": 16}
+PARTS = ("dashboard", "exports", "writers")
 
 
 def register(subparsers) -> None:
@@ -89,6 +90,13 @@ def register(subparsers) -> None:
         metavar="E",
         help=t("enregistrements par personne simultanée (par défaut : 20)"),
     )
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        metavar=t("PARTIES"),
+        help=t("parties mesurées, séparées par des virgules (par défaut : {parts})",
+               parts=",".join(PARTS)),
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help=t("un objet JSON sur la sortie"))
     parser.set_defaults(func=cmd_bench)
 
@@ -105,7 +113,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             runs=runs,
             edits=args.edits,
             workdir=Path(folder),
-            progress=None if args.json else print,
+            progress=(lambda text: print(text, file=sys.stderr, flush=True))
+            if args.json
+            else print,
+            parts=tuple(p.strip() for p in args.parts.split(",") if p.strip()),
         )
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
@@ -125,6 +136,7 @@ def run_bench(
     edits: int,
     workdir: Path,
     progress: Callable[[str], object] | None = None,
+    parts: tuple[str, ...] = PARTS,
 ) -> dict[str, Any]:
     """Prepare the data, measure everything, return the figures as plain data."""
     from dashboard.core.db import make_engine, migrate, session_scope
@@ -157,13 +169,36 @@ def run_bench(
         "indicator_values": int(values),
         "runs": runs,
     }
+    if "dashboard" in parts:
+        result |= _dashboard(engine, url, accounts, large, runs, say)
+        say(json.dumps(result, ensure_ascii=False))
+    if "exports" in parts:
+        say(t("Exports…"))
+        result |= _exports(engine, large, runs, workdir)
+        say(json.dumps(result, ensure_ascii=False))
+    if "writers" in parts:
+        say(t("Enregistrements simultanés…"))
+        result |= _writers(engine, accounts, edits)
+        say(json.dumps(result, ensure_ascii=False))
+    engine.dispose()
+    return result
+
+
+def _dashboard(
+    engine: Engine,
+    url: str,
+    accounts: dict[str, Any],
+    large: str,
+    runs: int,
+    say: Callable[[str], object],
+) -> dict[str, Any]:
     with _app_database(url):
         say(t("Tableau de bord (AppTest)…"))
         small = _page_figures(DEMO_CODE, accounts["steering_token"], runs)
         big = _page_figures(large, accounts["steering_token"], runs)
     floor_small = _floor_ms(engine, accounts["steering"], DEMO_CODE, runs)
     floor_big = _floor_ms(engine, accounts["steering"], large, runs)
-    result |= {
+    return {
         "dashboard_rerun_ms": round(big["rerun_ms"], 1),
         "dashboard_cold_ms": round(big["cold_ms"], 1),
         "dashboard_floor_ms": round(floor_big, 1),
@@ -176,12 +211,6 @@ def run_bench(
         "demo_floor_ms": round(floor_small, 1),
         "demo_figure_bytes": small["figure_bytes"],
     }
-    say(t("Exports…"))
-    result |= _exports(engine, large, runs, workdir)
-    say(t("Enregistrements simultanés…"))
-    result |= _writers(engine, accounts, edits)
-    engine.dispose()
-    return result
 
 
 # --- accounts -------------------------------------------------------------------------------
