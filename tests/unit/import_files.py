@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from dashboard.auth.accounts import actor_for
 from dashboard.core.permissions import Actor
 from dashboard.services import imports
+from dashboard.services.exports.formula_safety import neutralise
 from models import Network, User
 from tests.conftest import DEMO_AS_OF
 
@@ -46,9 +47,13 @@ def edit_xlsx(content: bytes, sheet: str, edits: dict[tuple[int, str], Any]) -> 
     ws = book[sheet]
     cols = headers(ws)
     for (row, header), value in edits.items():
-        cell = ws.cell(row=row, column=cols[header], value=value)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # typed as text (Excel's quote prefix), not a formula
+        if isinstance(value, str):
+            # A text is written as the template writes it: one apostrophe in front of what a
+            # spreadsheet would take for a formula (or of a leading apostrophe), as a string.
+            cell = ws.cell(row=row, column=cols[header], value=neutralise(value))
+            cell.data_type = "s"
+        else:
+            ws.cell(row=row, column=cols[header], value=value)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

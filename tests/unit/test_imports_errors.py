@@ -18,7 +18,7 @@ from tests.unit.import_files import AS_OF, actor, change_log_count, stored_value
 MILESTONE_FAULTS = [
     ("Échéance", "32/13/2026", "not_a_date"),
     ("Échéance", dt.datetime(2026, 7, 1, 13, 30), "not_a_date"),
-    ("Avancement (%)", "beaucoup", "not_an_integer"),
+    ("Avancement (%)", "beaucoup", "not_a_number"),
     ("Avancement (%)", 150, "out_of_range"),
     ("Intitulé", None, "required"),
     ("Intitulé", "x" * 201, "too_long"),

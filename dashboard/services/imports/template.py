@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import decimal
 import io
 import math
 import zipfile
@@ -238,7 +239,9 @@ def _csv_cell(kind: str, value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        # Positional digits of the shortest exact form: no « e-05 » a reader would refuse.
+        text = format(decimal.Decimal(repr(value)), "f") if math.isfinite(value) else repr(value)
+        text = text[:-2] if text.endswith(".0") else text
         return text.replace(".", ",")
     return neutralise(str(value))
 
