@@ -10,13 +10,15 @@ Lessons follow their visibility: ``network`` — that network and the programme 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from sqlmodel import update
 
-from dashboard.core.db import session_scope
+from dashboard.core.db import make_engine, session_scope
 from dashboard.core.errors import NotFound, PermissionDenied
 from dashboard.services.indicators import targets, values
 from dashboard.services.reporting import before_session, cohorts, history
@@ -29,6 +31,7 @@ from dashboard.services.roadmap import (
     stages,
 )
 from models import Cohort
+from tests.conftest import BACKENDS, _database_url
 from tests.factories import make_user
 from tests.unit.roadmap_builders import make_alliance, make_lesson, make_milestone, make_partner
 from tests.unit.roadmap_world import AS_OF, make_world
@@ -51,8 +54,27 @@ class Matrix:
     cohort: int
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def matrix_world(request, templates, tmp_path_factory) -> Iterator[Matrix]:
+    """One world per backend for the whole module: every test here only reads, except the
+    cohort's anonymisation flag, which :func:`matrix` resets before each test."""
+    database = _database_url(templates, request.param, "empty", tmp_path_factory.mktemp("matrix"))
+    engine = make_engine(next(database))
+    try:
+        yield _build_matrix(engine)
+    finally:
+        engine.dispose()
+        with contextlib.suppress(StopIteration):
+            next(database)
+
+
 @pytest.fixture
-def matrix(engine) -> Matrix:
+def matrix(matrix_world) -> Matrix:
+    _set_anonymised(matrix_world, False)
+    return matrix_world
+
+
+def _build_matrix(engine) -> Matrix:
     w = make_world(engine)
     partner = make_partner(engine, family="company")
     alliance = make_alliance(
@@ -97,9 +119,13 @@ def matrix(engine) -> Matrix:
     )
 
 
-def _anonymise(m: Matrix) -> None:
+def _set_anonymised(m: Matrix, anonymised: bool) -> None:
     with session_scope(m.engine) as s:
-        s.exec(update(Cohort).where(Cohort.id == m.cohort).values(anonymise_for_leads=True))
+        s.exec(update(Cohort).where(Cohort.id == m.cohort).values(anonymise_for_leads=anonymised))
+
+
+def _anonymise(m: Matrix) -> None:
+    _set_anonymised(m, True)
 
 
 # Each read of one network's details, by network id and by the id of one of its rows, with
