@@ -133,6 +133,8 @@ FIELD_LABELS = {
     "start_date": "Début",
     "end_date": "Fin",
     "anonymise_for_leads": "Anonymisation pour les référents",
+    "reminder_days": "Rappels (jours avant la session)",
+    "auto_session_id": "Session figée automatiquement",
     "acronym": "Sigle",
     "sector": "Secteur",
     "region_code": "Région",
