@@ -20,7 +20,7 @@ from models.enums import Accumulation, Role, Unit, ValueStatus
 
 PARAM_SEEN = "_at_lead_indicators_month_param"
 MONTH_PARAM = "mois"
-STATUS_MARK = {"validated": "✓", "submitted": "⏳", "draft": "✎"}
+STATUS_MARK = {"validated": "✓", "submitted": "➤", "draft": "✎"}
 
 actor = page_setup(
     "Indicateurs",
@@ -149,6 +149,19 @@ with st.form(f"values_form_{network_id}_{month:%Y%m}"):
         num_rows="fixed",
         width="stretch",
         disabled=["label", "unit", "baseline", "target", "previous", "status", "return_reason"],
+        # The value and its status first, so they fit a 1 440-px screen without scrolling.
+        column_order=[
+            "label",
+            "value",
+            "status",
+            "unit",
+            "previous",
+            "baseline",
+            "target",
+            "comment",
+            "evidence_url",
+            "return_reason",
+        ],
         column_config={
             "label": st.column_config.TextColumn(t("Indicateur"), pinned=True),
             "unit": st.column_config.TextColumn(t("Unité")),
@@ -174,7 +187,7 @@ with st.form(f"values_form_{network_id}_{month:%Y%m}"):
     st.caption(
         t(
             "Pourcentages entre 0 et 100, nombres entiers pour les comptages, scores dans leur "
-            "échelle. Un cumul qui baisse demande un commentaire. ✓ validée · ⏳ soumise · "
+            "échelle. Un cumul qui baisse demande un commentaire. ✓ validée · ➤ soumise · "
             "✎ brouillon."
         )
     )

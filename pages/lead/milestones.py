@@ -72,7 +72,14 @@ shown = rows.assign(
 labels = {c: t(label) for c, label in milestone_grid.LABELS.items()}
 date_help = t("Au format jj/mm/aaaa, par exemple 26/11/2026.")
 statuses = labels_for(MilestoneStatus)
-column_order = ["late", *milestone_grid.GRID_COLUMNS]
+# What a lead updates before each session (status, progress, dates) comes right after the
+# title, so it fits a 1 440-px screen without scrolling sideways.
+LEAD_FIRST = ["title", "status", "progress", "due_date", "done_date"]
+column_order = [
+    "late",
+    *LEAD_FIRST,
+    *(c for c in milestone_grid.GRID_COLUMNS if c not in LEAD_FIRST),
+]
 with st.form(f"milestones_form_{network_id}"):
     st.data_editor(
         shown,

@@ -66,7 +66,7 @@ def test_letters_in_a_value_cell_are_refused(page, live_server, database):
     before = _query(database, "SELECT count(*), max(updated_at) FROM indicator_value")
     _open(page, live_server, "indicateurs")
     grid = _grid(page)
-    _type_in_cell(page, grid, column=5, text="abc")  # « Valeur »
+    _type_in_cell(page, grid, column=1, text="abc")  # « Valeur »
     page.get_by_role("button", name="Enregistrer en brouillon").click()
     expect(_error(page)).to_contain_text(
         "« Valeur » : « abc » n'est pas un nombre", timeout=TIMEOUT
@@ -78,7 +78,7 @@ def test_a_link_without_its_scheme_is_refused_with_a_message(page, live_server, 
     before = _query(database, "SELECT count(*), max(updated_at) FROM indicator_value")
     _open(page, live_server, "indicateurs")
     grid = _grid(page)
-    _type_in_cell(page, grid, column=7, text="www.exemple.fr/bilan")  # « Lien de preuve »
+    _type_in_cell(page, grid, column=8, text="www.exemple.fr/bilan")  # « Lien de preuve »
     page.get_by_role("button", name="Enregistrer en brouillon").click()
     expect(_error(page)).to_contain_text(
         "« Lien de preuve » : l'adresse doit commencer par https://", timeout=TIMEOUT
@@ -121,7 +121,7 @@ def test_a_future_done_date_is_refused_not_emptied(page, live_server, database):
     before = _query(database, "SELECT id, version, done_date FROM milestone ORDER BY id")
     _open(page, live_server, "jalons")
     grid = _grid(page)
-    _type_in_cell(page, grid, column=6, text="31/12/2099")  # « Réalisé le »
+    _type_in_cell(page, grid, column=5, text="31/12/2099")  # « Réalisé le »
     page.get_by_role("button", name="Enregistrer les jalons").click()
     expect(_error(page)).to_contain_text(
         "« Réalisé le » : le 31/12/2099 est dans le futur", timeout=TIMEOUT
@@ -140,7 +140,7 @@ def test_a_grid_date_typed_in_an_english_browser_is_read_jj_mm_aaaa(browser, liv
         )[0]
         _open(page, live_server, "jalons")
         grid = _grid(page)
-        _type_in_cell(page, grid, column=3, text="04/03/2027")  # « Échéance »: 4 March
+        _type_in_cell(page, grid, column=4, text="04/03/2027")  # « Échéance »: 4 March
         page.get_by_role("button", name="Enregistrer les jalons").click()
         expect(page.get_by_text("Jalons enregistrés")).to_be_visible(timeout=TIMEOUT)
         stored = _query(database, "SELECT due_date FROM milestone WHERE id = ?", first_id)
