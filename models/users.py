@@ -32,6 +32,9 @@ class User(SQLModel, table=True):
     must_change_password: bool = Field(default=False)
     last_login_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # Set when the programme team anonymised a departed person: name, e-mail and identifier
+    # are then a pseudonym and the account can never log in again (docs/PERSONAL_DATA.md).
+    anonymised_at: dt.datetime | None = None
     version: int = Field(default=1, sa_column=(_v := version_column()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # keep it out of pydantic private attributes (deep-copied on every instance)

@@ -490,10 +490,8 @@ def issue_one_time_secret(
     return secret, expires_at
 
 
-# Login attempts are kept this long (throttling needs only the window; the rest is for
-# reading back a burst), closed sessions this long after they ended.
-ATTEMPT_RETENTION = dt.timedelta(days=7)
-CLOSED_SESSION_RETENTION = dt.timedelta(days=1)
+# Login attempts are kept LOGIN_ATTEMPT_RETENTION_DAYS (throttling needs only the window; the
+# rest is for reading back a burst), ended sessions SESSION_RETENTION_DAYS after they ended.
 PURGE_EVERY = dt.timedelta(minutes=10)
 _purge_lock = threading.Lock()
 _last_purge: dt.datetime | None = None
@@ -506,19 +504,22 @@ class PurgeReport:
 
 
 def purge_auth_records(engine: Engine, *, now: dt.datetime | None = None) -> PurgeReport:
-    """Delete login attempts older than :data:`ATTEMPT_RETENTION` and sessions that ended
-    (expired, revoked or idle) more than :data:`CLOSED_SESSION_RETENTION` ago.
+    """Delete login attempts older than ``LOGIN_ATTEMPT_RETENTION_DAYS`` and sessions that
+    ended (expired, revoked or idle) more than ``SESSION_RETENTION_DAYS`` ago.
 
     Run by ``python -m dashboard purge`` and, at most every :data:`PURGE_EVERY` per process,
     on a login."""
     now = now or utcnow()
     settings = get_settings()
     attempts, sessions = table_of(LoginAttempt), table_of(AuthSession)
-    ended_before = now - CLOSED_SESSION_RETENTION
+    ended_before = now - dt.timedelta(days=settings.session_retention_days)
     idle_before = ended_before - dt.timedelta(minutes=settings.session_idle_minutes)
     with session_scope(engine) as session:
         removed_attempts = session.exec(
-            attempts.delete().where(attempts.c.attempted_at < now - ATTEMPT_RETENTION)
+            attempts.delete().where(
+                attempts.c.attempted_at
+                < now - dt.timedelta(days=settings.login_attempt_retention_days)
+            )
         ).rowcount
         removed_sessions = session.exec(
             sessions.delete().where(

@@ -42,6 +42,13 @@ class Settings:
     # Above this many networks shown, the cohort dashboard's charts summarise (distributions,
     # best and worst networks, the networks picked) instead of drawing one row per network.
     dashboard_summary_from: int = 40
+    # How long after posting the author of a comment may still correct it.
+    comment_edit_minutes: int = 15
+    # Personal data kept only as long as needed (docs/PERSONAL_DATA.md), in days: login
+    # attempts, login sessions after they ended, reminders sent (once their session is past).
+    login_attempt_retention_days: int = 7
+    session_retention_days: int = 1
+    reminder_log_retention_days: int = 365
 
     @property
     def is_sqlite(self) -> bool:
@@ -70,6 +77,14 @@ def _timezone(name: str, default: str) -> str:
             f"Europe/Paris ou America/Cayenne (reçu : {raw!r})."
         ) from exc
     return raw
+
+
+def _days(name: str, default: int) -> int:
+    """A retention delay in whole days, at least one."""
+    value = _int(name, default)
+    if value < 1:
+        raise ValueError(f"La variable {name} est un nombre de jours, au moins 1 (reçu : {value}).")
+    return value
 
 
 SMTP_SECURITY_CHOICES = ("none", "starttls", "tls")
@@ -117,4 +132,8 @@ def get_settings() -> Settings:
         or str(PROJECT_ROOT / "data" / "outbox"),
         secret_key=os.environ.get("SECRET_KEY", "").strip(),
         dashboard_summary_from=_int("DASHBOARD_SUMMARY_FROM", 40),
+        comment_edit_minutes=_int("COMMENT_EDIT_MINUTES", 15),
+        login_attempt_retention_days=_days("LOGIN_ATTEMPT_RETENTION_DAYS", 7),
+        session_retention_days=_days("SESSION_RETENTION_DAYS", 1),
+        reminder_log_retention_days=_days("REMINDER_LOG_RETENTION_DAYS", 365),
     )

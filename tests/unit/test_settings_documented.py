@@ -11,7 +11,7 @@ CONFIG = PROJECT_ROOT / "dashboard" / "core" / "config.py"
 
 def _settings_read() -> set[str]:
     source = CONFIG.read_text(encoding="utf-8")
-    return set(re.findall(r'(?:os\.environ\.get|_int)\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    return set(re.findall(r'(?:os\.environ\.get|_int|_days)\(\s*"([A-Z][A-Z0-9_]+)"', source))
 
 
 def test_every_setting_is_in_env_example_and_readme():
