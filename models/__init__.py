@@ -2,6 +2,7 @@
 
 from models.audit import ChangeLog, Snapshot
 from models.cohort import Cohort, Network, ProgrammeSession
+from models.discussion import Comment, CommentMention, CommentRead
 from models.indicators import Indicator, IndicatorTarget, IndicatorValue
 from models.maturity import MaturityAssessment, MaturityScore
 from models.notifications import ReminderLog, ReminderOptOut
@@ -14,6 +15,9 @@ __all__ = [
     "AuthSession",
     "ChangeLog",
     "Cohort",
+    "Comment",
+    "CommentMention",
+    "CommentRead",
     "Indicator",
     "IndicatorTarget",
     "IndicatorValue",

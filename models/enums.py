@@ -216,6 +216,19 @@ class Entity(StrEnum):
     snapshot = "snapshot"
     change_log = "change_log"
     export = "export"
+    comment = "comment"
+
+
+class CommentVisibility(StrEnum):
+    """Who reads a comment besides its network's leads (see dashboard/core/permissions.py)."""
+
+    network = "network"  # the network's leads only
+    team = "team"  # the network and the programme team
+    cohort = "cohort"  # every signed-in reader of the cohort
+
+
+# The items a discussion thread hangs on (``Comment.target_kind``): a subset of Entity.
+COMMENT_TARGETS = (Entity.milestone, Entity.alliance, Entity.indicator_value, Entity.lesson)
 
 
 MATURITY_LEVELS = {
@@ -327,6 +340,11 @@ LABELS: dict[type, dict[str, str]] = {
     },
     Visibility: {"network": "Réseau", "cohort": "Cohorte", "public": "Public"},
     ChangeAction: {"create": "Création", "update": "Modification", "delete": "Suppression"},
+    CommentVisibility: {
+        "network": "Réseau uniquement",
+        "team": "Réseau et équipe d'animation",
+        "cohort": "Toute la cohorte",
+    },
 }
 
 

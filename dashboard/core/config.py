@@ -44,6 +44,8 @@ class Settings:
     dashboard_summary_from: int = 40
     # How long after posting the author of a comment may still correct it.
     comment_edit_minutes: int = 15
+    # How long after posting the author of a comment may still correct it.
+    comment_edit_minutes: int = 15
     # Personal data kept only as long as needed (docs/PERSONAL_DATA.md), in days: login
     # attempts, login sessions after they ended, reminders sent (once their session is past).
     login_attempt_retention_days: int = 7
@@ -132,6 +134,7 @@ def get_settings() -> Settings:
         or str(PROJECT_ROOT / "data" / "outbox"),
         secret_key=os.environ.get("SECRET_KEY", "").strip(),
         dashboard_summary_from=_int("DASHBOARD_SUMMARY_FROM", 40),
+        comment_edit_minutes=_int("COMMENT_EDIT_MINUTES", 15),
         comment_edit_minutes=_int("COMMENT_EDIT_MINUTES", 15),
         login_attempt_retention_days=_days("LOGIN_ATTEMPT_RETENTION_DAYS", 7),
         session_retention_days=_days("SESSION_RETENTION_DAYS", 1),

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from dashboard.core.errors import PermissionDenied
 from dashboard.core.i18n import t
-from models.enums import Entity, Role
+from models.enums import CommentVisibility, Entity, Role
 
 
 class Scope(StrEnum):
@@ -59,10 +59,40 @@ PERMISSIONS: dict[Role, dict[str, dict[str, Scope]]] = {
         {Entity.indicator_value: {"create": OWN, "update": OWN, "submit": OWN}},
         {Entity.partner: {"create": ALL}},
         {Entity.change_log: {"read": OWN}},
+        # Threads of their own network's items; only their own comments (checked by the service).
+        {Entity.comment: {"create": OWN, "update": OWN, "delete": OWN}},
     ),
     Role.steering: _merge(_READ_ALL, {Entity.change_log: {"read": ALL}}),
     Role.ministry: _merge(_READ_ALL, {Entity.export: {"read": ALL, "export": ALL}}),
 }
+
+
+# Who reads a comment, by its visibility. The table above only says whether a role reads
+# comments at all; this one narrows it per comment. ``OWN_NETWORK`` stands for the leads of the
+# item's own network. « Réseau uniquement » is the network's own notes: neither the programme
+# team, nor the steering committee, the ministry or another network reads it.
+OWN_NETWORK = "own_network"
+COMMENT_READERS: dict[CommentVisibility, frozenset[str]] = {
+    CommentVisibility.network: frozenset({OWN_NETWORK}),
+    CommentVisibility.team: frozenset({OWN_NETWORK, Role.admin}),
+    CommentVisibility.cohort: frozenset(
+        {OWN_NETWORK, Role.admin, Role.lead, Role.steering, Role.ministry}
+    ),
+}
+
+
+def comment_visibilities(actor: Actor | None, network_id: int | None) -> list[str]:
+    """The comment visibilities ``actor`` reads on an item of ``network_id`` (None: a
+    collective lesson), in :class:`CommentVisibility` order. A lead of another network reads
+    only what the whole cohort reads."""
+    if actor is None or scope_of(actor, "read", Entity.comment) is None:
+        return []
+    own = actor.role is Role.lead and network_id is not None and network_id == actor.network_id
+    return [
+        v.value
+        for v in CommentVisibility
+        if (own and OWN_NETWORK in COMMENT_READERS[v]) or actor.role.value in COMMENT_READERS[v]
+    ]
 
 
 def scope_of(actor: Actor, action: str, entity: str) -> Scope | None:

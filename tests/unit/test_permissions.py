@@ -29,6 +29,7 @@ EXPECTED = {
         "snapshot": "A.......",
         "change_log": "O.......",
         "export": "........",
+        "comment": "AOOO....",
     },
     Role.steering: {
         **{e: "A......." for e in ENTITIES},

@@ -26,6 +26,7 @@ from models.enums import (
     Assessor,
     CapitalisationStatus,
     CohortStatus,
+    CommentVisibility,
     CompanyPartnershipType,
     Direction,
     Entity,
@@ -65,6 +66,7 @@ ENTITY_LABELS: dict[str, str] = {
     Entity.snapshot: "Instantané",
     Entity.change_log: "Journal des modifications",
     Entity.export: "Export",
+    Entity.comment: "Commentaire",
 }
 # Field names shared by every kind of object; ``_ENTITY_FIELD_LABELS`` overrides them where a
 # name means something else (a cohort's "status" is its state, a session's "title"…).
@@ -163,11 +165,18 @@ FIELD_LABELS = {
     "validated_at": "Validée le",
     "taken_at": "Pris le",
     "taken_by_id": "Pris par",
+    "target_kind": "Élément commenté",
+    "target_id": "Élément (n°)",
+    "body": "Texte du commentaire",
+    "edited_at": "Modifié le",
+    "deleted_at": "Supprimé le",
+    "mentions": "Personnes mentionnées",
 }
 _ENTITY_FIELD_LABELS: dict[tuple[str, str], str] = {
     (Entity.cohort, "status"): "État",
     (Entity.session, "title"): "Intitulé de la session",
     (Entity.snapshot, "label"): "Intitulé",
+    (Entity.comment, "visibility"): "Visibilité du commentaire",
 }
 _ENUMS: dict[tuple[str | None, str], type[StrEnum]] = {
     (None, "stage"): AllianceStage,
@@ -192,6 +201,7 @@ _ENUMS: dict[tuple[str | None, str], type[StrEnum]] = {
     ("milestone", "status"): MilestoneStatus,
     ("indicator_value", "status"): ValueStatus,
     ("cohort", "status"): CohortStatus,
+    ("comment", "visibility"): CommentVisibility,
 }
 _NUMBERS = {
     "value",
@@ -204,7 +214,15 @@ _NUMBERS = {
     "scale_max",
     "member_count",
 }
-_DATETIMES = {"revised_at", "last_login_at", "submitted_at", "validated_at", "taken_at"}
+_DATETIMES = {
+    "revised_at",
+    "last_login_at",
+    "submitted_at",
+    "validated_at",
+    "taken_at",
+    "edited_at",
+    "deleted_at",
+}
 _SECRETS = {"password", "password_hash"}
 # What the account markers say (written by the users' administration), shown as such.
 _SECRET_MARKERS = {
@@ -269,6 +287,8 @@ def shown_value(
         return value
     if field in _SECRETS:
         return _secret(value)
+    if field == "target_kind":  # a comment's item: a kind of object
+        return entity_label(value)
     enum_cls = _ENUMS.get((entity, field)) or _ENUMS.get((None, field))
     if enum_cls is not None:
         return label_of(enum_cls, value)
