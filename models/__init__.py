@@ -7,7 +7,7 @@ from models.indicators import Indicator, IndicatorTarget, IndicatorValue
 from models.maturity import MaturityAssessment, MaturityScore
 from models.notifications import ReminderLog, ReminderOptOut
 from models.roadmap import Alliance, AllianceStageChange, Lesson, Milestone, Objective, Partner
-from models.users import AuthSession, LoginAttempt, OneTimeSecret, User
+from models.users import AuthSession, LoginAttempt, OidcLoginState, OneTimeSecret, User
 
 __all__ = [
     "Alliance",
@@ -28,6 +28,7 @@ __all__ = [
     "Milestone",
     "Network",
     "Objective",
+    "OidcLoginState",
     "OneTimeSecret",
     "Partner",
     "ProgrammeSession",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, Text
 from sqlmodel import Field, SQLModel
 
 from models.base import check_codes, utcnow, version_column
@@ -29,6 +29,9 @@ class User(SQLModel, table=True):
     network_id: int | None = Field(default=None, foreign_key="network.id", index=True)
     active: bool = Field(default=True)
     password_hash: str | None = Field(default=None, max_length=255)
+    # The identity provider's stable subject ("sub"), stored at the first OIDC login that
+    # matched this account's e-mail; a later login with another subject is refused.
+    oidc_subject: str | None = Field(default=None, max_length=255, unique=True, index=True)
     must_change_password: bool = Field(default=False)
     last_login_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
@@ -67,6 +70,8 @@ class AuthSession(SQLModel, table=True):
     expires_at: dt.datetime
     revoked_at: dt.datetime | None = None
     user_agent: str | None = Field(default=None, max_length=300)
+    # After an OIDC login: the provider's ID token, sent back as id_token_hint at logout.
+    id_token: str | None = Field(default=None, sa_type=Text)
 
 
 class OneTimeSecret(SQLModel, table=True):
@@ -81,3 +86,17 @@ class OneTimeSecret(SQLModel, table=True):
     expires_at: dt.datetime
     used_at: dt.datetime | None = None
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class OidcLoginState(SQLModel, table=True):
+    """An OIDC login under way: the ``state`` sent to the provider (its sha256) and the
+    ``nonce`` its ID token must carry. Spent by the first callback that presents it; expires
+    after a few minutes. Kept in the database so any app process can finish the login."""
+
+    __tablename__ = "oidc_login_state"
+    id: int | None = Field(default=None, primary_key=True)
+    state_hash: str = Field(max_length=64, unique=True, index=True)
+    nonce: str = Field(max_length=128)
+    next_path: str = Field(default="/", max_length=500)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    used_at: dt.datetime | None = None

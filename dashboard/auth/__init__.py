@@ -1,5 +1,6 @@
 """Local accounts and login sessions: argon2id passwords, throttling counted in the database,
-server-side sessions behind an HttpOnly cookie, and the login routes served beside Streamlit.
+server-side sessions behind an HttpOnly cookie, sign-in with an OpenID Connect provider, and
+the login routes served beside Streamlit.
 """
 
 from dashboard.auth.accounts import (
@@ -21,10 +22,13 @@ from dashboard.auth.accounts import (
     login,
     logout,
     normalise_username,
+    open_session,
+    password_refused_for,
     purge_auth_records,
     requires_current_password,
     resolve_session,
     revoke_user_sessions,
+    session_id_token,
 )
 from dashboard.auth.routes import (
     CSRF_COOKIE,
@@ -60,8 +64,11 @@ __all__ = [
     "login",
     "logout",
     "normalise_username",
+    "open_session",
+    "password_refused_for",
     "purge_auth_records",
     "requires_current_password",
     "resolve_session",
     "revoke_user_sessions",
+    "session_id_token",
 ]

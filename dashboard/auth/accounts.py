@@ -1,43 +1,91 @@
-"""Local accounts: argon2id hashes, login throttling counted in the database, server-side
-sessions whose random id the browser keeps in an HttpOnly cookie."""
+"""Local accounts: argon2id hashes, password login, one-time secrets (invitation, reset) and
+the purge of old login records. Throttling lives in ``throttle``, login sessions in
+``sessions`` (re-exported here: callers keep using ``accounts``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import re
-import secrets
 import threading
-import unicodedata
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, text, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import select
 
+from dashboard.auth.one_time import ONE_TIME_SECRET_TTL, issue_one_time_secret, spend_secret
+from dashboard.auth.sessions import (
+    SESSION_COOKIE,
+    TOUCH_EVERY,
+    actor_for,
+    logout,
+    open_session,
+    resolve_session,
+    revoke_user_sessions,
+    session_id_token,
+)
+from dashboard.auth.throttle import (
+    ADDRESS_LOCKED,
+    BUSY,
+    LOCKED,
+    MAX_PASSWORD_LENGTH,
+    MAX_USERNAME_LENGTH,
+    acceptable_credentials,
+    record_success,
+    reserve_verification,
+)
 from dashboard.core.config import get_settings
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import fmt_number, t
 from dashboard.core.permissions import Actor
-from models import AuthSession, LoginAttempt, Network, OneTimeSecret, User
+from models import AuthSession, LoginAttempt, Network, User
 from models.base import saved_id, table_of, utcnow
 from models.enums import Role
 
-SESSION_COOKIE = "at_session"
+__all__ = [  # what the rest of the app imports from here, moved modules' names included
+    "ADDRESS_LOCKED",
+    "BUSY",
+    "GENERIC_FAILURE",
+    "LOCKED",
+    "MAX_PASSWORD_LENGTH",
+    "MAX_USERNAME_LENGTH",
+    "MIN_PASSWORD_LENGTH",
+    "ONE_TIME_SECRET_TTL",
+    "SESSION_COOKIE",
+    "TOUCH_EVERY",
+    "LoginResult",
+    "PurgeReport",
+    "acceptable_credentials",
+    "actor_for",
+    "change_password",
+    "check_password_strength",
+    "create_user",
+    "hash_password",
+    "issue_one_time_secret",
+    "login",
+    "logout",
+    "maybe_purge",
+    "normalise_username",
+    "open_session",
+    "password_refusal",
+    "password_refused_for",
+    "purge_auth_records",
+    "requires_current_password",
+    "reserve_verification",
+    "resolve_session",
+    "revoke_user_sessions",
+    "session_id_token",
+    "username_problem",
+]
+
 # argon2id with the library's RFC 9106 "low memory" profile.
 _hasher = PasswordHasher()
 # Verified against when the user is unknown, so both answers take about the same time.
 _DUMMY_HASH = _hasher.hash("mot-de-passe-factice-pour-temps-constant")
-TOUCH_EVERY = dt.timedelta(seconds=60)
 MIN_PASSWORD_LENGTH = 12
-# Bounds checked before anything else touches a login form's fields.
-MAX_USERNAME_LENGTH = 120
-MAX_PASSWORD_LENGTH = 1024
-ONE_TIME_SECRET_TTL = dt.timedelta(hours=24)
 
 
 def hash_password(password: str) -> str:
@@ -92,109 +140,24 @@ class LoginResult:
     actor: Actor | None = None
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def actor_for(user: User, network: Network | None) -> Actor:
-    return Actor(
-        id=saved_id(user),
-        username=user.username,
-        full_name=user.full_name,
-        role=Role(user.role),
-        network_id=user.network_id,
-        cohort_id=network.cohort_id if network else None,
-        must_change_password=user.must_change_password,
-    )
-
-
 GENERIC_FAILURE = "Identifiant ou mot de passe incorrect."
-LOCKED = (
-    "Trop de tentatives de connexion pour ce compte. Réessayez dans quelques minutes "
-    "ou demandez à l'équipe d'animation de réinitialiser votre mot de passe."
+OIDC_ONLY = (
+    "Votre compte se connecte avec {provider} : utilisez le bouton « {button} » "
+    "de la page de connexion."
 )
 
 
-ADDRESS_LOCKED = (
-    "Trop de tentatives de connexion depuis votre adresse. Réessayez dans quelques minutes."
-)
-BUSY = "Le service de connexion reçoit trop de demandes. Réessayez dans une minute."
-_BOOKKEEPING_LOCK = 7_240_351  # PostgreSQL advisory lock id serialising the login counters
-
-
-def acceptable_credentials(username: str, password: str) -> bool:
-    """False for what no account can have: an over-long or control-character username, an
-    over-long password. Checked before any database work, so a flood of such forms costs
-    nothing (and never reaches a column limit)."""
-    if not isinstance(username, str) or not isinstance(password, str):
-        return False
-    if len(username) > MAX_USERNAME_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
-        return False
-    if any(unicodedata.category(ch) == "Cc" for ch in username):
-        return False
-    return "\x00" not in password
-
-
-def _serialise_login_counters(session: Session) -> None:
-    """Make count-then-insert atomic: SQLite writes already begin with BEGIN IMMEDIATE;
-    PostgreSQL takes a transaction-scoped advisory lock (released at commit)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_BOOKKEEPING_LOCK)
-        )
-
-
-def _count_attempts(session: Session, *conditions) -> int:
-    return session.exec(select(func.count()).select_from(LoginAttempt).where(*conditions)).one()
-
-
-def reserve_verification(
-    engine: Engine, username: str, client_address: str | None, now: dt.datetime
-) -> tuple[int | None, str | None]:
-    """Count and record one password verification, atomically, in a short transaction.
-
-    Returns ``(attempt_id, None)`` when the verification may run — the attempt is stored as a
-    failure until :func:`_record_success` — or ``(None, French refusal)`` when the account, the
-    client's address or the whole service is over its limit. Attempts in progress count, so a
-    burst of parallel requests gets no more verifications than the limit.
-    """
+def password_refused_for(role: str) -> bool:
+    """True when the programme team turned passwords off for ``role`` (``OIDC_REQUIRED_ROLES``),
+    which applies only while an identity provider is configured."""
     settings = get_settings()
-    window_start = now - dt.timedelta(minutes=settings.login_window_minutes)
-    failed = (col(LoginAttempt.success).is_(False), LoginAttempt.attempted_at >= window_start)
-    with session_scope(engine) as session:
-        _serialise_login_counters(session)
-        if (
-            _count_attempts(session, LoginAttempt.username == username, *failed)
-            >= settings.login_max_failures
-        ):
-            return None, t(LOCKED)
-        if (
-            client_address
-            and _count_attempts(session, LoginAttempt.client_address == client_address, *failed)
-            >= settings.login_max_failures_per_address
-        ):
-            return None, t(ADDRESS_LOCKED)
-        minute_ago = now - dt.timedelta(minutes=1)
-        if (
-            _count_attempts(session, LoginAttempt.attempted_at >= minute_ago)
-            >= settings.login_max_per_minute
-        ):
-            return None, t(BUSY)
-        attempt = LoginAttempt(
-            username=username, attempted_at=now, success=False, client_address=client_address
-        )
-        session.add(attempt)
-        session.flush()
-        return attempt.id, None
+    return bool(settings.oidc_issuer) and role in settings.oidc_required_roles
 
 
-def _record_success(session: Session, attempt_id: int) -> None:
-    session.exec(
-        table_of(LoginAttempt)
-        .update()
-        .where(table_of(LoginAttempt).c.id == attempt_id)
-        .values(success=True)
-    )
+def password_refusal() -> str:
+    """The French message of a password login refused for a role that must use OIDC."""
+    settings = get_settings()
+    return t(OIDC_ONLY, provider=settings.oidc_provider_name, button=settings.oidc_button_label)
 
 
 def login(
@@ -236,6 +199,10 @@ def login(
         # Nothing left to try (no one-time secret for an unknown or inactive account): the
         # attempt is already counted as a failure, no write transaction is needed.
         return LoginResult(False, t(GENERIC_FAILURE))
+    if user is not None and password_refused_for(user.role):
+        # Told only to whom typed the right password (or a valid-looking one-time secret is
+        # never spent): the role signs in at the identity provider.
+        return LoginResult(False, password_refusal() if ok else t(GENERIC_FAILURE))
     new_hash = None
     if ok and stored_hash and _hasher.check_needs_rehash(stored_hash):
         new_hash = hash_password(password)
@@ -243,11 +210,11 @@ def login(
     with session_scope(engine) as session:
         spent_secret = False
         if not ok and user is not None and user.active and password:
-            spent_secret = _spend_secret(session, saved_id(user), password, now)
+            spent_secret = spend_secret(session, saved_id(user), password, now)
             ok = spent_secret
         if not ok or user is None:
             return LoginResult(False, t(GENERIC_FAILURE))
-        _record_success(session, attempt_id)
+        record_success(session, attempt_id)
         if spent_secret:
             # Usable once; the account has no password until the user chooses one. This is a
             # change of the account, so its version moves on.
@@ -270,85 +237,12 @@ def login(
                     .where(users.c.id == user.id, users.c.password_hash == stored_hash)
                     .values(password_hash=new_hash)
                 )
-        token = secrets.token_urlsafe(32)
-        session.add(
-            AuthSession(
-                token_hash=_token_hash(token),
-                user_id=saved_id(user),
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + dt.timedelta(hours=get_settings().session_absolute_hours),
-                user_agent=(user_agent or "")[:300] or None,
-            )
-        )
+        token = open_session(session, saved_id(user), now, user_agent=user_agent)
         network = session.get(Network, user.network_id) if user.network_id else None
         actor = actor_for(user, network)
         if spent_secret:
             actor = dataclasses.replace(actor, must_change_password=True)
         return LoginResult(True, token=token, actor=actor)
-
-
-def resolve_session(engine: Engine, token: str | None) -> Actor | None:
-    """The user behind a session id, or None if unknown, revoked, idle or expired, or the user
-    was deactivated. Refreshes the idle clock (at most once a minute).
-
-    Reads in the read scope; the rare writes (idle clock, idle revocation) are short Core
-    UPDATEs of the session row, so page loads do not queue behind one another on SQLite."""
-    if not token or not isinstance(token, str) or len(token) > 200:
-        return None
-    settings = get_settings()
-    now = utcnow()
-    with read_scope(engine) as session:
-        auth = session.exec(
-            select(AuthSession).where(AuthSession.token_hash == _token_hash(token))
-        ).first()
-        if auth is None or auth.revoked_at is not None or auth.expires_at <= now:
-            return None
-        user = session.get(User, auth.user_id)
-        network = session.get(Network, user.network_id) if user and user.network_id else None
-    sessions = table_of(AuthSession)
-    if auth.last_seen_at + dt.timedelta(minutes=settings.session_idle_minutes) <= now:
-        with session_scope(engine) as session:
-            session.exec(
-                sessions.update()
-                .where(sessions.c.id == auth.id, sessions.c.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
-        return None
-    if user is None or not user.active:
-        return None
-    if now - auth.last_seen_at >= TOUCH_EVERY:
-        with session_scope(engine) as session:
-            session.exec(sessions.update().where(sessions.c.id == auth.id).values(last_seen_at=now))
-    return actor_for(user, network)
-
-
-def logout(engine: Engine, token: str | None) -> None:
-    """Revoke the session server-side: the cookie, if replayed, no longer opens anything."""
-    if not token:
-        return
-    with session_scope(engine) as session:
-        session.exec(
-            update(AuthSession)
-            .where(
-                col(AuthSession.token_hash) == _token_hash(token),
-                col(AuthSession.revoked_at).is_(None),
-            )
-            .values(revoked_at=utcnow())
-        )
-
-
-def revoke_user_sessions(engine_or_session, user_id: int) -> int:
-    """Revoke every open session of a user; returns how many were open."""
-    stmt = (
-        update(AuthSession)
-        .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
-    )
-    if isinstance(engine_or_session, Engine):
-        with session_scope(engine_or_session) as session:
-            return session.exec(stmt).rowcount
-    return engine_or_session.exec(stmt).rowcount
 
 
 def create_user(
@@ -428,7 +322,7 @@ def change_password(engine: Engine, actor: Actor, current: str | None, new: str)
         if not _verify(user.password_hash, current or ""):
             raise ValidationFailed(wrong)  # the attempt stays counted as a failure
         with session_scope(engine) as session:
-            _record_success(session, attempt_id)
+            record_success(session, attempt_id)
         if current == new:
             raise ValidationFailed(t("Le nouveau mot de passe doit être différent de l'actuel."))
     new_hash = hash_password(new)
@@ -440,54 +334,6 @@ def change_password(engine: Engine, actor: Actor, current: str | None, new: str)
             )
         fresh.password_hash = new_hash
         fresh.must_change_password = False
-
-
-def _spend_secret(session: Session, user_id: int, secret: str, now: dt.datetime) -> bool:
-    """Spend the user's one-time secret matching ``secret`` if neither used nor expired.
-    One conditional UPDATE: of two logins racing with the same secret, only one spends it."""
-    secrets_table = table_of(OneTimeSecret)
-    spent = session.exec(
-        secrets_table.update()
-        .where(
-            secrets_table.c.user_id == user_id,
-            secrets_table.c.secret_hash == _token_hash(secret),
-            secrets_table.c.used_at.is_(None),
-            secrets_table.c.expires_at > now,
-        )
-        .values(used_at=now)
-    )
-    return spent.rowcount == 1
-
-
-def issue_one_time_secret(
-    session: Session, user_id: int, *, purpose: str, created_by_id: int | None
-) -> tuple[str, dt.datetime]:
-    """A new random secret for ``user_id`` (invitation or reset), inside the caller's unit of
-    work. Only its sha256 is stored; earlier unused secrets of the user stop working.
-    Returns the secret (to show once) and when it expires."""
-    now = utcnow()
-    session.exec(
-        update(OneTimeSecret)
-        .where(
-            col(OneTimeSecret.user_id) == user_id,
-            col(OneTimeSecret.used_at).is_(None),
-            col(OneTimeSecret.expires_at) > now,
-        )
-        .values(expires_at=now)
-    )
-    secret = secrets.token_urlsafe(15)
-    expires_at = now + ONE_TIME_SECRET_TTL
-    session.add(
-        OneTimeSecret(
-            user_id=user_id,
-            secret_hash=_token_hash(secret),
-            purpose=purpose,
-            created_at=now,
-            expires_at=expires_at,
-            created_by_id=created_by_id,
-        )
-    )
-    return secret, expires_at
 
 
 # Login attempts are kept LOGIN_ATTEMPT_RETENTION_DAYS (throttling needs only the window; the

@@ -44,13 +44,25 @@ class Settings:
     dashboard_summary_from: int = 40
     # How long after posting the author of a comment may still correct it.
     comment_edit_minutes: int = 15
-    # How long after posting the author of a comment may still correct it.
-    comment_edit_minutes: int = 15
     # Personal data kept only as long as needed (docs/PERSONAL_DATA.md), in days: login
     # attempts, login sessions after they ended, reminders sent (once their session is past).
     login_attempt_retention_days: int = 7
     session_retention_days: int = 1
     reminder_log_retention_days: int = 365
+
+    # Sign-in with an OpenID Connect provider (ProConnect, Keycloak…; docs/OIDC.md). No
+    # issuer: no provider button, passwords only.
+    oidc_issuer: str = ""  # the issuer or its discovery URL (…/.well-known/openid-configuration)
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email given_name usual_name"
+    oidc_acr_values: str = ""
+    oidc_provider_name: str = "ProConnect"
+    oidc_button_label: str = "Se connecter avec ProConnect"
+    oidc_redirect_base_url: str = ""  # default: app_base_url
+    oidc_required_roles: tuple[str, ...] = ()  # roles whose password login is turned off
+    # Whom to ask for an account, named when an identity is not known here.
+    programme_contact: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -79,6 +91,18 @@ def _timezone(name: str, default: str) -> str:
             f"Europe/Paris ou America/Cayenne (reçu : {raw!r})."
         ) from exc
     return raw
+
+
+def _roles(name: str, raw: str) -> tuple[str, ...]:
+    """A comma-separated list of role codes (lead, steering, ministry, admin)."""
+    known = ("lead", "steering", "ministry", "admin")
+    roles = tuple(p.strip().lower() for p in raw.split(",") if p.strip())
+    unknown = [r for r in roles if r not in known]
+    if unknown:
+        raise ValueError(
+            f"La variable {name} liste des rôles parmi {', '.join(known)} (reçu : {unknown!r})."
+        )
+    return roles
 
 
 def _days(name: str, default: int) -> int:
@@ -134,7 +158,22 @@ def get_settings() -> Settings:
         or str(PROJECT_ROOT / "data" / "outbox"),
         secret_key=os.environ.get("SECRET_KEY", "").strip(),
         dashboard_summary_from=_int("DASHBOARD_SUMMARY_FROM", 40),
-        comment_edit_minutes=_int("COMMENT_EDIT_MINUTES", 15),
+        oidc_issuer=os.environ.get("OIDC_ISSUER", "").strip(),
+        oidc_client_id=os.environ.get("OIDC_CLIENT_ID", "").strip(),
+        oidc_client_secret=os.environ.get("OIDC_CLIENT_SECRET", "").strip(),
+        oidc_scopes=" ".join(
+            os.environ.get("OIDC_SCOPES", "").split()
+            or ["openid", "email", "given_name", "usual_name"]
+        ),
+        oidc_acr_values=os.environ.get("OIDC_ACR_VALUES", "").strip(),
+        oidc_provider_name=os.environ.get("OIDC_PROVIDER_NAME", "").strip() or "ProConnect",
+        oidc_button_label=os.environ.get("OIDC_BUTTON_LABEL", "").strip()
+        or "Se connecter avec ProConnect",
+        oidc_redirect_base_url=os.environ.get("OIDC_REDIRECT_BASE_URL", "").strip().rstrip("/"),
+        oidc_required_roles=_roles(
+            "OIDC_REQUIRED_ROLES", os.environ.get("OIDC_REQUIRED_ROLES", "")
+        ),
+        programme_contact=os.environ.get("PROGRAMME_CONTACT", "").strip(),
         comment_edit_minutes=_int("COMMENT_EDIT_MINUTES", 15),
         login_attempt_retention_days=_days("LOGIN_ATTEMPT_RETENTION_DAYS", 7),
         session_retention_days=_days("SESSION_RETENTION_DAYS", 1),
