@@ -1,11 +1,14 @@
-"""My account: who I am, and changing my password (required after a one-time secret)."""
+"""My account: who I am, changing my password (required after a one-time secret), my
+reminders, and downloading everything the app holds about me (JSON)."""
 
 import streamlit as st
 
 from dashboard.auth import accounts as auth
+from dashboard.core.clock import today
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import label, t
 from dashboard.services import notifications
+from dashboard.services.privacy import personal_data_filename, personal_data_json
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.navigation import spec_for
 from models.enums import Role
@@ -68,3 +71,24 @@ if actor.role in (Role.lead, Role.admin) and not actor.must_change_password:
     if wanted != enabled:
         notifications.set_reminders(engine, actor, wanted)
         st.success(t("Rappels réactivés.") if wanted else t("Vous ne recevrez plus de rappels."))
+
+if not actor.must_change_password:
+    st.subheader(t("Mes données personnelles"))
+    st.caption(
+        t(
+            "Tout ce que l'application conserve sur vous, dans un fichier JSON : votre compte, "
+            "les modifications que vous avez faites, vos connexions et tentatives de connexion, "
+            "les rappels reçus. Pour savoir ce qui est conservé et combien de temps, ou pour "
+            "faire rectifier ou effacer vos données, adressez-vous à l'équipe d'animation."
+        )
+    )
+    st.download_button(
+        t("Télécharger mes données (JSON)"),
+        # Built only when the button is clicked, from the logged-in person's own id.
+        data=lambda: personal_data_json(engine, actor),
+        file_name=personal_data_filename(actor, today()),
+        mime="application/json",
+        icon=":material/download:",
+        key="download_personal_data",
+        on_click="ignore",
+    )

@@ -58,7 +58,7 @@ def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
 
     Columns: id, username, full_name, email, role, network_id, network_code, network_name,
     cohort_id, active, must_change_password, last_login_at, open_sessions, secret_expires_at,
-    version.
+    anonymised_at, version.
     """
     authorize(actor, "read", "user")
     now = utcnow()
@@ -91,6 +91,7 @@ def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
                 col(User.last_login_at),
                 func.coalesce(open_sessions.c.n, 0),
                 pending.c.until,
+                col(User.anonymised_at),
                 col(User.version),
             )
             .outerjoin(Network, col(Network.id) == User.network_id)
@@ -115,6 +116,7 @@ def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
             "last_login_at",
             "open_sessions",
             "secret_expires_at",
+            "anonymised_at",
             "version",
         ],
     )

@@ -136,6 +136,12 @@ def _flush(session: Session, user: User) -> None:
         ) from exc
 
 
+def _refuse_anonymised(user: User) -> None:
+    """An anonymised account is never edited, reactivated or given a new secret again."""
+    if user.anonymised_at is not None:
+        raise ValidationFailed(t("Ce compte est anonymisé : il ne peut plus être modifié."))
+
+
 def _check_version(session: Session, user: User, version: int | None) -> None:
     if version is not None and user.version != version:
         raise ConflictError(
@@ -224,6 +230,7 @@ def update_user(
     authorize(actor, "update", "user")
     with session_scope(engine) as session:
         user = user_or_404(session, user_id)
+        _refuse_anonymised(user)
         data = check(
             UserInput,
             {
@@ -265,6 +272,7 @@ def set_active(engine: Engine, actor: Actor, user_id: int, *, version: int, acti
     with session_scope(engine) as session:
         user = user_or_404(session, user_id)
         _check_version(session, user, version)
+        _refuse_anonymised(user)
         if not active:
             _ensure_other_admin(session, user)
         network_id, cohort_id = scope_ids(session, user.network_id)
@@ -304,6 +312,7 @@ def reset_password(engine: Engine, actor: Actor, user_id: int, *, version: int) 
     with session_scope(engine) as session:
         user = user_or_404(session, user_id)
         _check_version(session, user, version)
+        _refuse_anonymised(user)
         if not user.active:
             raise ValidationFailed(t("Réactivez d'abord ce compte."))
         user.password_hash = None
