@@ -20,7 +20,18 @@ from dashboard.core.errors import NotFound, PermissionDenied, ValidationFailed
 from dashboard.core.i18n import fmt_month_long, label_of, t
 from dashboard.core.permissions import Actor, authorize, comment_visibilities
 from dashboard.services.shared import access
-from models import Alliance, Cohort, Indicator, IndicatorValue, Lesson, Milestone, Network, User
+from models import (
+    Alliance,
+    ChangeLog,
+    Cohort,
+    Comment,
+    Indicator,
+    IndicatorValue,
+    Lesson,
+    Milestone,
+    Network,
+    User,
+)
 from models.enums import COMMENT_TARGETS, CommentVisibility, Entity, Role, Visibility
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in COMMENT_TARGETS)
@@ -196,3 +207,19 @@ def readers(session: Session, thread: Thread, visibility: str) -> list[tuple[int
 
 def visibility_label(code: str) -> str:
     return label_of(CommentVisibility, code)
+
+
+def comment_log_condition(actor: Actor) -> Any:
+    """SQL condition on ``ChangeLog``: comment rows only for comments ``actor`` may read (a
+    history never shows the text of a comment its reader could not read in the thread)."""
+    own = comment_visibilities(actor, actor.network_id) if actor.network_id else []
+    others = comment_visibilities(actor, None)
+    readable = sa_select(col(Comment.id)).where(
+        or_(
+            col(Comment.visibility).in_(others),
+            (col(Comment.network_id) == actor.network_id) & col(Comment.visibility).in_(own),
+        )
+    )
+    return or_(
+        col(ChangeLog.entity) != Entity.comment.value, col(ChangeLog.entity_id).in_(readable)
+    )

@@ -25,13 +25,14 @@ from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import fmt_month_long, label_of, t
 from dashboard.core.permissions import Actor, authorize
+from dashboard.services import discussion
 from dashboard.services.indicators.value_rules import ENTITY
 from dashboard.services.shared import access, audit
 from dashboard.services.shared.fields import control_problem
 from dashboard.services.shared.forms import max_length
 from models import Indicator, IndicatorTarget, IndicatorValue, Network, User
 from models.base import saved_id, utcnow
-from models.enums import ValueStatus
+from models.enums import CommentVisibility, Entity, ValueStatus
 
 QUEUE_COLUMNS = [
     "id",
@@ -330,7 +331,9 @@ def validate_values(engine: Engine, actor: Actor, items: Iterable[Mapping[str, A
 def return_value(
     engine: Engine, actor: Actor, value_id: int, version: int, reason: str | None
 ) -> None:
-    """Send a submitted value back to its network as a draft; the lead sees ``reason``."""
+    """Send a submitted value back to its network as a draft; the lead sees ``reason``, which
+    also opens the value's discussion thread (visible to the network and the programme team),
+    in the same transaction."""
     authorize(actor, "validate", ENTITY)
     with session_scope(engine) as session:
         ((row, seen, what),) = _load(
@@ -339,6 +342,8 @@ def return_value(
         reason = _checked_reason(reason, what)
         changes = {"status": ValueStatus.draft.value, "return_reason": reason}
         _apply(session, actor, row, seen, what, changes, reason)
+        thread = discussion.writable_thread(session, actor, Entity.indicator_value, saved_id(row))
+        discussion.add_comment(session, actor, thread, reason, CommentVisibility.team.value)
 
 
 def reopen_value(

@@ -24,6 +24,7 @@ from dashboard.core.db import read_scope
 from dashboard.core.errors import NotFound, PermissionDenied
 from dashboard.core.i18n import fmt_month_long, label_of, t
 from dashboard.core.permissions import Actor, authorize, can
+from dashboard.services.discussion.threads import comment_log_condition
 from dashboard.services.reporting.history_labels import (
     ENTITY_LABELS,
     FIELD_LABELS,
@@ -211,7 +212,9 @@ def _last_session(session: Session, cohort_id: int, today: dt.date) -> dict | No
 
 
 def _visible(actor: Actor, where: Any) -> Any:
-    """Accounts' rows (people management) only for those who may read accounts."""
+    """Accounts' rows (people management) only for those who may read accounts; comments'
+    rows only for those who read the comment."""
+    where = and_(where, comment_log_condition(actor))
     if can(actor, "read", "user"):
         return where
     return and_(where, ChangeLog.entity != Entity.user)
