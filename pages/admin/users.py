@@ -57,11 +57,11 @@ with st.expander(t("Inviter une personne"), expanded=True, icon=":material/perso
         c1, c2 = st.columns(2)
         full_name = c1.text_input(t("Nom complet"), key=f"invite_full_name_{gen}")
         email = c2.text_input(t("Courriel"), key=f"invite_email_{gen}")
-        role = c1.selectbox(t("Rôle"), list(roles), format_func=roles.get, key=f"invite_role_{gen}")
+        role = c1.selectbox(t("Rôle"), list(roles), format_func=roles.__getitem__, key=f"invite_role_{gen}")
         network_id = c2.selectbox(
             t("Réseau (référent·e seulement)"),
             list(network_names),
-            format_func=network_names.get,
+            format_func=network_names.__getitem__,
             help=t("Réseaux de la cohorte choisie dans le menu latéral."),
             key=f"invite_network_{gen}",
         )
@@ -141,13 +141,13 @@ with st.form("edit_user"):
     edit_name = c1.text_input(t("Nom complet"), value=user.full_name)
     edit_email = c2.text_input(t("Courriel"), value="" if pd.isna(user.email) else user.email)
     edit_role = c1.selectbox(
-        t("Rôle"), list(roles), index=list(roles).index(user.role), format_func=roles.get
+        t("Rôle"), list(roles), index=list(roles).index(user.role), format_func=roles.__getitem__
     )
     edit_network = c2.selectbox(
         t("Réseau (référent·e seulement)"),
         list(options),
         index=list(options).index(current_network),
-        format_func=options.get,
+        format_func=options.__getitem__,
     )
     save = st.form_submit_button(t("Enregistrer le compte"))
 if save:

@@ -41,7 +41,7 @@ def purge_reminder_log(engine: Engine, *, now: dt.datetime | None = None) -> int
     log, sessions = table_of(ReminderLog), table_of(ProgrammeSession)
     past_sessions = select(sessions.c.id).where(sessions.c.session_date < today(now))
     with session_scope(engine) as session:
-        return session.exec(  # type: ignore[call-overload]
+        return session.exec(
             log.delete().where(log.c.created_at < cutoff, log.c.session_id.in_(past_sessions))
         ).rowcount
 
