@@ -160,7 +160,6 @@ FIELD_LABELS = {
     "sessions": "Connexions ouvertes",
     "last_login_at": "Dernière connexion",
     "anonymised_at": "Anonymisé·e le",
-    "anonymised_at": "Anonymisé·e le",
     "updated_by_id": "Saisie par",
     "submitted_at": "Soumise le",
     "validated_by_id": "Validée par",
