@@ -7,6 +7,7 @@ from models.indicators import Indicator, IndicatorTarget, IndicatorValue
 from models.maturity import MaturityAssessment, MaturityScore
 from models.notifications import ReminderLog, ReminderOptOut
 from models.roadmap import Alliance, AllianceStageChange, Lesson, Milestone, Objective, Partner
+from models.totals import IndicatorTotal, NetworkMonthTotal
 from models.users import AuthSession, LoginAttempt, OidcLoginState, OneTimeSecret, User
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "CommentRead",
     "Indicator",
     "IndicatorTarget",
+    "IndicatorTotal",
     "IndicatorValue",
     "Lesson",
     "LoginAttempt",
@@ -27,6 +29,7 @@ __all__ = [
     "MaturityScore",
     "Milestone",
     "Network",
+    "NetworkMonthTotal",
     "Objective",
     "OidcLoginState",
     "OneTimeSecret",

@@ -17,10 +17,53 @@ down_revision: Union[str, None] = '0007'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
+# The counted values (submitted or validated), as in dashboard/services/indicators/progress.py.
+COUNTED = "('submitted', 'validated')"
+
 
 def upgrade() -> None:
-    pass
+    op.create_table('indicator_total',
+    sa.Column('network_id', sa.Integer(), nullable=False),
+    sa.Column('indicator_id', sa.Integer(), nullable=False),
+    sa.Column('counted_values', sa.Integer(), nullable=False),
+    sa.Column('counted_sum', sa.Float(), nullable=False),
+    sa.Column('first_period', sa.Date(), nullable=True),
+    sa.Column('last_period', sa.Date(), nullable=True),
+    sa.Column('last_value', sa.Float(), nullable=True),
+    sa.Column('last_status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('last_updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['indicator_id'], ['indicator.id'], ),
+    sa.ForeignKeyConstraint(['network_id'], ['network.id'], ),
+    sa.PrimaryKeyConstraint('network_id', 'indicator_id')
+    )
+    op.create_table('network_month_total',
+    sa.Column('network_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('counted_values', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['network_id'], ['network.id'], ),
+    sa.PrimaryKeyConstraint('network_id', 'period_start')
+    )
+    # Backfill from the values already stored, so an upgraded database is right at once.
+    op.execute(
+        "INSERT INTO indicator_total (network_id, indicator_id, counted_values, counted_sum, "
+        "first_period, last_period, last_updated_at, last_value, last_status) "
+        "SELECT a.network_id, a.indicator_id, a.n, a.total, a.first_p, a.last_p, a.stamp, "
+        "v.value, v.status FROM ("
+        " SELECT network_id, indicator_id, count(*) AS n, sum(value) AS total,"
+        " min(period_start) AS first_p, max(period_start) AS last_p, max(updated_at) AS stamp"
+        f" FROM indicator_value WHERE status IN {COUNTED} GROUP BY network_id, indicator_id"
+        ") a JOIN indicator_value v ON v.network_id = a.network_id"
+        " AND v.indicator_id = a.indicator_id AND v.period_start = a.last_p"
+    )
+    op.execute(
+        "INSERT INTO network_month_total (network_id, period_start, counted_values) "
+        "SELECT v.network_id, v.period_start, count(*) FROM indicator_value v "
+        "JOIN indicator_target t ON t.network_id = v.network_id"
+        " AND t.indicator_id = v.indicator_id "
+        f"WHERE v.status IN {COUNTED} GROUP BY v.network_id, v.period_start"
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('network_month_total')
+    op.drop_table('indicator_total')

@@ -25,6 +25,7 @@ from dashboard.seed.derive import (
     value_times,
 )
 from dashboard.seed.history import write_history, write_snapshots
+from dashboard.services.indicators.totals import rebuild_totals
 from models import (
     Alliance,
     AllianceStageChange,
@@ -113,6 +114,7 @@ def write_cohort(session: Session, d: dict[str, Any]) -> Counter:
     _write_values(w, self_assessments)
     _write_lessons(w)
     session.flush()
+    rebuild_totals(session, w.cohort_id)  # once, after the bulk inserts
     if d.get("as_of") is not None:
         # The past the demo has lived through: its change history and session snapshots.
         leads_by_network = {nid: uid for nid, uid in w.leads.items() if nid is not None}

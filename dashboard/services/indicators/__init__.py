@@ -40,6 +40,7 @@ from dashboard.services.indicators.targets import (
     set_target,
     target_revisions,
 )
+from dashboard.services.indicators.totals import apply_delta, rebuild_totals
 from dashboard.services.indicators.value_rules import (
     ENTITY,
     ValueEntry,
@@ -75,6 +76,7 @@ __all__ = [
     "TargetInput",
     "VALUE_COLUMNS",
     "ValueEntry",
+    "apply_delta",
     "cohort_benchmark",
     "cohort_of",
     "create_indicator",
@@ -101,6 +103,7 @@ __all__ = [
     "save_network_targets",
     "queue_page",
     "QueuePage",
+    "rebuild_totals",
     "save_values",
     "set_target",
     "submit_values",

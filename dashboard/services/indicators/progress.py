@@ -25,14 +25,15 @@ import math
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlalchemy import and_, case, func, true
 from sqlalchemy import select as sa_select
+from sqlalchemy import true
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope
 from dashboard.core.permissions import Actor, authorize
+from dashboard.services.indicators import progress_sources as sources
 from dashboard.services.shared import access
 from models import Indicator, IndicatorTarget, IndicatorValue, Network
 from models.enums import Accumulation
@@ -133,6 +134,7 @@ def progress_frame(
     networks: pd.DataFrame,
     *,
     network_ids: Iterable[int] | None = None,
+    cohort_id: int | None = None,
     key_only: bool = True,
     period_start: dt.date | None = None,
     period_end: dt.date | None = None,
@@ -142,91 +144,51 @@ def progress_frame(
 ) -> pd.DataFrame:
     """One row per network × indicator it follows (a target row) or reports on (values).
 
-    ``known_at`` reads the figures as they stood at that instant: only values submitted by then
-    (a snapshot of a past session).
+    Networks: ``cohort_id`` reads a whole cohort (joined on the network's cohort, no list of
+    ids); otherwise ``network_ids``, by default those of ``networks``. ``known_at`` reads the
+    figures as they stood at that instant: only values submitted by then (a snapshot of a past
+    session).
 
-    Three grouped statements whatever the number of networks: the targets, the latest value
-    up to the period end, and the sum of values up to the period end with the count of those
-    inside the period. A network belongs to one cohort, so its values start with the cohort:
-    per-period sums run from the cohort's start whatever ``period_start`` says.
+    Three grouped statements whatever the number of networks: the targets, then the latest
+    value and the sums (see :mod:`~dashboard.services.indicators.progress_sources`: from the
+    maintained totals when they hold what is asked, from the values otherwise). A network
+    belongs to one cohort, so its values start with the cohort: per-period sums run from the
+    cohort's start whatever ``period_start`` says.
     """
-    ids = [int(i) for i in (networks["id"] if network_ids is None else network_ids)]
+    if cohort_id is not None and network_ids is None:
+        scope = sources.Scope(cohort_id=cohort_id)
+    else:
+        ids = networks["id"] if network_ids is None else network_ids
+        scope = sources.Scope(network_ids=tuple(int(i) for i in ids))
     end = _period_end(period_end, as_of)
     start = clock.month_start(period_start) if period_start else dt.date(1900, 1, 1)
-    in_period = case((col(IndicatorValue.period_start) >= start, 1), else_=0)
     ind_filter = col(Indicator.is_key).is_(True) if key_only else true()
-
+    targets_stmt = (
+        sa_select(
+            col(IndicatorTarget.network_id),
+            col(IndicatorTarget.indicator_id),
+            col(IndicatorTarget.baseline_value),
+            col(IndicatorTarget.target_value),
+            col(IndicatorTarget.initial_target_value),
+        )
+        .join(Indicator, col(Indicator.id) == IndicatorTarget.indicator_id)
+        .where(ind_filter)
+    )
     targets = pd.DataFrame(
-        session.execute(
-            sa_select(
-                col(IndicatorTarget.network_id),
-                col(IndicatorTarget.indicator_id),
-                col(IndicatorTarget.baseline_value),
-                col(IndicatorTarget.target_value),
-                col(IndicatorTarget.initial_target_value),
-            )
-            .join(Indicator, col(Indicator.id) == IndicatorTarget.indicator_id)
-            .where(col(IndicatorTarget.network_id).in_(ids), ind_filter)
-        ).all(),
+        [
+            tuple(r)
+            for r in session.execute(scope.restrict(targets_stmt, col(IndicatorTarget.network_id)))
+        ],
         columns=["network_id", "indicator_id", "baseline", "target", "initial_target"],
     )
-    in_scope = and_(
-        col(IndicatorValue.network_id).in_(ids),
-        col(IndicatorValue.status).in_(statuses),
-        col(IndicatorValue.period_start) <= end,
-        true()
-        if known_at is None
-        else func.coalesce(
-            IndicatorValue.submitted_at, IndicatorValue.validated_at, IndicatorValue.updated_at
+    found = None
+    if known_at is None and tuple(statuses) == COUNTED_STATUSES:
+        found = sources.from_totals(session, scope, ind_filter, start=start, end=end)
+    if found is None:
+        found = sources.from_values(
+            session, scope, ind_filter, start=start, end=end, statuses=statuses, known_at=known_at
         )
-        <= known_at,
-    )
-    last = (
-        select(
-            col(IndicatorValue.network_id).label("nid"),
-            col(IndicatorValue.indicator_id).label("iid"),
-            func.max(IndicatorValue.period_start).label("last_period"),
-        )
-        .where(in_scope)
-        .group_by(col(IndicatorValue.network_id), col(IndicatorValue.indicator_id))
-        .subquery()
-    )
-    latest = pd.DataFrame(
-        session.execute(
-            sa_select(
-                col(IndicatorValue.network_id),
-                col(IndicatorValue.indicator_id),
-                col(IndicatorValue.value),
-                col(IndicatorValue.period_start),
-                col(IndicatorValue.status),
-            )
-            .join(
-                last,
-                and_(
-                    last.c.nid == IndicatorValue.network_id,
-                    last.c.iid == IndicatorValue.indicator_id,
-                    last.c.last_period == IndicatorValue.period_start,
-                ),
-            )
-            .join(Indicator, col(Indicator.id) == IndicatorValue.indicator_id)
-            .where(ind_filter)
-        ).all(),
-        columns=["network_id", "indicator_id", "latest", "last_period", "last_status"],
-    )
-    sums = pd.DataFrame(
-        session.exec(
-            select(
-                IndicatorValue.network_id,
-                IndicatorValue.indicator_id,
-                func.sum(IndicatorValue.value),
-                func.sum(in_period),
-            )
-            .join(Indicator, col(Indicator.id) == IndicatorValue.indicator_id)
-            .where(in_scope, ind_filter)
-            .group_by(col(IndicatorValue.network_id), col(IndicatorValue.indicator_id))
-        ).all(),
-        columns=["network_id", "indicator_id", "period_sum", "months_with_values"],
-    )
+    latest, sums = found
     catalogue = indicator_catalogue(session, key_only=key_only)
     keys = ["network_id", "indicator_id"]
     frame = targets.merge(latest, on=keys, how="outer").merge(sums, on=keys, how="outer")

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from dashboard.core.i18n import fmt_number, t
 from dashboard.core.permissions import Actor
+from dashboard.services.indicators import totals
 from dashboard.services.shared import audit
 from dashboard.services.shared.fields import FiniteNumber, MultiLineText
 from dashboard.services.shared.forms import OptionalDate, field_error, parse_number
@@ -102,6 +103,7 @@ def save_target(
         )
         session.add(target)
         session.flush()
+        totals.followed_changed(session, saved_id(network), saved_id(indicator))
         audit.log_create(
             session,
             actor,
@@ -162,7 +164,7 @@ def _unfollow(
         network_id=network.id,
         cohort_id=network.cohort_id,
     )
-    session.delete(target)
+    session.delete(target)  # refused above while values are stored: no total changes
     return []
 
 

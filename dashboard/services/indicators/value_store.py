@@ -84,57 +84,89 @@ def write_values(
     parsed: list[ValueEntry],
     submit: bool,
 ) -> dict[str, int]:
-    """Apply the checked entries; returns counts created, updated, deleted, submitted."""
+    """Apply the checked entries; returns counts created, updated, deleted, submitted.
+
+    The indicator totals of the months written follow in the same transaction, when it
+    commits (:mod:`~dashboard.services.indicators.totals`).
+    """
     counts = {"created": 0, "updated": 0, "deleted": 0, "submitted": 0}
-    scope: audit.LogScope = {"network_id": network.id, "cohort_id": cohort.id}
-    now = utcnow()
+    batch = _Batch(session, actor, network, cohort, indicators, submit)
     for e in parsed:
-        where = row_label(indicators, e.indicator_id, e.period_start, None)
         old = existing.get((e.indicator_id, e.period_start))
-        if old is None:
-            assert e.value is not None  # save_values refuses or skips a new row without a value
-            status = ValueStatus.submitted if submit else ValueStatus.draft
-            if e.version is not None:
-                raise ConflictError(
-                    t("{what} a été supprimée entre-temps. Rechargez la page.", what=where)
-                )
-            row = IndicatorValue(
-                network_id=saved_id(network),
-                indicator_id=e.indicator_id,
-                period_start=e.period_start,
-                value=e.value,
-                status=status.value,
-                comment=e.comment,
-                evidence_url=e.evidence_url,
-                updated_by_id=actor.id,
-                submitted_at=now if submit else None,
+        outcome = batch.create(e) if old is None else batch.change(old, e)
+        for name in outcome:
+            counts[name] += 1
+    return counts
+
+
+class _Batch:
+    """What every entry of one save shares: who, where, when, and whether it submits."""
+
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        network: Network,
+        cohort: Cohort,
+        indicators: pd.DataFrame,
+        submit: bool,
+    ) -> None:
+        self.session, self.actor, self.network = session, actor, network
+        self.indicators, self.submit = indicators, submit
+        self.scope: audit.LogScope = {"network_id": network.id, "cohort_id": cohort.id}
+        self.now = utcnow()
+
+    def where(self, e: ValueEntry) -> str:
+        return row_label(self.indicators, e.indicator_id, e.period_start, None)
+
+    def create(self, e: ValueEntry) -> list[str]:
+        """A new value (draft, or submitted with the batch); returns the counts it adds to."""
+        where = self.where(e)
+        assert e.value is not None  # save_values refuses or skips a new row without a value
+        if e.version is not None:
+            raise ConflictError(
+                t("{what} a été supprimée entre-temps. Rechargez la page.", what=where)
             )
-            session.add(row)
-            try:
-                session.flush()
-            except IntegrityError as exc:
-                if not unique_violation(exc):
-                    raise
-                raise ConflictError(
-                    t(
-                        "{what} a été saisie par quelqu'un d'autre pendant que vous la "
-                        "modifiiez. Rien n'a été écrasé : rechargez la page, puis réappliquez "
-                        "vos changements.",
-                        what=where,
-                    )
-                ) from exc
-            audit.log_create(session, actor, ENTITY, row, fields=LOGGED_FIELDS, **scope)
-            counts["created"] += 1
-            counts["submitted"] += int(submit)
-            continue
+        status = ValueStatus.submitted if self.submit else ValueStatus.draft
+        row = IndicatorValue(
+            network_id=saved_id(self.network),
+            indicator_id=e.indicator_id,
+            period_start=e.period_start,
+            value=e.value,
+            status=status.value,
+            comment=e.comment,
+            evidence_url=e.evidence_url,
+            updated_by_id=self.actor.id,
+            submitted_at=self.now if self.submit else None,
+        )
+        self.session.add(row)
+        try:
+            self.session.flush()
+        except IntegrityError as exc:
+            if not unique_violation(exc):
+                raise
+            raise ConflictError(
+                t(
+                    "{what} a été saisie par quelqu'un d'autre pendant que vous la "
+                    "modifiiez. Rien n'a été écrasé : rechargez la page, puis réappliquez "
+                    "vos changements.",
+                    what=where,
+                )
+            ) from exc
+        audit.log_create(self.session, self.actor, ENTITY, row, fields=LOGGED_FIELDS, **self.scope)
+        return ["created", "submitted"] if self.submit else ["created"]
+
+    def change(self, old: IndicatorValue, e: ValueEntry) -> list[str]:
+        """An update, a deletion or a submission of a stored value (version checked)."""
+        session, submit, where = self.session, self.submit, self.where(e)
         changed = value_changed(old, e)
         to_submit = submit and old.status == ValueStatus.draft
         if not changed and not to_submit:
-            continue  # untouched rows may have moved on meanwhile: no conflict for them
+            return []  # untouched rows may have moved on meanwhile: no conflict for them
         if e.version is None or old.version != e.version:
             raise ConflictError(audit.conflict_message(session, ENTITY, saved_id(old), where))
         if e.value is None:
-            audit.log_delete(session, actor, ENTITY, old, summary_field="value", **scope)
+            audit.log_delete(session, self.actor, ENTITY, old, summary_field="value", **self.scope)
             session.delete(old)
             try:
                 session.flush()
@@ -143,20 +175,20 @@ def write_values(
                 raise ConflictError(
                     audit.conflict_message(session, ENTITY, saved_id(old), where)
                 ) from exc
-            counts["deleted"] += 1
-            continue
+            return ["deleted"]
         changes: dict[str, Any] = {"value": e.value, "comment": e.comment}
         changes["evidence_url"] = e.evidence_url
         if changed or (submit and old.status != ValueStatus.submitted):
             changes["status"] = (ValueStatus.submitted if submit else ValueStatus.draft).value
-        silent: dict[str, Any] = {"updated_by_id": actor.id}
+        silent: dict[str, Any] = {"updated_by_id": self.actor.id}
         if submit:
             changes["return_reason"] = None
-            silent["submitted_at"] = now
-        versioned_update(session, actor, old, e.version, changes, silent, where, scope)
-        counts["updated"] += int(changed)
-        counts["submitted"] += int(changes.get("status") == ValueStatus.submitted)
-    return counts
+            silent["submitted_at"] = self.now
+        versioned_update(session, self.actor, old, e.version, changes, silent, where, self.scope)
+        outcome = ["updated"] if changed else []
+        if changes.get("status") == ValueStatus.submitted:
+            outcome.append("submitted")
+        return outcome
 
 
 def versioned_update(
