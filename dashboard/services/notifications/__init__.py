@@ -2,22 +2,24 @@
 (SMTP or a folder of .eml files) exactly once, and turning reminders off."""
 
 from dashboard.services.notifications.content import Message, digest_message, lead_message
+from dashboard.services.notifications.preferences import (
+    parse_days,
+    reminder_days,
+    reminders_enabled,
+    set_reminder_days,
+    set_reminders,
+    unsubscribe,
+    unsubscribe_url,
+)
 from dashboard.services.notifications.reminders import (
     DueReminder,
     SendReport,
     deliver,
     due_reminders,
-    parse_days,
     preview,
-    reminder_days,
-    reminders_enabled,
     send_by_hand,
     send_due,
     sent_log,
-    set_reminder_days,
-    set_reminders,
-    unsubscribe,
-    unsubscribe_url,
 )
 from dashboard.services.notifications.tokens import unsubscribe_token, user_of_token
 from dashboard.services.notifications.transport import (

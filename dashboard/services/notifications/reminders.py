@@ -1,4 +1,5 @@
-"""Reminders before sessions: who is due one, sending it exactly once, and turning them off.
+"""Reminders before sessions: who is due one, what it says, and sending it exactly once (the
+reminder days and turning reminders off: :mod:`.preferences`).
 
 A reminder is due for a session when it is at most N days away, N being one of the cohort's
 reminder days (``Cohort.reminder_days``, "10,3" by default): the smallest such N names the
@@ -26,11 +27,16 @@ from sqlmodel import col
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
-from dashboard.core.errors import NotFound, PermissionDenied, ValidationFailed
+from dashboard.core.errors import NotFound
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor
 from dashboard.services.notifications.content import Message, digest_message, lead_message
-from dashboard.services.notifications.tokens import unsubscribe_token, user_of_token
+from dashboard.services.notifications.preferences import (
+    DEFAULT_DAYS,
+    parse_days,
+    require_team,
+    unsubscribe_url,
+)
 from dashboard.services.notifications.transport import (
     Transport,
     email_of,
@@ -38,39 +44,12 @@ from dashboard.services.notifications.transport import (
     sender_address,
 )
 from dashboard.services.reporting.before_session import before_session
-from dashboard.services.shared.audit import update_versioned
 from models import Cohort, Network, ProgrammeSession, ReminderLog, ReminderOptOut, User
 from models.base import table_of, utcnow
-from models.enums import CohortStatus, Entity, Role
+from models.enums import CohortStatus, Role
 
-DEFAULT_DAYS = (10, 3)
-MAX_DAYS = 365
 # Reads every network's list on behalf of the programme team (digest, command line).
 REMINDER_ACTOR = Actor(id=0, username="systeme.rappels", full_name="Rappels", role=Role.admin)
-
-
-def parse_days(text: str | None) -> list[int]:
-    """``"10, 3"`` → ``[3, 10]``; anything else than whole days from 0 to 365 is refused."""
-    parts = [p.strip() for p in (text or "").split(",") if p.strip()]
-    days: set[int] = set()
-    for part in parts:
-        if not (part.isascii() and part.isdigit()) or int(part) > MAX_DAYS:
-            raise ValidationFailed(
-                t(
-                    "Jours de rappel : « {part} » n'est pas un nombre de jours entre 0 et {max} "
-                    "(exemple : 10, 3).",
-                    part=part,
-                    max=MAX_DAYS,
-                )
-            )
-        days.add(int(part))
-    return sorted(days)
-
-
-def unsubscribe_url(user_id: int) -> str:
-    from dashboard.services.notifications.content import app_link
-
-    return app_link("auth/desabonnement", jeton=unsubscribe_token(user_id))
 
 
 @dataclass(frozen=True)
@@ -318,17 +297,12 @@ def send_due(
     )
 
 
-def _require_team(actor: Actor) -> None:
-    if actor.role != Role.admin:
-        raise PermissionDenied(t("Seule l'équipe d'animation peut envoyer des rappels."))
-
-
 def preview(
     engine: Engine, actor: Actor, cohort_id: int, *, as_of: dt.date | None = None
 ) -> list[DueReminder]:
     """The programme team's preview: the reminder each person would get now for the cohort's
     next session (sent or not), whatever the reminder days."""
-    _require_team(actor)
+    require_team(actor)
     as_of = as_of or clock.today()
     with read_scope(engine) as session:
         cohort = session.get(Cohort, cohort_id)
@@ -359,84 +333,13 @@ def send_by_hand(
     return deliver(engine, reminders, transport=transport, sent_by_id=actor.id or None)
 
 
-def reminders_enabled(engine: Engine, actor: Actor) -> bool:
-    with read_scope(engine) as session:
-        return session.get(ReminderOptOut, actor.id) is None
-
-
-def set_reminders(engine: Engine, actor: Actor, enabled: bool) -> None:
-    """A person turns their own reminders on or off (« Mon compte »)."""
-    with session_scope(engine) as session:
-        row = session.get(ReminderOptOut, actor.id)
-        if enabled and row is not None:
-            session.delete(row)
-        elif not enabled and row is None:
-            session.add(ReminderOptOut(user_id=actor.id))
-
-
-def unsubscribe(engine: Engine, token: str) -> str | None:
-    """Turn reminders off for the person a signed link names; their name, or None when the
-    link is forged or the person no longer exists. Idempotent."""
-    user_id = user_of_token(token)
-    if user_id is None:
-        return None
-    try:
-        with session_scope(engine) as session:
-            user = session.get(User, user_id)
-            if user is None:
-                return None
-            if session.get(ReminderOptOut, user_id) is None:
-                session.add(ReminderOptOut(user_id=user_id))
-            return user.full_name
-    except IntegrityError:  # the same link clicked twice at once
-        return t("vous")
-
-
-def reminder_days(engine: Engine, actor: Actor, cohort_id: int) -> tuple[str, int]:
-    """The cohort's reminder days as shown in the form ("10, 3") and the row version."""
-    _require_team(actor)
-    with read_scope(engine) as session:
-        cohort = session.get(Cohort, cohort_id)
-        if cohort is None:
-            raise NotFound(t("Cette cohorte n'existe pas."))
-        days = parse_days(cohort.reminder_days)
-        return ", ".join(str(d) for d in sorted(days, reverse=True)), cohort.version
-
-
-def set_reminder_days(
-    engine: Engine, actor: Actor, cohort_id: int, text: str, *, version: int | None = None
-) -> str:
-    """Set the days before each session when reminders go out ("10, 3"); refused in French
-    when a part is not a whole number of days. Returns the stored value."""
-    _require_team(actor)
-    days = parse_days(text)
-    if not days:
-        raise ValidationFailed(
-            t("Jours de rappel : indiquez au moins un nombre de jours (exemple : 10, 3).")
-        )
-    stored = ",".join(str(d) for d in sorted(days, reverse=True))
-    with session_scope(engine) as session:
-        update_versioned(
-            session,
-            actor,
-            Cohort,
-            cohort_id,
-            version,
-            {"reminder_days": stored},
-            entity=Entity.cohort,
-            what=t("La cohorte"),
-            cohort_id=cohort_id,
-        )
-    return stored
-
-
 SENT_COLUMNS = ["sent_at", "full_name", "recipient", "session_code", "days_before", "kind",
                 "subject", "sent_by"]  # fmt: skip
 
 
 def sent_log(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
     """Reminders sent for the cohort's sessions, most recent first (SENT_COLUMNS)."""
-    _require_team(actor)
+    require_team(actor)
     sender = aliased(User)
     with read_scope(engine) as session:
         rows = session.execute(
