@@ -21,7 +21,16 @@ from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFai
 from dashboard.services import privacy
 from dashboard.services.admin import users as admin_users
 from dashboard.services.reporting import history
-from models import AuthSession, ChangeLog, LoginAttempt, OneTimeSecret, ReminderLog, User
+from models import (
+    AuthSession,
+    ChangeLog,
+    Comment,
+    LoginAttempt,
+    Milestone,
+    OneTimeSecret,
+    ReminderLog,
+    User,
+)
 from models.base import utcnow
 from tests.factories import PASSWORD, make_cohort, make_network, make_session, make_user
 
@@ -299,3 +308,55 @@ def test_anonymising_is_refused_for_oneself_the_last_admin_others_and_stale_vers
             privacy.anonymise_user(engine, actor, lead.id, version=_version(engine, lead.id))
     with session_scope(engine) as s:
         assert s.get(User, lead.id).full_name == "Claire Dumontel"  # nothing half-written
+
+
+def _milestone_and_comment(engine, world, *, owner: str, body: str) -> tuple[int, int]:
+    with session_scope(engine) as s:
+        milestone = Milestone(
+            network_id=world["network"],
+            title="Signer la convention",
+            owner=owner,
+            due_date=dt.date(2026, 3, 1),
+        )
+        s.add(milestone)
+        s.flush()
+        comment = Comment(
+            target_kind="milestone",
+            target_id=milestone.id,
+            network_id=world["network"],
+            cohort_id=world["cohort"],
+            author_id=world["admin"].id,
+            body=body,
+        )
+        s.add(comment)
+        s.flush()
+        return milestone.id, comment.id
+
+
+def test_own_data_holds_the_comments_written(engine, world):
+    _milestone_and_comment(engine, world, owner="Équipe", body="Relu, c'est prêt.")
+    data = json.loads(privacy.personal_data_json(engine, world["admin"]))
+    assert [c["body"] for c in data["comments"]] == ["Relu, c'est prêt."]
+    assert json.loads(privacy.personal_data_json(engine, world["lead"]))["comments"] == []
+
+
+def test_typed_mentions_of_the_person_are_replaced_too(engine, world):
+    lead = world["lead"]
+    milestone_id, comment_id = _milestone_and_comment(
+        engine,
+        world,
+        owner="Claire Dumontel (déléguée)",
+        body="@claire.d peux-tu relancer ? Sinon écrire à claire.dumontel@exemple.org",
+    )
+    with session_scope(engine) as s:
+        version = s.get(Milestone, milestone_id).version
+    name = privacy.anonymise_user(
+        engine, world["admin"], lead.id, version=_version(engine, lead.id)
+    )
+    with session_scope(engine) as s:
+        milestone, comment = s.get(Milestone, milestone_id), s.get(Comment, comment_id)
+        assert milestone.owner == f"{name} (déléguée)"
+        assert milestone.version == version + 1  # an editor opened before cannot save it back
+        assert comment.body == (
+            f"@anonyme-{lead.id} peux-tu relancer ? Sinon écrire à anonyme-{lead.id}"
+        )

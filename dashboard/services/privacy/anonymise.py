@@ -10,6 +10,8 @@ What happens, in one transaction (docs/PERSONAL_DATA.md):
   (when the column exists) cleared;
 - the change log keeps every row: in the rows about this account, and wherever an old value
   quotes the old name or e-mail, that text is replaced with the pseudonym;
+- what people typed about one another (a milestone's owner, comments) gets the same
+  replacement, ``@identifiant`` mentions included;
 - the reminders' log keeps its lines (they stop the same reminder going out twice) with the
   pseudonym instead of the address;
 - one change-log row records the anonymisation itself, with no trace of the old name.
@@ -18,15 +20,27 @@ What happens, in one transaction (docs/PERSONAL_DATA.md):
 from __future__ import annotations
 
 from sqlalchemy import delete, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from dashboard.core.db import session_scope
 from dashboard.core.errors import ConflictError, ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.admin.user_sessions import log_marker, user_or_404
-from models import AuthSession, ChangeLog, LoginAttempt, OneTimeSecret, ReminderLog, User
+from models import (
+    AllianceStageChange,
+    AuthSession,
+    ChangeLog,
+    Comment,
+    IndicatorValue,
+    LoginAttempt,
+    Milestone,
+    OneTimeSecret,
+    ReminderLog,
+    User,
+)
 from models.base import table_of, utcnow
 from models.enums import Role
 
@@ -120,6 +134,56 @@ def _scrub_change_log(
     return changed
 
 
+# Texts people type about one another, searched for the old name and e-mail: who owns a
+# milestone, comments on milestones, values and stage changes, discussion comments.
+_FREE_TEXTS: tuple[tuple[type[SQLModel], tuple[str, ...]], ...] = (
+    (Milestone, ("owner", "comment")),
+    (IndicatorValue, ("comment", "return_reason")),
+    (AllianceStageChange, ("comment",)),
+    (Comment, ("body",)),
+)
+
+
+def _scrub_free_texts(
+    session: Session, replacements: list[tuple[str, str]], old_username: str, new_username: str
+) -> int:
+    """Replace the old name and e-mail (and an ``@identifiant`` mention) in what people typed.
+
+    Versioned rows move to a new version, so an editor opened before cannot write the old
+    name back. Returns how many rows changed."""
+    quoted = [(old, new) for old, new in replacements if len(old) >= _MIN_QUOTED_LENGTH]
+    quoted.append((f"@{old_username}", f"@{new_username}"))
+    changed = 0
+    for model, names in _FREE_TEXTS:
+        table = table_of(model)
+        columns = [table.c[name] for name in names]
+        found = session.execute(
+            sa_select(table.c.id, *columns).where(
+                or_(*(c.contains(old, autoescape=True) for c in columns for old, _ in quoted))
+            )
+        ).all()
+        for row_id, *texts in found:
+            values: dict[str, object] = {}
+            for name, text in zip(names, texts, strict=True):
+                if text is None:
+                    continue
+                new_text = text
+                for old, new in quoted:
+                    new_text = new_text.replace(old, new)
+                limit = getattr(table.c[name].type, "length", None)
+                if limit and len(new_text) > limit:
+                    new_text = new_text[: limit - 1] + "…"
+                if new_text != text:
+                    values[name] = new_text
+            if not values:
+                continue
+            if "version" in table.c:
+                values["version"] = table.c.version + 1
+            session.execute(table.update().where(table.c.id == row_id).values(**values))
+            changed += 1
+    return changed
+
+
 def anonymise_user(engine: Engine, actor: Actor, user_id: int, *, version: int | None) -> str:
     """Anonymise a departed person (programme team only); returns their pseudonym.
 
@@ -161,6 +225,7 @@ def anonymise_user(engine: Engine, actor: Actor, user_id: int, *, version: int |
         if old_email:
             replacements.append((old_email, pseudonym_username(user_id)))
         _scrub_change_log(session, user_id, replacements, old_username)
+        _scrub_free_texts(session, replacements, old_username, pseudonym_username(user_id))
         session.expire_all()
         log_marker(
             session,

@@ -1,7 +1,8 @@
 """A person's own data, as one JSON file they download from « Mon compte » (right of access
 and portability). UTF-8, dates and times in ISO 8601 (UTC).
 
-The file is a list of sections, each built by one function ``(session, user_id) -> data``
+The file is a list of sections (account, changes made, login sessions and attempts, reminders
+received, comments written), each built by one function ``(session, user_id) -> data``
 listed in :data:`SECTIONS`: adding what a new feature stores about a person is one line there.
 """
 
@@ -19,6 +20,7 @@ from dashboard.core.db import read_scope
 from dashboard.core.errors import NotFound, PermissionDenied
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor
+from dashboard.services.discussion import comments_by_author
 from models import (
     AuthSession,
     ChangeLog,
@@ -144,6 +146,7 @@ SECTIONS: list[tuple[str, Section]] = [
     ("login_sessions", _login_sessions),
     ("login_attempts", _login_attempts),
     ("reminders", _reminders),
+    ("comments", comments_by_author),
 ]
 
 
