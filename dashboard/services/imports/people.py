@@ -28,7 +28,7 @@ from dashboard.services.admin import networks as admin_networks
 from dashboard.services.admin import users as admin_users
 from dashboard.services.imports import guard
 from dashboard.services.imports.layout import NETWORK_FIELDS, PEOPLE, PERSON_FIELDS, Code
-from dashboard.services.imports.plan import Issue, RowChange, _as_text, digest_of, shown
+from dashboard.services.imports.plan_common import Issue, RowChange, as_text, digest_of, shown
 from dashboard.services.imports.reader import FileRefused, read_file
 from dashboard.services.shared import access
 from dashboard.services.shared.forms import clean, row_where
@@ -226,13 +226,13 @@ def _networks(
     """Networks by code: those of the cohort, and the file's new ones (first row wins)."""
     ids = {code.upper(): nid for code, nid in existing.items()}
     for number, rec in rows:
-        code = _as_text(rec.get("code"))
+        code = as_text(rec.get("code"))
         if code is None:
             continue
         key = code.strip().upper()
         if key in ids:
             continue  # a network of the cohort, or repeated on a later row: linked to
-        values = {f: _as_text(rec.get(f)) if f != "member_count" else clean(rec.get(f))
+        values = {f: as_text(rec.get(f)) if f != "member_count" else clean(rec.get(f))
                   for f in NETWORK_FIELDS}  # fmt: skip
         created: list[int] = []
         problem = _savepoint(
@@ -273,12 +273,12 @@ def _people(
 ) -> None:
     roles = _roles()
     for number, rec in rows:
-        person = {f: _as_text(rec.get(f)) for f in PERSON_FIELDS}
+        person = {f: as_text(rec.get(f)) for f in PERSON_FIELDS}
         if all(v is None for v in person.values()):
             continue
         role = person["role"]
         role = roles.get(role.casefold(), role) if role else role
-        code = _as_text(rec.get("code"))
+        code = as_text(rec.get("code"))
         network_id = network_ids.get(code.strip().upper()) if code else None
         if network_id == -1:
             continue  # the network's own refusal is reported already

@@ -174,43 +174,10 @@ def read_file(name: str, content: bytes, layouts: tuple[SheetLayout, ...] = SHEE
 
 
 def _read_xlsx(name: str, content: bytes, sheets: tuple[SheetLayout, ...]) -> ParsedFile:
-    import openpyxl  # type: ignore[import-untyped]
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's notes on unsupported extensions
-            book = openpyxl.load_workbook(
-                io.BytesIO(content), read_only=True, data_only=False, keep_links=False
-            )
-    except Exception as exc:  # noqa: BLE001 — any parser failure is one French refusal
-        raise FileRefused(
-            [
-                Refusal(
-                    Code.corrupt,
-                    t("« {name} » n'a pas pu être lu comme un classeur .xlsx.", name=name),
-                )
-            ]
-        ) from exc
+    book = _open_workbook(name, content)
     try:
         layouts = {s.name.casefold(): s for s in sheets}
-        unknown = [
-            s
-            for s in book.sheetnames
-            if s.casefold() not in layouts and s.casefold() != README_SHEET.casefold()
-        ]
-        refusals: list[Refusal] = []
-        if unknown:
-            refusals.append(
-                Refusal(
-                    Code.unknown_sheet,
-                    t(
-                        "Feuille(s) inconnue(s) : {sheets}. Le classeur ne doit contenir que "
-                        "les feuilles du modèle : {expected}.",
-                        sheets=", ".join(f"« {s} »" for s in unknown),
-                        expected=", ".join(f"« {s.name} »" for s in sheets),
-                    ),
-                )
-            )
+        refusals = _unknown_sheets(book.sheetnames, layouts, sheets)
         tables: list[Table] = []
         formulas: list[str] = []
         has_formulas = _any_formula(content)
@@ -221,38 +188,11 @@ def _read_xlsx(name: str, content: bytes, sheets: tuple[SheetLayout, ...]) -> Pa
             ws = book[sheet_name]
             if has_formulas:
                 formulas += _formula_cells(ws, sheet_name)
-            header: list[Any] | None = None
-            body: list[tuple[int, list[Any]]] = []
-            # Read-only rows come in order, a blank row as an empty one: count them.
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                if header is None:
-                    if any(v is not None for v in values):
-                        header = list(values)
-                    continue
-                body.append((number, list(values)))
-            if header is None:
-                continue
-            columns, problems = _header_columns(layout, sheet_name, header, letters=True)
-            refusals += problems
-            rows, stray = _rows(columns, body)
-            if stray:
-                refusals.append(_stray_refusal(sheet_name, stray))
-            tables.append(Table(layout, sheet_name, _known(columns), rows))
+            table = _sheet_table(ws, sheet_name, layout, refusals)
+            if table is not None:
+                tables.append(table)
         if formulas:
-            shown = ", ".join(formulas[:MAX_FORMULAS_NAMED])
-            more = len(formulas) - MAX_FORMULAS_NAMED
-            refusals.append(
-                Refusal(
-                    Code.formula,
-                    t(
-                        "Le classeur contient des formules ({cells}{more}) : elles ne sont pas "
-                        "importées. Remplacez-les par leur valeur (copier, puis collage "
-                        "spécial « valeurs seulement »).",
-                        cells=shown,
-                        more=t(" et {n} autre(s)", n=more) if more > 0 else "",
-                    ),
-                )
-            )
+            refusals.append(_formula_refusal(formulas))
         if refusals:
             raise FileRefused(refusals)
         if not tables:
@@ -270,6 +210,87 @@ def _read_xlsx(name: str, content: bytes, sheets: tuple[SheetLayout, ...]) -> Pa
         return ParsedFile("xlsx", tables)
     finally:
         book.close()
+
+
+def _open_workbook(name: str, content: bytes) -> Any:
+    """The workbook, read-only, formulas as written and no external link followed."""
+    import openpyxl  # type: ignore[import-untyped]
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's notes on unsupported extensions
+            return openpyxl.load_workbook(
+                io.BytesIO(content), read_only=True, data_only=False, keep_links=False
+            )
+    except Exception as exc:  # noqa: BLE001 — any parser failure is one French refusal
+        raise FileRefused(
+            [
+                Refusal(
+                    Code.corrupt,
+                    t("« {name} » n'a pas pu être lu comme un classeur .xlsx.", name=name),
+                )
+            ]
+        ) from exc
+
+
+def _unknown_sheets(
+    names: list[str], layouts: dict[str, SheetLayout], sheets: tuple[SheetLayout, ...]
+) -> list[Refusal]:
+    """One refusal naming the sheets that are neither the template's nor its notice."""
+    unknown = [
+        s for s in names if s.casefold() not in layouts and s.casefold() != README_SHEET.casefold()
+    ]
+    if not unknown:
+        return []
+    return [
+        Refusal(
+            Code.unknown_sheet,
+            t(
+                "Feuille(s) inconnue(s) : {sheets}. Le classeur ne doit contenir que "
+                "les feuilles du modèle : {expected}.",
+                sheets=", ".join(f"« {s} »" for s in unknown),
+                expected=", ".join(f"« {s.name} »" for s in sheets),
+            ),
+        )
+    ]
+
+
+def _sheet_table(
+    ws: Any, sheet_name: str, layout: SheetLayout, refusals: list[Refusal]
+) -> Table | None:
+    """One sheet's rows under its header (None for a blank sheet); problems go to ``refusals``."""
+    header: list[Any] | None = None
+    body: list[tuple[int, list[Any]]] = []
+    # Read-only rows come in order, a blank row as an empty one: count them.
+    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if header is None:
+            if any(v is not None for v in values):
+                header = list(values)
+            continue
+        body.append((number, list(values)))
+    if header is None:
+        return None
+    columns, problems = _header_columns(layout, sheet_name, header, letters=True)
+    refusals += problems
+    rows, stray = _rows(columns, body)
+    if stray:
+        refusals.append(_stray_refusal(sheet_name, stray))
+    return Table(layout, sheet_name, _known(columns), rows)
+
+
+def _formula_refusal(formulas: list[str]) -> Refusal:
+    shown = ", ".join(formulas[:MAX_FORMULAS_NAMED])
+    more = len(formulas) - MAX_FORMULAS_NAMED
+    return Refusal(
+        Code.formula,
+        t(
+            "Le classeur contient des formules ({cells}{more}) : elles ne sont pas "
+            "importées. Remplacez-les par leur valeur (copier, puis collage "
+            "spécial « valeurs seulement »).",
+            cells=shown,
+            more=t(" et {n} autre(s)", n=more) if more > 0 else "",
+        ),
+    )
 
 
 _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
