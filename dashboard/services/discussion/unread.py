@@ -29,6 +29,7 @@ from models.enums import Role
 UNREAD_COLUMNS = ["kind", "kind_label", "target_id", "network_code", "title", "unread", "last_at"]
 MENTION_COLUMNS = [
     "comment_id",
+    "cohort_id",
     "kind",
     "kind_label",
     "target_id",
@@ -112,6 +113,7 @@ def _unread_mentions(session: Session, actor: Actor) -> list[list[Any]]:
             col(Comment.created_at),
             col(Comment.body),
             col(Comment.visibility),
+            col(Comment.cohort_id),
         )
         .join(CommentMention, col(CommentMention.comment_id) == Comment.id)
         .join(User, col(User.id) == Comment.author_id)
@@ -123,13 +125,13 @@ def _unread_mentions(session: Session, actor: Actor) -> list[list[Any]]:
         .order_by(col(Comment.id).desc())
     ).all()
     out = []
-    for cid, kind, target_id, author, created, body, vis in rows:
+    for cid, kind, target_id, author, created, body, vis, cohort_id in rows:
         thread = _title(session, actor, kind, target_id)
         if thread is None or vis not in thread.readable:
             continue  # never shown to someone who no longer reads it
         label = KIND_LABELS.get(kind, kind)
         excerpt = _excerpt(body)
-        out.append([cid, kind, label, target_id, thread.network_code, thread.title, author,
+        out.append([cid, cohort_id, kind, label, target_id, thread.network_code, thread.title, author,
                     created, excerpt])  # fmt: skip
     return out
 
@@ -141,9 +143,11 @@ def unread_mentions(engine: Engine, actor: Actor) -> pd.DataFrame:
         return pd.DataFrame(_unread_mentions(session, actor), columns=MENTION_COLUMNS)
 
 
-def unread_mentions_of(session: Session, user_id: int) -> pd.DataFrame:
+def unread_mentions_of(
+    session: Session, user_id: int, *, cohort_id: int | None = None
+) -> pd.DataFrame:
     """:func:`unread_mentions` for the person ``user_id`` inside the caller's unit of work (the
-    reminders read them for each recipient)."""
+    reminders read them for each recipient), only those of ``cohort_id`` when given."""
     user = session.get(User, user_id)
     if user is None or not user.active:
         return pd.DataFrame([], columns=MENTION_COLUMNS)
@@ -157,6 +161,8 @@ def unread_mentions_of(session: Session, user_id: int) -> pd.DataFrame:
         cohort_id=network.cohort_id if network else None,
     )
     rows = _unread_mentions(session, actor)
+    if cohort_id is not None:
+        rows = [row for row in rows if row[1] == cohort_id]
     return pd.DataFrame(rows, columns=MENTION_COLUMNS)
 
 

@@ -104,6 +104,39 @@ def app_link(path: str, **params: str) -> str:
     return f"{base}/{path}{query}"
 
 
+# The page where each kind of commented item is shown (its thread panel is there).
+THREAD_PAGES = {
+    "milestone": "jalons",
+    "alliance": "alliances",
+    "indicator_value": "indicateurs",
+    "lesson": "enseignements",
+}
+
+
+def mention_section(mentions: pd.DataFrame | None) -> Section | None:
+    """Comments mentioning the recipient not read yet (``discussion.unread_mentions``), each
+    with its author, item and the start of its text, linked to the item's page."""
+    if mentions is None or mentions.empty:
+        return None
+    items = []
+    for row in mentions.itertuples():
+        params = {NETWORK_PARAM: row.network_code} if row.network_code else {}
+        items.append(
+            Item(
+                t(
+                    "{author}, le {date}, sur {kind} « {title} » : {excerpt}",
+                    author=row.author,
+                    date=fmt_date(row.created_at),
+                    kind=t(row.kind_label).lower(),
+                    title=row.title,
+                    excerpt=row.excerpt,
+                ),
+                app_link(THREAD_PAGES.get(row.kind, "accueil"), **params),
+            )
+        )
+    return Section(t("Vous êtes mentionné·e dans une discussion ({n})", n=len(items)), items)
+
+
 def _when(days: int) -> str:
     if days == 1:
         return t("demain")
@@ -118,8 +151,10 @@ def lead_message(
     session: dict,
     days_left: int,
     unsubscribe_url: str,
+    mentions: pd.DataFrame | None = None,
 ) -> Message:
-    """A lead's reminder from ``before_session``'s result ``due``."""
+    """A lead's reminder from ``before_session``'s result ``due``, with the comments that
+    mention them and that they have not read (``mentions``)."""
     network = due["network"]
     code = network["code"]
     name = f"{code} — {network['name']}"
@@ -243,6 +278,9 @@ def lead_message(
         intro.append(t("Voici ce qu'il reste à compléter pour {network} :", network=name))
     else:
         intro.append(t("Tout est à jour pour {network} : merci, rien ne manque.", network=name))
+    mentioned = mention_section(mentions)
+    if mentioned:
+        sections.insert(0, mentioned)
     closing = [
         t(
             "Tout voir sur la page « Avant la prochaine session » : {url}",
@@ -279,8 +317,10 @@ def digest_message(
     session: dict,
     days_left: int,
     unsubscribe_url: str,
+    mentions: pd.DataFrame | None = None,
 ) -> Message:
-    """The programme team's digest: one line of counts per network, incomplete ones first."""
+    """The programme team's digest: one line of counts per network, incomplete ones first, and
+    the comments that mention the recipient and that they have not read."""
     table = [[t(h) for h in DIGEST_HEADER]]
     complete: list[str] = []
     links: list[Item] = []
@@ -316,6 +356,9 @@ def digest_message(
         ),
     ]
     sections = []
+    mentioned = mention_section(mentions)
+    if mentioned:
+        sections.append(mentioned)
     if links:
         sections.append(Section(t("Réseaux à relancer ({n})", n=len(links)), links))
     closing = [

@@ -30,6 +30,7 @@ from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor
+from dashboard.services.discussion import unread_mentions_of
 from dashboard.services.notifications.content import Message, digest_message, lead_message
 from dashboard.services.notifications.preferences import (
     DEFAULT_DAYS,
@@ -139,7 +140,7 @@ def _session_dict(ps: ProgrammeSession) -> dict:
     return {"id": ps.id, "code": ps.code, "title": ps.title, "session_date": ps.session_date}
 
 
-def _lead_reminder(engine, user: tuple, ps: dict, days_left: int) -> Message:
+def _lead_reminder(engine, user: tuple, ps: dict, days_left: int, mentions) -> Message:
     user_id, full_name, email, _role, network_id = user
     due = before_session(engine, REMINDER_ACTOR, network_id, as_of=ps["as_of"])
     return lead_message(
@@ -149,6 +150,7 @@ def _lead_reminder(engine, user: tuple, ps: dict, days_left: int) -> Message:
         session=ps,
         days_left=days_left,
         unsubscribe_url=unsubscribe_url(user_id),
+        mentions=mentions,
     )
 
 
@@ -172,6 +174,7 @@ def due_reminders(
     ``by_hand``: due now whatever the reminder days, keyed by the days left)."""
     as_of = as_of or clock.today()
     plans = []
+    mentions: dict[tuple[int, int], pd.DataFrame] = {}
     with read_scope(engine) as session:
         for cohort, ps in _next_sessions(session, as_of, cohort_code):
             days_left = (ps.session_date - as_of).days
@@ -195,15 +198,24 @@ def due_reminders(
                 .where(col(Network.cohort_id) == cohort.id)
                 .order_by(col(Network.code))
             ).all()
-            plans.append((cohort.name, _session_dict(ps), days_left, threshold, people, networks))
+            # Comments mentioning each person, not read yet, go with their reminder.
+            for person in people:
+                mentions[(cohort.id, person[0])] = unread_mentions_of(
+                    session, person[0], cohort_id=cohort.id
+                )
+            plans.append(
+                (cohort.id, cohort.name, _session_dict(ps), days_left, threshold, people, networks)
+            )
     due: list[DueReminder] = []
-    for cohort_name, ps, days_left, threshold, people, networks in plans:
+    for cohort_id, cohort_name, ps, days_left, threshold, people, networks in plans:
         ps["as_of"] = as_of
         digest_rows = None
         for user in people:
             user_id, full_name, email, role, _network_id = user
             if role == Role.lead.value:
-                message = _lead_reminder(engine, user, ps, days_left)
+                message = _lead_reminder(
+                    engine, user, ps, days_left, mentions[(cohort_id, user_id)]
+                )
                 kind = "lead"
             else:
                 if digest_rows is None:
@@ -216,6 +228,7 @@ def due_reminders(
                     session=ps,
                     days_left=days_left,
                     unsubscribe_url=unsubscribe_url(user_id),
+                    mentions=mentions[(cohort_id, user_id)],
                 )
                 kind = "digest"
             due.append(DueReminder(user_id, kind, ps["id"], threshold, days_left, message))
