@@ -15,6 +15,7 @@ from sqlmodel import select
 from dashboard.charts import scale
 from dashboard.core.db import session_scope
 from dashboard.core.permissions import Actor
+from dashboard.services.indicators.totals import rebuild_totals
 from dashboard.services.reporting import (
     cohort_dashboard,
     cohorts,
@@ -197,6 +198,7 @@ def copy_demo_cohort(engine, *, copies: int = COPIES) -> int:
             ],
         )
         s.flush()
+        rebuild_totals(s, big.id)  # values were inserted in bulk, past the ORM
         return big.id
 
 

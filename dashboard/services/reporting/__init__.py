@@ -10,11 +10,9 @@ from dashboard.services.reporting.before_session import (
     months_of,
 )
 from dashboard.services.reporting.cohort_dashboard import (
-    STALE_MONTHS,
     DashboardData,
     DashboardFilters,
     data_version,
-    freshness,
     logic_shift,
     shift_dates,
 )
@@ -29,6 +27,13 @@ from dashboard.services.reporting.cohorts import (
     network_name,
     next_session,
 )
+from dashboard.services.reporting.dashboard_versions import (
+    SECTION_READS,
+    DataVersions,
+    data_versions,
+    section_version,
+)
+from dashboard.services.reporting.freshness import STALE_MONTHS, freshness
 from dashboard.services.reporting.history import (
     COLUMNS,
     SHARED_ENTITIES,
@@ -95,6 +100,7 @@ __all__ = [
     "COLUMNS",
     "DashboardData",
     "DashboardFilters",
+    "DataVersions",
     "ENTITY_LABELS",
     "EPSILON",
     "FIELD_LABELS",
@@ -107,6 +113,7 @@ __all__ = [
     "NetworkDetail",
     "PAYLOAD_SCHEMA",
     "REFERENCE_FIELDS",
+    "SECTION_READS",
     "SHARED",
     "SHARED_ENTITIES",
     "STALE_MONTHS",
@@ -124,6 +131,7 @@ __all__ = [
     "company_type_counts",
     "compare_snapshots",
     "data_version",
+    "data_versions",
     "default_cohort_id",
     "diff_states",
     "entity_label",
@@ -149,6 +157,7 @@ __all__ = [
     "network_name",
     "next_session",
     "pipeline_counts",
+    "section_version",
     "shift_dates",
     "shown_value",
     "stage_changes",
