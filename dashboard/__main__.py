@@ -240,9 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cu.set_defaults(func=cmd_create_user)
 
-    from dashboard.cli import backup, bench, export, imports, purge, remind
+    from dashboard.cli import backup, bench, export, imports, purge, remind, report
 
-    for module in (export, imports, purge, backup, remind, bench):
+    for module in (export, imports, purge, backup, remind, report, bench):
         module.register(sub)
     return parser
 

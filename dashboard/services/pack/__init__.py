@@ -8,6 +8,7 @@ from dashboard.services.pack.figures import (
     DEFAULT_BROWSER,
     ExportEngineMissing,
     browser_path,
+    ensure_browser,
     figures_to_svg,
 )
 from dashboard.services.pack.render import Pack, build_pack, file_name, html_to_pdf, pack_html
@@ -20,6 +21,7 @@ __all__ = [
     "PackContent",
     "browser_path",
     "build_pack",
+    "ensure_browser",
     "esc",
     "figures_to_svg",
     "file_name",

@@ -25,6 +25,8 @@ DEFAULT_BROWSER = "/usr/bin/chromium"
 WIDTH = 1000  # px: the page's text width, scaled down in print (vector, so nothing blurs)
 DEFAULT_HEIGHT = 450
 TIMEOUT = 60  # seconds for one figure
+ALTAIR_FONT = "DejaVu Sans"  # the pack's font (Debian's fonts-dejavu-core)
+FONT_DIRECTORY = "/usr/share/fonts/truetype/dejavu"
 
 
 class ExportEngineMissing(AppError):
@@ -34,6 +36,15 @@ class ExportEngineMissing(AppError):
 def browser_path() -> str:
     """The Chromium kaleido drives (setting ``BROWSER_PATH``, the variable kaleido reads too)."""
     return os.environ.get("BROWSER_PATH", "").strip() or DEFAULT_BROWSER
+
+
+def ensure_browser() -> str:
+    """The browser's path, or :class:`ExportEngineMissing` when no program is there (checked
+    before reading any data: a pack of 120 networks should not fail at its last step)."""
+    path = browser_path()
+    if not Path(path).is_file() or not os.access(path, os.X_OK):
+        raise _missing_browser(path)
+    return path
 
 
 def _missing_browser(path: str) -> ExportEngineMissing:
@@ -69,13 +80,15 @@ async def _plotly_svgs(figures: Mapping[str, object], path: str) -> dict[str, st
                 out[name] = data.decode("utf-8")
     except ChromeNotFoundError:
         raise _missing_browser(path) from None
-    except (OSError, RuntimeError) as error:
+    except (OSError, RuntimeError):
+        # The library's own explanation is English and technical: the person gets the path
+        # that failed and what to check.
         raise ExportEngineMissing(
             t(
                 "Le moteur d'export des graphiques (Chromium piloté par kaleido) n'a pas pu "
-                "démarrer ou a échoué : {error}. Vérifiez l'installation de chromium ou la "
-                "variable BROWSER_PATH.",
-                error=str(error).splitlines()[0] if str(error) else type(error).__name__,
+                "démarrer avec le navigateur « {path} ». Vérifiez l'installation du paquet "
+                "chromium ou la variable BROWSER_PATH.",
+                path=path,
             )
         ) from None
     return out
@@ -91,9 +104,22 @@ def _altair_svg(chart) -> str:
                 "lancez make install."
             )
         ) from None
-    return vl_convert.vegalite_to_svg(
-        chart.to_dict(), format_locale="fr-FR", time_format_locale="fr-FR"
-    )
+    _register_fonts(vl_convert)
+    spec = chart.to_dict()
+    # Text measured and printed with the same font: the PDF's, not vl-convert's default (a
+    # wider font at print time would push axis labels out of the chart's box).
+    spec.setdefault("config", {})["font"] = ALTAIR_FONT
+    return vl_convert.vegalite_to_svg(spec, format_locale="fr-FR", time_format_locale="fr-FR")
+
+
+_fonts_registered = False
+
+
+def _register_fonts(vl_convert) -> None:
+    global _fonts_registered
+    if not _fonts_registered and Path(FONT_DIRECTORY).is_dir():
+        vl_convert.register_font_directory(FONT_DIRECTORY)
+        _fonts_registered = True
 
 
 def figures_to_svg(figures: Mapping[str, object]) -> dict[str, str]:
@@ -105,10 +131,7 @@ def figures_to_svg(figures: Mapping[str, object]) -> dict[str, str]:
     plotly = {name: fig for name, fig in figures.items() if _is_plotly(fig)}
     svgs: dict[str, str] = {}
     if plotly:
-        path = browser_path()
-        if not Path(path).is_file() or not os.access(path, os.X_OK):
-            raise _missing_browser(path)
-        svgs.update(asyncio.run(_plotly_svgs(plotly, path)))
+        svgs.update(asyncio.run(_plotly_svgs(plotly, ensure_browser())))
     for name, figure in figures.items():
         if name not in plotly:
             svgs[name] = _altair_svg(figure)

@@ -120,7 +120,7 @@ def _num(value) -> float | None:
 
 
 def _pipeline(detail: NetworkDetail) -> str:
-    title = f"<h2>{esc(t('Alliances par étape et famille de partenaires'))}</h2>"
+    title = f"<h2>{esc(t('Alliances par étape et famille'))}</h2>"
     pipeline = detail.pipeline
     if pipeline.empty:
         return title + f'<p class="empty">{esc(t("Aucune alliance."))}</p>'
@@ -140,7 +140,7 @@ def _pipeline(detail: NetworkDetail) -> str:
 
 
 def _maturity(detail: NetworkDetail) -> str:
-    title = f"<h2>{esc(t('Maturité à faire alliance'))}</h2>"
+    title = f"<h2>{esc(t('Maturité (niveaux 1 à 4)'))}</h2>"
     maturity = detail.maturity
     if maturity.empty:
         return title + f'<p class="empty">{esc(t("Aucune auto-évaluation."))}</p>'
@@ -157,7 +157,7 @@ def _maturity(detail: NetworkDetail) -> str:
         ]
         for r in shown.itertuples()
     ]
-    headers = [t("Axe"), t("Première évaluation"), t("Dernière évaluation"), t("Évolution")]
+    headers = [t("Axe"), t("Premier"), t("Dernier"), t("Écart")]
     return title + table(headers, rows, numeric={3})
 
 
@@ -165,7 +165,7 @@ def _level(level, session) -> str:
     if level is None or pd.isna(level):
         return "—"
     where = f" ({session})" if isinstance(session, str) and session else ""
-    return t("niveau {n}", n=int(level)) + where
+    return fmt_number(int(level)) + where
 
 
 def _delta(delta) -> str:
@@ -193,5 +193,7 @@ def network_page(detail: NetworkDetail, key_codes: list[str], anchor: str) -> st
     return (
         f'<section class="network" id="{esc(anchor)}"><h1>{esc(name)}</h1>'
         f"{_card(detail)}{_roadmap(detail)}{_late(detail)}{_indicators(detail, key_codes)}"
-        f"{_pipeline(detail)}{_maturity(detail)}{_lessons(detail)}</section>"
+        f'<table class="columns"><tr><td class="left">{_pipeline(detail)}</td>'
+        f'<td class="right">{_maturity(detail)}</td></tr></table>'
+        f"{_lessons(detail)}</section>"
     )

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
-from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, t
 from dashboard.core.permissions import Actor
 from dashboard.services.pack import sections
 from dashboard.services.pack.content import PackContent, gather
-from dashboard.services.pack.figures import figures_to_svg
+from dashboard.services.pack.figures import ExportEngineMissing, ensure_browser, figures_to_svg
 from dashboard.services.pack.network_page import network_page
 from dashboard.services.pack.style import style_sheet
 from dashboard.services.pack.typography import esc, french
@@ -101,7 +100,7 @@ def html_to_pdf(document: str) -> tuple[bytes, int]:
     try:
         from weasyprint import HTML
     except OSError as error:  # Pango missing: WeasyPrint's import loads it
-        raise AppError(
+        raise ExportEngineMissing(
             t(
                 "La mise en page PDF (WeasyPrint) ne trouve pas ses bibliothèques système "
                 "(Pango) : installez libpango-1.0-0 et libpangoft2-1.0-0. Détail : {error}",
@@ -128,6 +127,7 @@ def build_pack(
     """
     timings: dict[str, float] = {}
     start = time.perf_counter()
+    ensure_browser()
     content = gather(engine, actor, cohort_id, session_code=session_code, as_of=as_of)
     timings["data"] = time.perf_counter() - start
     step = time.perf_counter()

@@ -8,6 +8,7 @@ HTML-escaped); numbers and dates through the French formatters of :mod:`dashboar
 from __future__ import annotations
 
 import base64
+import re
 
 import pandas as pd
 
@@ -26,6 +27,10 @@ CHART_GROUPS = [
     ("Maturité", ["radars", "maturity_distribution", "self_vs_facilitator"]),
     ("Fraîcheur des données", ["freshness_histogram", "freshness"]),
 ]
+
+
+# The summary sentence points at the screen's data table; paper has none.
+_ON_SCREEN = re.compile(r",? détaillées dans « Données du graphique »")
 
 
 def table(headers: list[str], rows: list[list[str]], *, numeric: set[int] | None = None) -> str:
@@ -170,9 +175,11 @@ def figure(fig: object, svg: str) -> str:
     """A chart and, under it, its French summary (what it shows, for a reader who cannot
     tell the colours apart)."""
     try:
-        summary = figure_summary(fig) if type(fig).__module__.startswith("plotly") else altair_summary(fig)  # type: ignore[arg-type]  # fmt: skip
+        plotly = type(fig).__module__.startswith("plotly")
+        summary = figure_summary(fig) if plotly else altair_summary(fig)
     except (KeyError, ValueError, TypeError, AttributeError):
         summary = ""
+    summary = _ON_SCREEN.sub("", summary)
     return f"<figure>{svg_image(svg, summary)}<figcaption>{esc(summary)}</figcaption></figure>"
 
 

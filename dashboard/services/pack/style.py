@@ -55,10 +55,10 @@ nav.toc a::after {{
   content: leader(".") target-counter(attr(href), page);
 }}
 .figures {{ display: flex; flex-wrap: wrap; gap: 3mm; margin: 2mm 0 4mm; }}
-.metric {{ border: 0.6pt solid #b8c4d0; border-radius: 2mm; padding: 2.5mm 3mm;
-  width: 38mm; break-inside: avoid; }}
+.metric {{ border: 0.6pt solid #b8c4d0; border-radius: 2mm; padding: 2mm 2.5mm;
+  width: 36mm; break-inside: avoid; hyphens: manual; }}
 .metric .value {{ font-size: 15pt; font-weight: bold; color: #17324d; }}
-.metric .name {{ font-size: 8.5pt; color: #333; hyphens: auto; }}
+.metric .name {{ font-size: 8.5pt; color: #333; hyphens: manual; }}
 .metric .note {{ font-size: 7.5pt; color: #555; }}
 figure {{ margin: 0 0 5mm; break-inside: avoid; }}
 figure img {{ width: 100%; height: auto; }}
@@ -66,8 +66,17 @@ figcaption {{ font-size: 8pt; color: #444; hyphens: auto; margin-top: 1mm; }}
 table {{ border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; font-size: 8.5pt; }}
 thead {{ display: table-header-group; }}
 tr {{ break-inside: avoid; }}
-th {{ text-align: left; background: #e8eef4; font-weight: bold; }}
-th, td {{ border-bottom: 0.5pt solid #c9d3dc; padding: 1.2mm 1.6mm; vertical-align: top; }}
+th {{ text-align: left; background: #e8eef4; font-weight: bold; hyphens: manual; }}
+th, td {{ border-bottom: 0.5pt solid #c9d3dc; padding: 0.8mm 1.4mm; vertical-align: top; }}
+td:first-child {{ hyphens: manual; }}
+section.network h2 {{ font-size: 11pt; margin: 3.5mm 0 1mm; }}
+section.network table {{ font-size: 8pt; margin-bottom: 1.5mm; }}
+section.network p {{ margin: 1mm 0; }}
+section.network ul {{ margin: 0.5mm 0; }}
+table.columns {{ table-layout: fixed; margin: 0; }}
+table.columns > tbody > tr > td {{ border: none; padding: 0; }}
+table.columns td.left {{ width: 60%; padding-right: 4mm; }}
+table.columns td.right {{ width: 40%; }}
 td.num, th.num {{ text-align: right; white-space: nowrap; }}
 .card {{ color: #444; margin: -2mm 0 3mm; }}
 .empty {{ color: #666; font-style: italic; }}
