@@ -12,6 +12,7 @@ from dashboard.services.reporting import cohorts
 from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.discussion import item_thread
 from dashboard.ui.flash import editor_nonce, reload_after_save, show_flash
 from models import IndicatorValue
 from models.enums import Role, ValueStatus
@@ -201,6 +202,17 @@ with tab_return:
                 show_error(error)
             else:
                 reload_after_save(t("Valeur renvoyée au réseau avec votre motif."))
+
+# The discussion of a value in the queue (its network answers there).
+if not queue.empty:
+    item_thread(
+        engine,
+        actor,
+        "indicator_value",
+        {int(r.id): _describe(r) for r in queue.itertuples(index=False)},
+        key="queue_thread",
+        label="Discussion sur une valeur de la file",
+    )
 
 with tab_reopen:
     if chosen == ALL:

@@ -7,6 +7,7 @@ from dashboard.core.i18n import fmt_date, fmt_datetime, fmt_number, fmt_percent,
 from dashboard.services.reporting import cohorts
 from dashboard.ui import escape_markdown, get_engine, link_to, page_setup
 from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.discussion import unread_panel
 from models.enums import CohortStatus, Phase, Role, SessionKind
 
 actor = page_setup("Accueil")
@@ -29,6 +30,8 @@ st.caption(
         status=label_of(CohortStatus, cohort.status),
     )
 )
+
+unread_panel(engine, actor, cohort.id)
 
 sessions = cohorts.cohort_sessions(engine, actor, cohort.id)
 upcoming = cohorts.next_session(sessions, today)

@@ -10,6 +10,7 @@ from dashboard.core.i18n import fmt_date, fmt_number, label_of, labels_for, t
 from dashboard.services import roadmap
 from dashboard.services.shared.forms import clean, limit_help
 from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.discussion import thread_panel
 from dashboard.ui.flash import editor_nonce, reload_after_save, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
 from dashboard.ui.typed_inputs import date_field
@@ -210,6 +211,7 @@ if int(by_id[chosen].version) != int(row["version"]):
         icon=":material/sync_problem:",
     )
 seen = int(row["version"])
+thread_panel(engine, actor, "alliance", chosen, key=f"alliance_thread_{chosen}")
 
 stage_tab, edit_tab, history_tab = st.tabs(
     [t("Changer d'étape"), t("Modifier les informations"), t("Historique des étapes")]

@@ -8,6 +8,7 @@ from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_month_long, fmt_number, fmt_value, label_of, t
 from dashboard.services.reporting import before_session
 from dashboard.ui import escape_markdown, get_engine, link_to, page_setup, show_error
+from dashboard.ui.discussion import unread_panel
 from dashboard.ui.network_picker import NETWORK_PARAM, pick_network
 from models.enums import MilestoneStatus, Role
 
@@ -52,6 +53,8 @@ cols[3].metric(t("Valeurs renvoyées"), fmt_number(counts["returned"]))
 cols[4].metric(t("En attente de validation"), fmt_number(counts["awaiting"]))
 if not any(counts[k] for k in ("milestones", "missing", "returned", "drafts")):
     st.success(t("Tout est à jour pour la prochaine session."), icon=":material/task_alt:")
+if actor.cohort_id is not None:  # a lead: the comments and mentions they have not read
+    unread_panel(engine, actor, actor.cohort_id)
 
 
 def _month_links(frame: pd.DataFrame, text: str) -> None:

@@ -12,6 +12,7 @@ from dashboard.core.i18n import fmt_datetime, fmt_month, fmt_month_long, fmt_val
 from dashboard.services.indicators import values as indicator_values
 from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, link_to, page_setup, show_error
+from dashboard.ui.discussion import item_thread
 from dashboard.ui.flash import editor_nonce, flash, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
 from dashboard.ui.typed_inputs import numbers_as_text
@@ -254,6 +255,20 @@ if st.button(
 link_to("pages/lead/before_session.py", "Voir ce qu'il reste à faire avant la prochaine session")
 if actor.role is Role.admin:
     link_to("pages/admin/validation.py", "Ouvrir la file de validation")
+
+# A value's discussion (a returned value's reason is its first comment), latest months first.
+value_labels = indicators.set_index("indicator_id")["label"]
+item_thread(
+    engine,
+    actor,
+    "indicator_value",
+    {
+        int(v.id): f"{fmt_month_long(v.period_start)} — {value_labels.get(v.indicator_id, '')}"
+        for v in values.sort_values("period_start", ascending=False).itertuples()
+    },
+    key=f"value_thread_{network_id}",
+    label="Discussion sur une valeur",
+)
 
 st.markdown(f"#### {t('Vue d’ensemble')}")
 matrix, statuses = indicator_values.overview_matrix(grid)

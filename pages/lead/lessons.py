@@ -7,6 +7,7 @@ from dashboard.core.i18n import fmt_datetime, label_of, labels_for, t
 from dashboard.services.roadmap import lessons
 from dashboard.services.shared.forms import clean, limit_help
 from dashboard.ui import get_engine, page_setup, show_error
+from dashboard.ui.discussion import thread_panel
 from dashboard.ui.flash import editor_nonce, reload_after_save, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
 from models import Lesson
@@ -145,6 +146,7 @@ chosen = st.selectbox(
     format_func=lambda i: by_id[i].statement[:90] + ("…" if len(by_id[i].statement) > 90 else ""),
     key=f"lesson_pick_{network_id}",
 )
+thread_panel(engine, actor, "lesson", chosen, key=f"lesson_thread_{chosen}")
 # The lesson as first shown: the form keeps the user's input, the save checks its version.
 row = st.session_state.setdefault(f"_at_lesson_seen_{chosen}_{nonce}", by_id[chosen]._asdict())
 if int(by_id[chosen].version) != int(row["version"]):

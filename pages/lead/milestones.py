@@ -9,6 +9,7 @@ from dashboard.core.i18n import fmt_number, labels_for, t
 from dashboard.services.roadmap import milestone_grid, milestones
 from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, link_to, page_setup, show_error
+from dashboard.ui.discussion import item_thread
 from dashboard.ui.flash import editor_nonce, flash, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
 from dashboard.ui.typed_inputs import dates_as_text, numbers_as_text
@@ -192,6 +193,14 @@ if st.button(
 
 link_to("pages/lead/before_session.py", "Voir ce qu'il reste à faire avant la prochaine session")
 link_to("pages/cohort/history.py", "Voir l'historique des modifications")
+item_thread(
+    engine,
+    actor,
+    "milestone",
+    {int(r.id): str(r.title) for r in rows.itertuples()},
+    key=f"milestone_thread_{network_id}",
+    label="Discussion sur le jalon",
+)
 if rows.empty:
     st.caption(t("Aucun jalon pour l'instant : ajoutez le premier avec « + »."))
 else:

@@ -13,7 +13,7 @@ from dashboard.services.discussion.comments import (
     list_thread,
     post_comment,
 )
-from dashboard.services.discussion.mentions import mentioned_usernames
+from dashboard.services.discussion.mentions import mention_choices, mentioned_usernames
 from dashboard.services.discussion.threads import (
     KINDS,
     Thread,
@@ -48,6 +48,7 @@ __all__ = [
     "edit_minutes",
     "list_thread",
     "mark_thread_read",
+    "mention_choices",
     "mentioned_usernames",
     "open_thread",
     "post_comment",

@@ -10,12 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dashboard.core.db import read_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor
-from dashboard.services.discussion.threads import Thread, readers
+from dashboard.services.discussion.threads import Thread, open_thread, readers
 from models import ChangeLog, CommentMention, User
 from models.enums import Entity
 
@@ -57,7 +59,7 @@ def resolve_mentions(
     ``thread`` (never the author, never twice: ``already`` notified are left out)."""
     people = {pid: (login, name) for pid, login, name in readers(session, thread, visibility)}
     by_login = {login: pid for pid, (login, _name) in people.items()}
-    skip = {actor.id, *already}
+    skip: set[int] = {actor.id, *already}
     out = Mentions()
     errors = []
     for raw in chosen:
@@ -74,11 +76,11 @@ def resolve_mentions(
     if errors:
         raise ValidationFailed(errors)
     for login in mentioned_usernames(body):
-        pid = by_login.get(login)
-        if pid is None:
+        found = by_login.get(login)
+        if found is None:
             out.not_notified.append(login)
-        elif pid not in skip and pid not in out.user_ids:
-            out.user_ids.append(pid)
+        elif found not in skip and found not in out.user_ids:
+            out.user_ids.append(found)
     out.names = [people[pid][1] for pid in out.user_ids]
     return out
 
@@ -132,3 +134,17 @@ def user_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
         ).all()
         if pid is not None
     }
+
+
+def mention_choices(
+    engine: Engine, actor: Actor, kind: str, target_id: Any, visibility: str
+) -> dict[int, str]:
+    """``{id: "Nom (@identifiant)"}``: who a new comment of ``visibility`` in the thread may
+    mention (those who will read it), the author left out."""
+    with read_scope(engine) as session:
+        thread = open_thread(session, actor, kind, target_id)
+        if visibility not in thread.readable:
+            return {}
+        choices = mention_candidates(session, thread, visibility)
+    choices.pop(actor.id, None)
+    return choices

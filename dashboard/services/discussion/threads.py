@@ -35,7 +35,7 @@ from models import (
 from models.enums import COMMENT_TARGETS, CommentVisibility, Entity, Role, Visibility
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in COMMENT_TARGETS)
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     Entity.milestone: "Jalon",
     Entity.alliance: "Alliance",
     Entity.indicator_value: "Valeur d'indicateur",

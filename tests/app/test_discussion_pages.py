@@ -1,0 +1,110 @@
+"""Discussion panels in the pages: a lead posts in a milestone's thread and reads it back as
+plain text (``<script>`` and ``**x**`` shown as typed), the programme team sees it unread on
+its home page and answers; forged choices are refused with a French message."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from dashboard.core import clock
+from dashboard.core.db import session_scope
+from dashboard.ui import get_engine
+from models import Comment, Milestone, Network, User
+from tests.app.conftest import page
+
+TODAY = dt.date(2026, 5, 1)
+TYPED = "<script>alert(1)</script> **x** @animation"
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+def _first_milestone(code: str = "R01") -> tuple[int, int, str]:
+    with session_scope(get_engine()) as s:
+        net = s.exec(select(Network).where(Network.code == code)).one()
+        milestone = s.exec(
+            select(Milestone).where(Milestone.network_id == net.id).order_by(Milestone.id)
+        ).first()
+        return net.id, milestone.id, milestone.title
+
+
+def _texts(at) -> list[str]:
+    return [element.value for element in at.text]
+
+
+def _panel(network_id: int, milestone_id: int) -> str:
+    return f"milestone_thread_{network_id}_{milestone_id}"
+
+
+def test_a_lead_posts_in_a_milestone_thread_and_reads_it_as_plain_text(login_as):
+    network_id, milestone_id, title = _first_milestone()
+    at = login_as("lead")
+    at.switch_page(page("lead/milestones")).run()
+    assert not at.exception
+    panel = _panel(network_id, milestone_id)
+    assert at.selectbox(key=f"milestone_thread_{network_id}_item").value == milestone_id
+    at.selectbox(key=f"{panel}_visibility").set_value("team").run()
+    at.text_area(key=f"{panel}_body_0").input(TYPED)
+    next(b for b in at.button if b.label == "Publier").click().run()
+    assert not at.exception
+
+    with session_scope(get_engine()) as s:
+        stored = s.exec(select(Comment)).all()
+        assert [(c.body, c.visibility, c.target_id) for c in stored] == [
+            (TYPED, "team", milestone_id)
+        ]
+    assert any("Commentaire publié." in m.value for m in at.success)
+    assert any("Notifié(s)" in m.value for m in at.success)  # @animation reads team comments
+    # The text is shown as typed: st.text, never Markdown or HTML.
+    assert TYPED in _texts(at)
+    assert not any("alert(1)" in m.value for m in at.markdown)
+    assert any(title in e.label for e in at.expander)
+
+
+def test_the_programme_team_sees_it_unread_then_answers(login_as):
+    network_id, milestone_id, _title = _first_milestone()
+    lead = login_as("lead")
+    lead.switch_page(page("lead/milestones")).run()
+    panel = _panel(network_id, milestone_id)
+    lead.text_area(key=f"{panel}_body_0").input("Pouvez-vous relire ?")
+    next(b for b in lead.button if b.label == "Publier").click().run()
+    assert not lead.exception
+
+    admin = login_as("admin")
+    assert not admin.exception
+    assert any("1 commentaire(s) non lu(s) dans 1 fil(s), 0 mention(s)" in m.value
+               for m in admin.info)  # fmt: skip
+    # The lead's own home: nothing unread (their own comment).
+    again = login_as("lead")
+    assert any("Aucun commentaire non lu." in c.value for c in again.caption)
+
+    with session_scope(get_engine()) as s:
+        lead_id = s.exec(select(User.id).where(User.username == "lead.r01")).one()
+    admin.switch_page(page("lead/milestones")).run()
+    picker = [s for s in admin.selectbox if s.key and s.key.endswith("_item")]
+    assert picker, "the programme team gets the milestone's discussion too"
+    picker[0].set_value(milestone_id).run()
+    admin_panel = f"milestone_thread_{network_id}_{milestone_id}"
+    admin.multiselect(key=f"{admin_panel}_mentions_0").set_value([lead_id])
+    admin.text_area(key=f"{admin_panel}_body_0").input("Relu, c'est bon.")
+    next(b for b in admin.button if b.label == "Publier").click().run()
+    assert not admin.exception
+    assert "Relu, c'est bon." in _texts(admin)
+
+    lead_home = login_as("lead")
+    assert any("1 mention(s) de vous" in m.value for m in lead_home.info)
+
+
+def test_the_network_only_visibility_is_not_offered_to_the_programme_team(login_as):
+    network_id, milestone_id, _title = _first_milestone()
+    admin = login_as("admin")
+    admin.switch_page(page("lead/milestones")).run()
+    picker = [s for s in admin.selectbox if s.key and s.key.endswith("_item")]
+    picker[0].set_value(milestone_id).run()
+    options = admin.selectbox(key=f"{_panel(network_id, milestone_id)}_visibility").options
+    assert options == ["Réseau et équipe d'animation", "Toute la cohorte"]
