@@ -142,8 +142,9 @@ def _kind(trace) -> str:
     return _KINDS.get(trace.type, "Graphique")
 
 
-def figure_summary(fig: go.Figure) -> str:
-    """One French sentence saying what the chart shows and where its values are."""
+def figure_summary(fig: go.Figure, *, table: pd.DataFrame | None = None) -> str:
+    """One French sentence saying what the chart shows and where its values are (``table``:
+    the figure's :func:`figure_table` when already built, not computed again)."""
     title = plain(fig.layout.title.text) if fig.layout.title else ""
     if not fig.data:
         messages = [plain(a.text) for a in fig.layout.annotations or ()]
@@ -156,7 +157,7 @@ def figure_summary(fig: go.Figure) -> str:
         parts.append(
             t("{n} série(s) : {names}", n=fmt_number(len(series)), names=", ".join(series))
         )
-    rows = len(figure_table(fig))
+    rows = len(figure_table(fig) if table is None else table)
     parts.append(
         t(
             "{n} valeur(s), détaillées dans « Données du graphique »",
@@ -192,11 +193,11 @@ def altair_table(chart) -> pd.DataFrame:
     return data[columns].rename(columns=titles).apply(lambda column: column.map(_cell))
 
 
-def altair_summary(chart) -> str:
+def altair_summary(chart, *, table: pd.DataFrame | None = None) -> str:
     title = getattr(chart, "title", None)
     title = title if isinstance(title, str) else ""
     return t(
         "Graphique « {title} » ; {n} valeur(s), détaillées dans « Données du graphique ».",
         title=title,
-        n=fmt_number(len(altair_table(chart))),
+        n=fmt_number(len(altair_table(chart) if table is None else table)),
     )

@@ -116,6 +116,99 @@ def histogram(values: pd.Series, *, title: str, x_title: str, edges: list[float]
     return style(fig, title=title, x_title=x_title, y_title=t("Nombre de réseaux"), height=360)
 
 
+SECTIONS = ("overview", "milestones", "indicators", "alliances", "maturity", "freshness")
+
+
+def _overview_figures(overview: pd.DataFrame, summarised: bool) -> dict[str, object]:
+    if not summarised:
+        return {}
+    late_max = max(int(overview["milestones_late"].max()), 1)
+    missing_max = max(int(overview["months_missing"].max(skipna=True) or 0), 1)
+    return {
+        "progress_histogram": histogram(
+            overview["progress"] * 100,
+            title=t("Réseaux par avancement moyen vers leur cible"),
+            x_title=t("Avancement moyen (%)"),
+            edges=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
+        ),
+        "late_histogram": histogram(
+            overview["milestones_late"],
+            title=t("Réseaux par nombre de jalons en retard"),
+            x_title=t("Jalons en retard"),
+            edges=[float(e) for e in range(0, late_max + 2)],
+        ),
+        "freshness_histogram": histogram(
+            overview["months_missing"],
+            title=t("Réseaux par nombre de mois incomplets"),
+            x_title=t("Mois incomplets"),
+            edges=[float(e) for e in range(0, missing_max + 2)],
+        ),
+    }
+
+
+def _milestone_figures(
+    data: DashboardData, shown: DashboardData, today: dt.date, sort_by: str
+) -> dict[str, object]:
+    bars = charts.milestone_status_bars(shown.milestone_counts)
+    return {
+        "milestone_bars": bars,
+        "milestone_bars_sorted": bars  # the same figure: built once
+        if sort_by == "late"
+        else charts.milestone_status_bars(shown.milestone_counts, sort_by=sort_by),
+        "timeline": charts.milestone_timeline(shown.timeline, data.sessions, today),
+    }
+
+
+def _maturity_figures(data: DashboardData, shown: DashboardData) -> dict[str, object]:
+    figures: dict[str, object] = {"radars": charts_maturity.maturity_radar_grid(shown.maturity)}
+    if not data.maturity.empty:
+        figures["maturity_distribution"] = charts_maturity.maturity_distribution(data.maturity)
+        both = charts_maturity.self_vs_facilitator(shown.maturity)
+        if both is not None:
+            figures["self_vs_facilitator"] = both
+    return figures
+
+
+def section_figures(
+    section: str,
+    data: DashboardData,
+    today: dt.date,
+    *,
+    sort_by: str = "late",
+    summary_from: int = SUMMARY_FROM,
+    top: int = TOP,
+    picked: tuple[int, ...] = (),
+    overview: pd.DataFrame | None = None,
+) -> dict[str, object]:
+    """The figures of one section of the dashboard (one of :data:`SECTIONS`), each built once;
+    the overview's histograms hold only above ``summary_from`` networks. ``overview``: the
+    :func:`network_overview` of ``data`` when already computed."""
+    overview = network_overview(data) if overview is None else overview
+    summarised = len(overview) > summary_from
+    ids = focus_ids(overview, top=top, picked=picked) if summarised else []
+    shown = _focus(data, ids) if summarised else data
+    if section == "overview":
+        return _overview_figures(overview, summarised)
+    if section == "milestones":
+        return _milestone_figures(data, shown, today, sort_by)
+    if section == "indicators":
+        return {
+            "heatmap": charts_indicators.progress_heatmap(shown.progress),
+            "benchmark": charts_indicators.benchmark_chart(shown.progress, data.benchmark),
+        }
+    if section == "alliances":
+        return {
+            "pipeline": charts_alliances.pipeline_chart(data.pipeline),
+            "company_types": charts_alliances.company_types_chart(data.company_types),
+            "logic_shift": charts_alliances.logic_shift_chart(data.logic_shift, data.shift_labels),
+        }
+    if section == "maturity":
+        return _maturity_figures(data, shown)
+    if section == "freshness":
+        return {"freshness": charts_followup.freshness_chart(shown.freshness)}
+    raise ValueError(section)
+
+
 def dashboard_figures(
     data: DashboardData,
     today: dt.date,
@@ -131,48 +224,12 @@ def dashboard_figures(
     ids = (
         focus_ids(overview, top=top, picked=picked) if summarised else list(overview["network_id"])
     )
-    shown = _focus(data, ids) if summarised else data
     figures: dict[str, object] = {}
-    if summarised:
-        figures["progress_histogram"] = histogram(
-            overview["progress"] * 100,
-            title=t("Réseaux par avancement moyen vers leur cible"),
-            x_title=t("Avancement moyen (%)"),
-            edges=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
-        )
-        late_max = max(int(overview["milestones_late"].max()), 1)
-        figures["late_histogram"] = histogram(
-            overview["milestones_late"],
-            title=t("Réseaux par nombre de jalons en retard"),
-            x_title=t("Jalons en retard"),
-            edges=[float(e) for e in range(0, late_max + 2)],
-        )
-        missing_max = max(int(overview["months_missing"].max(skipna=True) or 0), 1)
-        figures["freshness_histogram"] = histogram(
-            overview["months_missing"],
-            title=t("Réseaux par nombre de mois incomplets"),
-            x_title=t("Mois incomplets"),
-            edges=[float(e) for e in range(0, missing_max + 2)],
-        )
-    figures["heatmap"] = charts_indicators.progress_heatmap(shown.progress)
-    figures["milestone_bars"] = charts.milestone_status_bars(shown.milestone_counts)
-    figures["milestone_bars_sorted"] = (
-        figures["milestone_bars"]  # the same figure: built once
-        if sort_by == "late"
-        else charts.milestone_status_bars(shown.milestone_counts, sort_by=sort_by)
-    )
-    figures["timeline"] = charts.milestone_timeline(shown.timeline, data.sessions, today)
-    figures["benchmark"] = charts_indicators.benchmark_chart(shown.progress, data.benchmark)
-    figures["pipeline"] = charts_alliances.pipeline_chart(data.pipeline)
-    figures["company_types"] = charts_alliances.company_types_chart(data.company_types)
-    figures["logic_shift"] = charts_alliances.logic_shift_chart(data.logic_shift, data.shift_labels)
-    figures["radars"] = charts_maturity.maturity_radar_grid(shown.maturity)
-    if not data.maturity.empty:
-        figures["maturity_distribution"] = charts_maturity.maturity_distribution(data.maturity)
-        both = charts_maturity.self_vs_facilitator(shown.maturity)
-        if both is not None:
-            figures["self_vs_facilitator"] = both
-    figures["freshness"] = charts_followup.freshness_chart(shown.freshness)
+    for section in SECTIONS:
+        figures |= section_figures(
+            section, data, today, sort_by=sort_by, summary_from=summary_from, top=top,
+            picked=picked, overview=overview,
+        )  # fmt: skip
     return DashboardFigures(figures, summarised, ids, overview)
 
 

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.charts.describe import altair_summary, altair_table, figure_summary, figure_table
+from dashboard.charts.prepared import PLOTLY, PreparedChart
 from dashboard.core.i18n import t
 from dashboard.ui import escape_markdown
 
@@ -35,13 +36,41 @@ def plotly_config() -> dict:
     }
 
 
+class _SerialisedFigure(go.Figure):
+    """A Plotly figure already serialised (a :class:`PreparedChart`'s spec).
+
+    ``st.plotly_chart`` takes a ``Figure`` as already validated and only asks for its
+    ``to_dict()``; a plain dict would be rebuilt into a ``Figure`` and validated again, trace by
+    trace, on every rerun. This one hands over the parsed spec and skips ``Figure``'s own
+    construction (and validation) entirely: nothing else of it is used."""
+
+    def __init__(self, spec: dict) -> None:  # noqa: D107 - no super().__init__: see above
+        self._serialised = spec
+
+    def to_dict(self) -> dict:
+        return self._serialised
+
+
+def _show_prepared(chart: PreparedChart, box, key: str | None, selection: dict):
+    if chart.kind == PLOTLY:
+        figure = _SerialisedFigure(chart.spec_dict())
+        return box.plotly_chart(
+            figure, width="stretch", config=plotly_config(), key=key, **selection
+        )
+    return box.vega_lite_chart(spec=chart.spec_dict(), key=key)
+
+
 def show_chart(fig, *, container=None, key: str | None = None, **selection):
-    """Show a Plotly figure (or an Altair chart) with its summary and its data table.
+    """Show a Plotly figure (or an Altair chart, or a :class:`PreparedChart`) with its summary
+    and its data table.
 
     ``selection`` passes ``on_select`` / ``selection_mode`` to ``st.plotly_chart``; the
     selection event is returned."""
     box = (container or st).container()
-    if isinstance(fig, go.Figure):
+    if isinstance(fig, PreparedChart):
+        event = _show_prepared(fig, box, key, selection)
+        summary, table = fig.summary, fig.table
+    elif isinstance(fig, go.Figure):
         event = box.plotly_chart(fig, width="stretch", config=plotly_config(), key=key, **selection)
         summary, table = figure_summary(fig), figure_table(fig)
     else:

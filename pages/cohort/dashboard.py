@@ -4,16 +4,20 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.charts import scale
+from dashboard.charts.sections import Section
 from dashboard.core import clock
 from dashboard.core.config import get_settings
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_month, fmt_number, fmt_percent, labels_for, t
-from dashboard.services.reporting import cohort_dashboard, cohorts, snapshots
+from dashboard.services.reporting import cohorts, snapshots
+from dashboard.services.reporting.dashboard_versions import SINCE_SNAPSHOT, section_version
 from dashboard.ui import escape_markdown, get_engine, link_to, page_setup, show_error
 from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.dashboard_cache import DashboardView, current_versions, dashboard_section
 from dashboard.ui.filters import dashboard_filters, describe
 from dashboard.ui.navigation import spec_for
+from dashboard.ui.pack_download import pack_download
 from models.enums import MaturityAxis
 
 actor = page_setup(
@@ -24,27 +28,6 @@ engine = get_engine()
 today = clock.today()
 DETAIL = "pages/cohort/network_detail.py"
 TABLE_PAGE = 50  # networks per page of the full table (summarised dashboards)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _dashboard(cohort_id, filters, shift, version, role, network_id, as_of, _actor):
-    # Keyed by cohort, filters, data version and what the result depends on (role, network);
-    # the permission check ran outside, in data_version().
-    return cohort_dashboard.cohort_dashboard(
-        get_engine(), _actor, cohort_id, filters=filters, shift_from=shift[0], shift_to=shift[1],
-        as_of=as_of,
-    )  # fmt: skip
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _figures(cohort_id, filters, shift, version, role, network_id, as_of, sort, picked, _actor):
-    # The built figures, not only the data: a rerun with the same data version, filters, sort
-    # and picked networks draws from here without rebuilding any chart.
-    data = _dashboard(cohort_id, filters, shift, version, role, network_id, as_of, _actor)
-    built = scale.dashboard_figures(
-        data, as_of, sort_by=sort, picked=picked, summary_from=get_settings().dashboard_summary_from
-    )
-    return data, built
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -81,7 +64,7 @@ try:
     snapshots.freeze_past_sessions(engine, cohort_id=cohort.id)
     networks = cohorts.cohort_networks(engine, actor, cohort.id)
     filters = dashboard_filters(cohort, networks)
-    version = cohort_dashboard.data_version(engine, actor, cohort.id)
+    versions = current_versions(engine, actor, cohort.id)
     sessions = cohorts.cohort_sessions(engine, actor, cohort.id)
 except AppError as error:
     show_error(error)
@@ -105,18 +88,31 @@ with tabs[3]:
 
 sort = st.session_state.get("milestone_sort") or "late"
 picked = tuple(sorted(int(i) for i in st.session_state.get("dashboard_picked", ())))
+shown_count = (
+    len(networks)
+    if filters.network_ids is None
+    else int(networks["id"].isin(filters.network_ids).sum())
+)
+view = DashboardView(
+    cohort.id, filters, shift, today, shown_count, get_settings().dashboard_summary_from,
+    sort_by=sort, picked=picked,
+)  # fmt: skip
+
+
+def section(name: str) -> Section:
+    """One section of the page, from the cache unless what it reads changed."""
+    return dashboard_section(engine, actor, versions, name, view)
+
+
 try:
-    data, built = _figures(
-        cohort.id, filters, shift, version, actor.role.value, actor.network_id, today, sort,
-        picked, actor,
-    )  # fmt: skip
+    overview = section("overview")
 except AppError as error:
     show_error(error)
     st.stop()
-figures = built.figures
+summarised = overview.facts["summarised"]
 
 with headline_box:
-    head = data.headline
+    head = overview.facts["headline"]
     st.caption(
         t(
             "Chiffres clés de toute la cohorte au {date}. Les graphiques suivent les filtres : {f}.",
@@ -144,7 +140,7 @@ with headline_box:
         help=t("Part des alliances (hors abandons) en logique de contrat-alliance."),
     )
     m[5].metric(t("Valeurs à valider"), fmt_number(head["values_awaiting_validation"]))
-    upcoming = data.next_session
+    upcoming = overview.facts["next_session"]
     m[6].metric(
         t("Prochaine session"),
         upcoming["code"] if upcoming else "—",
@@ -153,9 +149,9 @@ with headline_box:
         else t("Toutes les sessions ont eu lieu."),
     )
 
-shown = networks[networks["id"].isin(data.shown_network_ids)]
+shown = overview.facts["shown"]
 with tabs[0]:
-    if built.summarised:
+    if summarised:
         st.info(
             t(
                 "{n} réseaux : les graphiques résument la cohorte (répartitions) et montrent "
@@ -169,21 +165,24 @@ with tabs[0]:
         st.multiselect(
             t("Réseaux à montrer en plus"),
             list(names),
-            format_func=names.get,
+            format_func=lambda i: names.get(i, str(i)),
             key="dashboard_picked",
             placeholder=t("Rechercher un réseau"),
         )
         left, right = st.columns(2)
-        show_chart(figures["progress_histogram"], container=left)
-        show_chart(figures["late_histogram"], container=right)
+        show_chart(overview.charts["progress_histogram"], container=left)
+        show_chart(overview.charts["late_histogram"], container=right)
+    indicators = section("indicators")
+    milestones = section("milestones")
     event = show_chart(
-        figures["heatmap"], key="overview_heatmap", on_select="rerun", selection_mode="points"
-    )
+        indicators.charts["heatmap"], key="overview_heatmap", on_select="rerun",
+        selection_mode="points",
+    )  # fmt: skip
     _open_network(event, networks)
     left, right = st.columns([3, 2])
     with left:
         event = show_chart(
-            figures["milestone_bars"], key="overview_bars", on_select="rerun",
+            milestones.charts["milestone_bars"], key="overview_bars", on_select="rerun",
             selection_mode="points",
         )  # fmt: skip
         _open_network(event, networks)
@@ -192,8 +191,9 @@ with right_box:
     st.markdown(f"#### {t('Ce qui a changé depuis le dernier instantané')}")
     try:
         since = _since_last_snapshot(
-            cohort.id, version, actor.role.value, actor.network_id, today, actor
-        )
+            cohort.id, section_version(versions, SINCE_SNAPSHOT), actor.role.value,
+            actor.network_id, today, actor,
+        )  # fmt: skip
     except AppError as error:
         since = None
         show_error(error)
@@ -216,72 +216,46 @@ with right_box:
         c[1].metric(t("Alliances : changements d'étape"), fmt_number(totals["stage_changes"]))
         c[2].metric(t("Indicateurs en progrès"), fmt_number(totals["indicators_improved"]))
     link_to("pages/cohort/snapshots.py", "Comparer les sessions en détail")
+    network_names = dict(zip(shown["code"], shown["name"], strict=True))
     pick = st.selectbox(
         t("Ouvrir la fiche d'un réseau"),
         list(shown["code"]),
-        format_func=dict(zip(shown["code"], shown["name"], strict=True)).get,
+        format_func=lambda code: network_names.get(code, code),
         key="open_network",
     )
     if pick:
         link_to(DETAIL, "Voir la fiche du réseau", query_params={"reseau": pick})
 
-if built.summarised:
+if summarised:
     with tabs[0]:
         st.markdown(f"#### {t('Tous les réseaux')}")
-        overview = built.overview.sort_values("network_name")
-        pages = max(1, -(-len(overview) // TABLE_PAGE))
+        table = overview.tables["overview"]
+        pages = max(1, -(-len(table) // TABLE_PAGE))
         number = st.number_input(
             t("Page du tableau"), min_value=1, max_value=pages, step=1, key="overview_page",
             help=t("{n} réseaux par page, {p} pages.", n=TABLE_PAGE, p=fmt_number(pages)),
         )  # fmt: skip
-        part = overview.iloc[(int(number) - 1) * TABLE_PAGE : int(number) * TABLE_PAGE]
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("Réseau"): part["network_name"],
-                    t("Avancement moyen"): part["progress"].map(
-                        lambda p: fmt_percent(None if pd.isna(p) else p)
-                    ),
-                    t("Jalons en retard"): part["milestones_late"],
-                    t("Jalons réalisés"): part["milestones_done"],
-                    t("Mois incomplets"): part["months_missing"],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            placeholder="—",
-        )
+        part = table.iloc[(int(number) - 1) * TABLE_PAGE : int(number) * TABLE_PAGE]
+        st.dataframe(part, hide_index=True, width="stretch", placeholder="—")
 
 with tabs[1]:
     sort = st.segmented_control(
         t("Trier par"),
         ["late", "done", "total", "name"],
         default="late",
-        format_func={
+        format_func=lambda key: {
             "late": t("Retards"), "done": t("Jalons réalisés"), "total": t("Nombre de jalons"),
             "name": t("Nom"),
-        }.get,
+        }.get(key, key),
         key="milestone_sort",
     )  # fmt: skip
-    show_chart(figures["milestone_bars_sorted"])
-    show_chart(figures["timeline"])
-    late = data.timeline[data.timeline["derived_status"] == "late"].sort_values(
-        "days_late", ascending=False
-    )
+    show_chart(milestones.charts["milestone_bars_sorted"])
+    show_chart(milestones.charts["timeline"])
     st.markdown(f"#### {t('Jalons en retard')}")
-    if late.empty:
+    if milestones.tables["late"].empty:
         st.caption(t("Aucun jalon en retard sur la période."))
     else:
-        table = pd.DataFrame(
-            {
-                t("Réseau"): late["network_name"],
-                t("Jalon"): late["title"].fillna("—"),
-                t("Échéance"): late["due_date"].map(fmt_date),
-                t("Retard (jours)"): late["days_late"],
-                t("Session"): late["session_code"].fillna("—"),
-            }
-        )
-        st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
+        st.dataframe(milestones.tables["late"], hide_index=True, width="stretch", placeholder="—")
 
 with tabs[2]:
     st.caption(
@@ -294,16 +268,22 @@ with tabs[2]:
             "validées seulement."
         )
     )
-    show_chart(figures["heatmap"])
-    show_chart(figures["benchmark"])
+    show_chart(indicators.charts["heatmap"])
+    show_chart(indicators.charts["benchmark"])
 
 with tabs[3]:
-    if data.pipeline_day:
-        st.caption(t("Étapes au {date}, d'après l'historique.", date=fmt_date(data.pipeline_day)))
+    alliances = section("alliances")
+    if alliances.facts["pipeline_day"]:
+        st.caption(
+            t(
+                "Étapes au {date}, d'après l'historique.",
+                date=fmt_date(alliances.facts["pipeline_day"]),
+            )
+        )
     left, right = st.columns([3, 2])
-    show_chart(figures["pipeline"], container=left)
-    show_chart(figures["company_types"], container=right)
-    show_chart(figures["logic_shift"])
+    show_chart(alliances.charts["pipeline"], container=left)
+    show_chart(alliances.charts["company_types"], container=right)
+    show_chart(alliances.charts["logic_shift"])
 
 with tabs[4]:
     st.caption(
@@ -313,18 +293,18 @@ with tabs[4]:
             axes=", ".join(labels_for(MaturityAxis).values()),
         )
     )
-    show_chart(figures["radars"])
-    for name in ("maturity_distribution", "self_vs_facilitator"):
-        if name in figures:
-            show_chart(figures[name])
+    maturity = section("maturity")
+    for name in ("radars", "maturity_distribution", "self_vs_facilitator"):
+        if name in maturity.charts:
+            show_chart(maturity.charts[name])
 
 with tabs[5]:
-    fresh = data.freshness
-    if built.summarised:
-        show_chart(figures["freshness_histogram"])
-    show_chart(figures["freshness"])
-    if not fresh.empty:
-        expected = fresh["expected_last_month"].iloc[0]
+    freshness = section("freshness")
+    if summarised:
+        show_chart(overview.charts["freshness_histogram"])
+    show_chart(freshness.charts["freshness"])
+    expected = freshness.facts["expected_last_month"]
+    if expected is not None:
         st.caption(
             t(
                 "Mois attendus jusqu'à {m}. Un mois est saisi quand ses valeurs sont soumises "
@@ -333,17 +313,9 @@ with tabs[5]:
                 m=fmt_month(expected),
             )
         )
-        table = pd.DataFrame(
-            {
-                t("Réseau"): fresh["network_name"],
-                t("Dernière mise à jour"): fresh["last_update"].map(
-                    lambda d: fmt_date(None if pd.isna(d) else d)
-                ),
-                t("Dernier mois saisi"): fresh["last_period"].map(
-                    lambda d: fmt_month(None if pd.isna(d) else d)
-                ),
-                t("Mois incomplets"): fresh["months_missing"],
-                t("État"): fresh["stale"].map(lambda s: t("À relancer") if s else t("À jour")),
-            }
+        st.dataframe(
+            freshness.tables["freshness"], hide_index=True, width="stretch", placeholder="—"
         )
-        st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
+
+with headline_box:  # after the headline figures: the steering committee's printed pack
+    pack_download(engine, actor, cohort.id, sessions, today)
