@@ -6,6 +6,7 @@ sits beside this script, so Streamlit's legacy router cannot serve a page withou
 
 from __future__ import annotations
 
+import html
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import streamlit as st
 
 from dashboard.auth import accounts as auth
+from dashboard.auth import oidc, oidc_routes
 from dashboard.core.db import check_schema
 from dashboard.core.errors import DatabaseUnavailable
 from dashboard.core.i18n import label, t
@@ -54,11 +56,33 @@ def _logout() -> None:
     st.session_state["_at_logged_out"] = True
 
 
+def _provider_logout() -> str | None:
+    """For a session opened through the identity provider, the logout address that also ends
+    the provider's session; looked up once per login (the state is emptied on a new login)."""
+    if not oidc.enabled():
+        return None
+    if "_at_provider_logout" not in st.session_state:
+        path = oidc_routes.provider_logout_path(get_engine(), session_token())
+        st.session_state["_at_provider_logout"] = path
+    return st.session_state["_at_provider_logout"]
+
+
 with st.sidebar:
     st.markdown(f"**{t('Alliances Tracker')}**")
     st.text(actor.full_name)
     st.caption(label(actor.role))
-    st.button(t("Se déconnecter"), on_click=_logout, key="logout_button", icon=":material/logout:")
+    if provider_logout := _provider_logout():
+        # A plain link: the browser itself goes to the logout route (same tab), which then
+        # sends it on to the provider's logout. Only our own text and a hex key in it.
+        st.html(
+            f'''<a id="provider-logout" href="{html.escape(provider_logout)}"
+style="display:inline-block;padding:.35rem .8rem;border-radius:.5rem;color:inherit;
+border:1px solid rgba(49,51,63,.2);text-decoration:none">{html.escape(t("Se déconnecter"))}</a>'''
+        )
+    else:
+        st.button(
+            t("Se déconnecter"), on_click=_logout, key="logout_button", icon=":material/logout:"
+        )
 
 if actor.must_change_password:
     specs = [spec_for("pages/account/account.py")]

@@ -10,7 +10,7 @@ import html
 import ipaddress
 import secrets
 from functools import lru_cache
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -56,8 +56,35 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
-def _login_page(*, csrf: str, next_path: str, error: str | None = None, username: str = "") -> str:
+def _provider_block(next_path: str) -> str:
+    """The identity provider's button above the password form, when one is configured."""
+    from dashboard.auth import oidc
+
+    if not oidc.enabled():
+        return ""
+    settings = get_settings()
+    hint = t("Avec votre identité {provider}.", provider=settings.oidc_provider_name)
+    # A link, not a form: the CSP's form-action 'self' would stop a form's redirect to the
+    # provider.
+    href = "/auth/oidc/login?" + urlencode({"next": next_path})
+    return f"""<div class="provider">
+<a class="button" id="oidc-login" href="{html.escape(href)}">{html.escape(settings.oidc_button_label)}</a>
+<p class="small">{html.escape(hint)}</p>
+</div>
+<p class="or">{html.escape(t("ou, avec un identifiant et un mot de passe :"))}</p>"""
+
+
+def _login_page(
+    *,
+    csrf: str,
+    next_path: str,
+    error: str | None = None,
+    username: str = "",
+    notice: str | None = None,
+) -> str:
     message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    if notice:
+        message += f'<p class="notice" role="status">{html.escape(notice)}</p>'
     return f"""<!doctype html>
 <html lang="fr"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -73,12 +100,18 @@ input {{ width: 100%; box-sizing: border-box; padding: .55rem; margin-top: .3rem
 button {{ margin-top: 1.4rem; width: 100%; padding: .65rem; background: #1f4e79; color: #fff;
           border: 0; border-radius: 4px; font-size: 1rem; cursor: pointer; }}
 .error {{ background: #fdecea; color: #8a1c1c; padding: .6rem; border-radius: 4px; }}
+.notice {{ background: #e8f4ea; color: #1d5b2a; padding: .6rem; border-radius: 4px; }}
+a.button {{ display: block; margin-top: 1rem; padding: .65rem; background: #000091;
+            color: #fff; border-radius: 4px; font-size: 1rem; text-align: center;
+            text-decoration: none; }}
+p.or {{ margin: 1.4rem 0 0; color: #333; font-size: .9rem; }}
 p.small {{ color: #555; font-size: .85rem; }}
 </style></head>
 <body><main>
 <h1>{html.escape(t("Alliances Tracker"))}</h1>
 <p class="small">{html.escape(t("Feuilles de route des alliances de la cohorte « Alliances innovantes »."))}</p>
 {message}
+{_provider_block(next_path)}
 <form method="post" action="/auth/login">
 <input type="hidden" name="csrf" value="{html.escape(csrf)}">
 <input type="hidden" name="next" value="{html.escape(next_path)}">
@@ -102,6 +135,36 @@ def _with_csrf_cookie(response: Response, token: str) -> Response:
         path="/auth",
         secure=get_settings().cookie_secure,
     )
+    return response
+
+
+def login_page_response(
+    *,
+    next_path: str = "/",
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The login page with a fresh CSRF token (and its cookie), an error or a notice."""
+    token = secrets.token_urlsafe(32)
+    page = _login_page(csrf=token, next_path=next_path, error=error, notice=notice)
+    return _with_csrf_cookie(HTMLResponse(page, status_code=status_code), token)
+
+
+def signed_in_response(next_path: str, session_token: str) -> Response:
+    """After a successful login (password or OIDC): the HttpOnly session cookie, then on."""
+    settings = get_settings()
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        session_token,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=settings.cookie_secure,
+        max_age=settings.session_absolute_hours * 3600,
+    )
+    response.delete_cookie(CSRF_COOKIE, path="/auth")
     return response
 
 
@@ -221,20 +284,8 @@ async def login_submit(request: Request) -> Response:
             csrf=new_token, next_path=next_path, error=result.message, username=shown
         )
         return _with_csrf_cookie(HTMLResponse(page, status_code=401), new_token)
-    settings = get_settings()
-    response = RedirectResponse(next_path, status_code=303)
     assert result.token is not None  # a successful login always carries its session id
-    response.set_cookie(
-        auth.SESSION_COOKIE,
-        result.token,
-        httponly=True,
-        samesite="lax",
-        path="/",
-        secure=settings.cookie_secure,
-        max_age=settings.session_absolute_hours * 3600,
-    )
-    response.delete_cookie(CSRF_COOKIE, path="/auth")
-    return response
+    return signed_in_response(next_path, result.token)
 
 
 class LoginRedirectMiddleware:
@@ -263,11 +314,12 @@ class LoginRedirectMiddleware:
 
 
 def _routes() -> list[Route]:
-    from dashboard.auth import unsubscribe
+    from dashboard.auth import oidc_routes, unsubscribe
 
     return [
         Route("/auth/login", login_form, methods=["GET"]),
         Route("/auth/login", login_submit, methods=["POST"]),
+        *oidc_routes.ROUTES,
         Route(unsubscribe.PATH, unsubscribe.unsubscribe_form, methods=["GET"]),
         Route(unsubscribe.PATH, unsubscribe.unsubscribe_submit, methods=["POST"]),
     ]

@@ -136,3 +136,9 @@ def session_id_token(engine: Engine, token: str | None) -> str | None:
         return session.exec(
             select(AuthSession.id_token).where(AuthSession.token_hash == _token_hash(token))
         ).first()
+
+
+def logout_key(token: str) -> str:
+    """A value derived from the session id, required by the logout address: another site
+    cannot log a person out with a link (it does not know the session id)."""
+    return hashlib.sha256(f"logout:{token}".encode()).hexdigest()[:32]
