@@ -120,9 +120,9 @@ def test_cli_unknown_profile_and_missing_out(cli, tmp_path, capsys):
 
 def _disk_full_on_second_table(monkeypatch):
     """The second CSV fails part-way, as when the disk fills up during an export."""
-    from dashboard.services.exports import writers
+    from dashboard.services.exports import writers_csv
 
-    real = writers.write_csv
+    real = writers_csv.write_csv
     calls = []
 
     def failing(fh, *args, **kwargs):
@@ -132,7 +132,7 @@ def _disk_full_on_second_table(monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(fh, *args, **kwargs)
 
-    monkeypatch.setattr(writers, "write_csv", failing)
+    monkeypatch.setattr(writers_csv, "write_csv", failing)
 
 
 def _snapshot(directory):

@@ -19,8 +19,9 @@ from dashboard.core.db import session_scope
 from dashboard.services.exports import runner as exports
 from dashboard.services.exports.formula_safety import FORMULA_TRIGGERS, strip_one
 from dashboard.services.exports.runner import ExportFilters, ExportRequest
-from dashboard.services.exports.schema import NUMBER, STRING, ExportColumn, ExportTable
-from dashboard.services.exports.writers import EXCEL_FR, OPENDATA, TableRows, write_csv, write_xlsx
+from dashboard.services.exports.schema import NUMBER, STRING, ExportColumn, ExportTable, TableRows
+from dashboard.services.exports.writers_csv import EXCEL_FR, OPENDATA, write_csv
+from dashboard.services.exports.writers_xlsx import write_xlsx
 from models import Objective
 from tests.unit.test_exports_fixture import build_export_fixture
 

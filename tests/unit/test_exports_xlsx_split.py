@@ -8,9 +8,9 @@ import io
 
 import openpyxl
 
-from dashboard.services.exports import writers
+from dashboard.services.exports import writers_csv, writers_xlsx
 from dashboard.services.exports.runner import DICTIONARY_HEADER
-from dashboard.services.exports.schema import INTEGER, STRING, ExportColumn, ExportTable
+from dashboard.services.exports.schema import INTEGER, STRING, ExportColumn, ExportTable, TableRows
 from dashboard.services.exports.tables import dictionary_rows
 
 COLUMNS = (
@@ -30,9 +30,9 @@ TABLE = ExportTable(
 def _write(rows: list[tuple], max_rows: int) -> tuple[dict[str, int], openpyxl.Workbook]:
     stream = io.BytesIO()
     dictionary = (DICTIONARY_HEADER, dictionary_rows(["indicator_values"], opendata=False))
-    counts = writers.write_xlsx(
+    counts = writers_xlsx.write_xlsx(
         stream,
-        [writers.TableRows(TABLE, COLUMNS, iter(rows))],
+        [TableRows(TABLE, COLUMNS, iter(rows))],
         dictionary,
         title="Export",
         max_rows=max_rows,
@@ -78,14 +78,14 @@ def test_a_table_that_exactly_fills_a_sheet_stays_on_one_sheet():
 
 def test_the_default_limit_is_excels_sheet_size():
     # 1 048 576 rows per sheet, the first one being the header.
-    assert writers.XLSX_MAX_ROWS == 1_048_576 - 1
+    assert writers_xlsx.XLSX_MAX_ROWS == 1_048_576 - 1
 
 
 def test_csv_rows_are_converted_a_batch_at_a_time_without_losing_any(monkeypatch):
-    monkeypatch.setattr(writers, "CSV_BATCH", 2)  # 5 rows: batches of 2, 2 and 1
+    monkeypatch.setattr(writers_csv, "CSV_BATCH", 2)  # 5 rows: batches of 2, 2 and 1
     rows = [(i, None if i == 3 else f"+{i}") for i in range(1, 6)]
     stream = io.BytesIO()
-    stats = writers.write_csv(stream, COLUMNS, iter(rows), writers.OPENDATA)
+    stats = writers_csv.write_csv(stream, COLUMNS, iter(rows), writers_csv.OPENDATA)
     lines = stream.getvalue().decode("utf-8").split("\r\n")
     assert lines == ["value_id,comment", "1,'+1", "2,'+2", "3,", "4,'+4", "5,'+5", ""]
     assert stats.rows == 5

@@ -45,6 +45,7 @@ from dashboard.services.exports.schema import (
     ExportColumn,
     ExportTable,
     Selection,
+    TableRows,
     col,
     enum_col,
     indicator_cols,
@@ -67,20 +68,17 @@ from dashboard.services.exports.tables import (
     TABLES,
     dictionary_rows,
 )
-from dashboard.services.exports.writers import (
+from dashboard.services.exports.writers_csv import (
     EXCEL_FR,
     OPENDATA,
     CsvDialect,
     CsvStats,
-    TableRows,
-    datapackage,
     number_text,
-    package_bytes,
     write_csv,
-    write_json,
     write_plain_csv,
-    write_xlsx,
 )
+from dashboard.services.exports.writers_json import datapackage, package_bytes, write_json
+from dashboard.services.exports.writers_xlsx import XLSX_MAX_ROWS, write_xlsx
 
 __all__ = [
     "ALLIANCES",
@@ -116,6 +114,7 @@ __all__ = [
     "TYPE_LABELS",
     "TablePreview",
     "TableRows",
+    "XLSX_MAX_ROWS",
     "ZipSink",
     "check_request",
     "clean_codes",

@@ -27,7 +27,7 @@ from dashboard.core.db import read_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.exports import writers
+from dashboard.services.exports import writers_csv, writers_json, writers_xlsx
 from dashboard.services.exports.request import (
     PROFILE_LABELS,
     TABLE_NAMES,
@@ -38,7 +38,7 @@ from dashboard.services.exports.request import (
     metadata,
     resolve,
 )
-from dashboard.services.exports.schema import ExportColumn, ExportTable, Selection
+from dashboard.services.exports.schema import ExportColumn, ExportTable, Selection, TableRows
 from dashboard.services.exports.sinks import (
     BufferSink,
     DirectorySink,
@@ -186,29 +186,27 @@ def write_export(
         for name in names:
             table = TABLES[name]
             columns = _columns(table, profile)
-            items.append(
-                writers.TableRows(table, columns, _rows(session, table, selection, columns))
-            )
+            items.append(TableRows(table, columns, _rows(session, table, selection, columns)))
         dictionary = (DICTIONARY_HEADER, dictionary_rows(list(names), opendata=opendata))
         meta = metadata(request, profile, names)
         title = t("Alliances Tracker — export des données de la cohorte")
         files, rows = output_files(profile, names), {}
         if profile is ExportProfile.xlsx:
             with sink.open(files[0]) as fh:
-                rows = writers.write_xlsx(fh, items, dictionary, title=title)
+                rows = writers_xlsx.write_xlsx(fh, items, dictionary, title=title)
         elif profile is ExportProfile.json:
             with sink.open(files[0]) as fh:
-                rows = writers.write_json(fh, items, dictionary, metadata=meta)
+                rows = writers_json.write_json(fh, items, dictionary, metadata=meta)
         else:
-            dialect = writers.OPENDATA if opendata else writers.EXCEL_FR
+            dialect = writers_csv.OPENDATA if opendata else writers_csv.EXCEL_FR
             written = []
             for item in items:
                 with sink.open(f"{item.table.name}.csv") as fh:
-                    stats = writers.write_csv(fh, item.columns, item.rows, dialect)
+                    stats = writers_csv.write_csv(fh, item.columns, item.rows, dialect)
                 written.append((item, stats))
                 rows[item.table.name] = stats.rows
             if opendata:
-                package = writers.datapackage(
+                package = writers_json.datapackage(
                     written,
                     name="alliances-tracker-export",
                     title=title,
@@ -220,10 +218,10 @@ def write_export(
                     filters=meta,
                 )
                 with sink.open("datapackage.json") as fh:
-                    fh.write(writers.package_bytes(package))
+                    fh.write(writers_json.package_bytes(package))
             else:
                 with sink.open("data_dictionary.csv") as fh:
-                    writers.write_plain_csv(fh, DICTIONARY_HEADER, dictionary[1], dialect)
+                    writers_csv.write_plain_csv(fh, DICTIONARY_HEADER, dictionary[1], dialect)
     return ExportResult(files=files, rows=rows)
 
 

@@ -8,7 +8,7 @@ plain columns, filtered and ordered in SQL, so rows stream in batches.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +80,15 @@ class ExportTable:
         exprs, finish = self.build(selection)
         names = dict.fromkeys(c.source or c.name for c in columns)
         return finish(select(*(exprs[n].label(n) for n in names)))
+
+
+@dataclass
+class TableRows:
+    """One table to write: its definition, the columns kept and a lazy row iterator."""
+
+    table: ExportTable
+    columns: tuple[ExportColumn, ...]
+    rows: Iterable[tuple]
 
 
 def month_end(start: dt.date | None) -> dt.date | None:
