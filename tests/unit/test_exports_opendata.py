@@ -20,7 +20,12 @@ from models import Lesson
 from tests.unit.test_exports_fixture import build_export_fixture
 
 GENERATED = dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.UTC)
-PERSONAL_COLUMN = re.compile(r"owner|author|user|e_?mail|person|full_name|_by$|^by_|who|comment")
+# Every column that could carry a person: names, e-mails, authors, and what the accounts hold
+# (anonymisation date, identity provider's subject, mentions, reminder recipients, addresses).
+PERSONAL_COLUMN = re.compile(
+    r"owner|author|user|e_?mail|person|full_name|_by$|^by_|who|comment"
+    r"|anonymi|pseudonym|oidc|subject|mention|recipient|address|login"
+)
 
 
 @pytest.fixture
@@ -146,6 +151,20 @@ def test_no_personal_data_in_any_opendata_file(engine, export_data, tmp_path):
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     names = [f["name"] for r in package["resources"] for f in r["schema"]["fields"]]
     assert not [n for n in names if PERSONAL_COLUMN.search(n)]
+
+
+def test_no_personal_data_in_opendata_after_anonymising_someone(engine, export_data, tmp_path):
+    """An anonymised person's pseudonym is no more in open data than their name was."""
+    from dashboard.services.privacy import anonymise_user
+
+    lead = export_data["lead"]
+    pseudonym = anonymise_user(engine, export_data["admin"], lead.id, version=None)
+    out = _opendata(engine, export_data["ministry"], tmp_path / "od")
+    for path in sorted(out.iterdir()):
+        text = path.read_text(encoding="utf-8")
+        for needle in [*export_data["people"], pseudonym, f"anonyme-{lead.id}"]:
+            assert needle.lower() not in text.lower(), (path.name, needle)
+    assert check_package(out).valid
 
 
 def test_internal_profiles_do_carry_the_internal_columns(engine, export_data, tmp_path):
