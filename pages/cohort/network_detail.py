@@ -24,6 +24,7 @@ from dashboard.services.reporting import cohort_dashboard, network_detail
 from dashboard.ui import escape_markdown, get_engine, page_setup, show_error
 from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.discussion import item_thread
 from models.enums import (
     AllianceStage,
     CapitalisationStatus,
@@ -162,6 +163,14 @@ with tabs[0]:
             width="stretch",
             placeholder="—",
         )
+        item_thread(
+            engine,
+            actor,
+            "milestone",
+            {int(i): str(title) for i, title in zip(ms["id"], ms["title"], strict=True)},
+            key=f"detail_milestone_thread_{code}",
+            label="Discussion sur un jalon",
+        )
 
 with tabs[1]:
     show_chart(
@@ -190,6 +199,14 @@ with tabs[1]:
             placeholder="—",
         )
         show_chart(charts_alliances.stage_history_chart(d.stage_history, al, today))
+        item_thread(
+            engine,
+            actor,
+            "alliance",
+            {int(i): str(title) for i, title in zip(al["id"], al["title"], strict=True)},
+            key=f"detail_alliance_thread_{code}",
+            label="Discussion sur une alliance",
+        )
 
 with tabs[2]:
     if d.progress.empty:

@@ -11,9 +11,13 @@ from sqlmodel import select
 
 from dashboard.core import clock
 from dashboard.core.db import session_scope
+from dashboard.core.permissions import Actor
+from dashboard.services import discussion
 from dashboard.ui import get_engine
 from models import Comment, Milestone, Network, User
+from models.enums import Role
 from tests.app.conftest import page
+from tests.unit.roadmap_world import count
 
 TODAY = dt.date(2026, 5, 1)
 TYPED = "<script>alert(1)</script> **x** @animation"
@@ -108,3 +112,29 @@ def test_the_network_only_visibility_is_not_offered_to_the_programme_team(login_
     picker[0].set_value(milestone_id).run()
     options = admin.selectbox(key=f"{_panel(network_id, milestone_id)}_visibility").options
     assert options == ["Réseau et équipe d'animation", "Toute la cohorte"]
+
+
+def test_the_steering_committee_reads_cohort_comments_only_and_cannot_answer(login_as):
+    network_id, milestone_id, _title = _first_milestone()
+    with session_scope(get_engine()) as s:
+        lead = s.exec(select(User).where(User.username == "lead.r01")).one()
+        net = s.get(Network, network_id)
+        actor = Actor(lead.id, lead.username, lead.full_name, Role.lead, network_id, net.cohort_id)
+    engine = get_engine()
+    discussion.post_comment(
+        engine, actor, "milestone", milestone_id, "Partagé", visibility="cohort"
+    )
+    discussion.post_comment(
+        engine, actor, "milestone", milestone_id, "Entre nous", visibility="network"
+    )
+    assert count(engine, Comment) == 2
+
+    at = login_as("steering")
+    at.switch_page(page("cohort/network_detail")).run()
+    assert not at.exception
+    at.selectbox(key="detail_milestone_thread_R01_item").set_value(milestone_id).run()
+    assert not at.exception
+    texts = _texts(at)
+    assert "Partagé" in texts and "Entre nous" not in texts
+    assert not [b for b in at.button if b.label == "Publier"]
+    assert any("Lecture seule" in c.value for c in at.caption)
