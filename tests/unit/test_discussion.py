@@ -307,3 +307,27 @@ def test_every_logged_comment_field_has_a_french_label():
         assert field_label(column.name, "comment") != column.name, column.name
     assert field_label("mentions", "comment") == "Personnes mentionnées"
     assert entity_label("comment") == "Commentaire"
+
+
+def test_a_closed_cohort_keeps_its_threads_readable_but_closed(engine, w):
+    milestone = make_milestone(engine, w.net_a, due=DUE)
+    discussion.post_comment(engine, w.lead_a, "milestone", milestone, "Avant clôture")
+    with session_scope(engine) as s:
+        s.get(Cohort, w.cohort).status = "closed"
+    with pytest.raises(PermissionDenied, match="clôturée"):
+        discussion.post_comment(engine, w.lead_a, "milestone", milestone, "Après clôture")
+    view = discussion.list_thread(engine, w.lead_a, "milestone", milestone)
+    assert list(view.comments["body"]) == ["Avant clôture"] and not view.can_post
+
+
+def test_a_collective_lesson_is_discussed_by_the_programme_team(engine, w):
+    lesson = make_lesson(engine, w.cohort, network_id=None, visibility="cohort")
+    discussion.post_comment(engine, w.admin, "lesson", lesson, "À tous", visibility="cohort")
+    discussion.post_comment(engine, w.admin, "lesson", lesson, "Équipe", visibility="team")
+    assert _bodies(engine, w.lead_a, "lesson", lesson) == ["À tous"]
+    assert _bodies(engine, w.admin, "lesson", lesson) == ["À tous", "Équipe"]
+    with pytest.raises(PermissionDenied, match="équipe d'animation"):
+        discussion.post_comment(engine, w.lead_a, "lesson", lesson, "Moi aussi")
+    stranger = make_user(engine, "lead", network_id=w.other_net)
+    with pytest.raises(NotFound):
+        discussion.list_thread(engine, stranger, "lesson", lesson)

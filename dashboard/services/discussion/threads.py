@@ -159,13 +159,13 @@ def writable_thread(session: Session, actor: Actor | None, kind: str, target_id:
     item (the programme team); never in a closed cohort."""
     thread = open_thread(session, actor, kind, target_id)
     if thread.network_id is None:  # a collective lesson: the programme team's
-        authorize(actor, "create", Entity.comment)
         if actor is not None and actor.role is not Role.admin:
             raise PermissionDenied(
                 t(
                     "Seule l'équipe d'animation écrit dans la discussion d'un enseignement collectif."
                 )
             )
+        authorize(actor, "create", Entity.comment)
         access.writable_cohort(session, thread.cohort_id)
     else:
         access.ensure_network_writable(session, actor, "create", Entity.comment, thread.network_id)
