@@ -214,9 +214,22 @@ def begin_login(engine: Engine, next_path: str = "/") -> tuple[str, str]:
     settings = get_settings()
     metadata = provider_metadata()
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    now = utcnow()
+    states = table_of(OidcLoginState)
     with session_scope(engine) as session:
+        # Logins spent or abandoned are of no further use: each new one clears them.
+        session.exec(
+            states.delete().where(
+                states.c.used_at.is_not(None) | (states.c.created_at <= now - STATE_TTL)
+            )
+        )
         session.add(
-            OidcLoginState(state_hash=_digest(state), nonce=nonce, next_path=next_path[:500] or "/")
+            OidcLoginState(
+                state_hash=_digest(state),
+                nonce=nonce,
+                next_path=next_path[:500] or "/",
+                created_at=now,
+            )
         )
     extra = {"nonce": nonce}
     if settings.oidc_acr_values:
@@ -375,15 +388,3 @@ def end_session_url(id_token: str | None) -> str | None:
         }
     )
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
-
-
-def purge_login_states(engine: Engine, *, now: dt.datetime | None = None) -> int:
-    """Delete logins under way that are spent or expired; returns how many."""
-    now = now or utcnow()
-    states = table_of(OidcLoginState)
-    with session_scope(engine) as session:
-        return session.exec(
-            states.delete().where(
-                states.c.used_at.is_not(None) | (states.c.created_at <= now - STATE_TTL)
-            )
-        ).rowcount

@@ -23,7 +23,7 @@ from dashboard.auth import oidc, oidc_routes, sessions
 from dashboard.auth import routes as web
 from dashboard.core.config import get_settings
 from dashboard.core.db import read_scope
-from models import AuthSession, User
+from models import AuthSession, OidcLoginState, User
 from tests.factories import PASSWORD, make_cohort, make_network, make_user
 from tests.oidc_provider import (
     CLIENT_ID,
@@ -357,3 +357,13 @@ def test_userinfo_as_a_signed_jwt_is_verified(configured, monkeypatch):
     plain = _Client(_Answer('{"sub": "s1", "email": "x@exemple.fr"}', "application/json"))
     plain.answer.json = lambda: {"sub": "s1", "email": "x@exemple.fr"}
     assert oidc._userinfo(plain, metadata)["email"] == "x@exemple.fr"
+
+
+def test_spent_logins_are_cleared_when_a_new_one_starts(client, engine, configured):
+    _ministry_agent(engine)
+    declare_person(configured, "sub-agent-7", email=AGENT)
+    assert _sign_in(client, "sub-agent-7").status_code == 303
+    _start(client)
+    with read_scope(engine) as s:
+        kept = s.exec(select(OidcLoginState)).all()
+    assert len(kept) == 1 and kept[0].used_at is None
