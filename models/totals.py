@@ -6,7 +6,8 @@ as large as the values themselves. The dashboard needs two smaller grains:
 
 - :class:`IndicatorTotal`, one row per network × indicator: the counted values (submitted or
   validated) — how many, their sum, first and last month, the last month's value and status,
-  the latest update;
+  the latest update; and, over every value, how many are drafts, submitted or validated and
+  the latest update of any;
 - :class:`NetworkMonthTotal`, one row per network × month: how many counted values of the
   indicators the network follows (its targets) that month holds — a month is complete when it
   holds one per followed indicator.
@@ -32,7 +33,11 @@ class IndicatorTotal(SQLModel, table=True):
     last_period: dt.date | None = None
     last_value: float | None = None
     last_status: str | None = Field(default=None, max_length=20)
-    last_updated_at: dt.datetime | None = None
+    last_updated_at: dt.datetime | None = None  # of the counted values
+    draft_values: int = Field(default=0)
+    submitted_values: int = Field(default=0)
+    validated_values: int = Field(default=0)
+    any_updated_at: dt.datetime | None = None  # of every value, drafts included
 
 
 class NetworkMonthTotal(SQLModel, table=True):

@@ -32,6 +32,10 @@ def upgrade() -> None:
     sa.Column('last_value', sa.Float(), nullable=True),
     sa.Column('last_status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('last_updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('draft_values', sa.Integer(), nullable=False),
+    sa.Column('submitted_values', sa.Integer(), nullable=False),
+    sa.Column('validated_values', sa.Integer(), nullable=False),
+    sa.Column('any_updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['indicator_id'], ['indicator.id'], ),
     sa.ForeignKeyConstraint(['network_id'], ['network.id'], ),
     sa.PrimaryKeyConstraint('network_id', 'indicator_id')
@@ -44,15 +48,25 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('network_id', 'period_start')
     )
     # Backfill from the values already stored, so an upgraded database is right at once.
+    counted = f"status IN {COUNTED}"
     op.execute(
         "INSERT INTO indicator_total (network_id, indicator_id, counted_values, counted_sum, "
-        "first_period, last_period, last_updated_at, last_value, last_status) "
+        "first_period, last_period, last_updated_at, last_value, last_status, draft_values, "
+        "submitted_values, validated_values, any_updated_at) "
         "SELECT a.network_id, a.indicator_id, a.n, a.total, a.first_p, a.last_p, a.stamp, "
-        "v.value, v.status FROM ("
-        " SELECT network_id, indicator_id, count(*) AS n, sum(value) AS total,"
-        " min(period_start) AS first_p, max(period_start) AS last_p, max(updated_at) AS stamp"
-        f" FROM indicator_value WHERE status IN {COUNTED} GROUP BY network_id, indicator_id"
-        ") a JOIN indicator_value v ON v.network_id = a.network_id"
+        "v.value, v.status, a.drafts, a.submitted, a.validated, a.any_stamp FROM ("
+        " SELECT network_id, indicator_id,"
+        f" SUM(CASE WHEN {counted} THEN 1 ELSE 0 END) AS n,"
+        f" COALESCE(SUM(CASE WHEN {counted} THEN value END), 0) AS total,"
+        f" MIN(CASE WHEN {counted} THEN period_start END) AS first_p,"
+        f" MAX(CASE WHEN {counted} THEN period_start END) AS last_p,"
+        f" MAX(CASE WHEN {counted} THEN updated_at END) AS stamp,"
+        " SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END) AS drafts,"
+        " SUM(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END) AS submitted,"
+        " SUM(CASE WHEN status = 'validated' THEN 1 ELSE 0 END) AS validated,"
+        " MAX(updated_at) AS any_stamp"
+        " FROM indicator_value GROUP BY network_id, indicator_id"
+        ") a LEFT JOIN indicator_value v ON v.network_id = a.network_id"
         " AND v.indicator_id = a.indicator_id AND v.period_start = a.last_p"
     )
     op.execute(

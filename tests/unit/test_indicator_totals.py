@@ -146,18 +146,25 @@ def random_writes(w: dict, rng: random.Random, steps: int) -> None:
 def totals_from_values_sql(engine) -> tuple[set, set]:
     """Both totals tables recomputed from the values in plain SQL."""
     counted = "v.status IN ('submitted', 'validated')"
+    latest = (
+        "(SELECT l.{col} FROM indicator_value l WHERE l.network_id = v.network_id"
+        " AND l.indicator_id = v.indicator_id AND l.status IN ('submitted', 'validated')"
+        " ORDER BY l.period_start DESC LIMIT 1)"
+    )
     with engine.connect() as conn:
         pairs = conn.execute(
             text(
-                "SELECT v.network_id, v.indicator_id, COUNT(*), SUM(v.value),"
-                " MIN(v.period_start), MAX(v.period_start), MAX(v.updated_at),"
-                " (SELECT l.value FROM indicator_value l WHERE l.network_id = v.network_id"
-                "  AND l.indicator_id = v.indicator_id AND l.status IN ('submitted', 'validated')"
-                "  ORDER BY l.period_start DESC LIMIT 1),"
-                " (SELECT l.status FROM indicator_value l WHERE l.network_id = v.network_id"
-                "  AND l.indicator_id = v.indicator_id AND l.status IN ('submitted', 'validated')"
-                "  ORDER BY l.period_start DESC LIMIT 1)"
-                f" FROM indicator_value v WHERE {counted} GROUP BY v.network_id, v.indicator_id"
+                "SELECT v.network_id, v.indicator_id,"
+                f" SUM(CASE WHEN {counted} THEN 1 ELSE 0 END),"
+                f" COALESCE(SUM(CASE WHEN {counted} THEN v.value END), 0),"
+                f" MIN(CASE WHEN {counted} THEN v.period_start END),"
+                f" MAX(CASE WHEN {counted} THEN v.period_start END),"
+                f" MAX(CASE WHEN {counted} THEN v.updated_at END),"
+                " SUM(CASE WHEN v.status = 'draft' THEN 1 ELSE 0 END),"
+                " SUM(CASE WHEN v.status = 'submitted' THEN 1 ELSE 0 END),"
+                " SUM(CASE WHEN v.status = 'validated' THEN 1 ELSE 0 END),"
+                f" MAX(v.updated_at), {latest.format(col='value')}, {latest.format(col='status')}"
+                " FROM indicator_value v GROUP BY v.network_id, v.indicator_id"
             )
         ).all()
         months = conn.execute(
@@ -168,46 +175,61 @@ def totals_from_values_sql(engine) -> tuple[set, set]:
                 " GROUP BY v.network_id, v.period_start"
             )
         ).all()
-    return {_rounded(r) for r in pairs}, {tuple(r) for r in months}
+    return {_normalised(r) for r in pairs}, {_normalised(r) for r in months}
 
 
 def stored_totals(engine) -> tuple[set, set]:
+    """The totals tables as stored (groups left without any value must be empty)."""
     with engine.connect() as conn:
         pairs = conn.execute(
             text(
                 "SELECT network_id, indicator_id, counted_values, counted_sum, first_period,"
-                " last_period, last_updated_at, last_value, last_status FROM indicator_total"
-                " WHERE counted_values > 0"
+                " last_period, last_updated_at, draft_values, submitted_values,"
+                " validated_values, any_updated_at, last_value, last_status"
+                " FROM indicator_total"
             )
         ).all()
-        empty = conn.execute(
-            text(
-                "SELECT COUNT(*) FROM indicator_total WHERE counted_values = 0 AND"
-                " (counted_sum <> 0 OR last_period IS NOT NULL OR last_value IS NOT NULL)"
-            )
-        ).scalar_one()
         months = conn.execute(
             text(
                 "SELECT network_id, period_start, counted_values FROM network_month_total"
                 " WHERE counted_values > 0"
             )
         ).all()
-    assert empty == 0
-    return {_rounded(r) for r in pairs}, {tuple(r) for r in months}
+    empty = [r for r in pairs if r[7] + r[8] + r[9] == 0]
+    assert all(r[2] == 0 and r[3] == 0 and r[5] is None and r[10] is None for r in empty)
+    kept = [r for r in pairs if r[7] + r[8] + r[9] > 0]
+    return {_normalised(r) for r in kept}, {_normalised(r) for r in months}
 
 
-def _rounded(row) -> tuple:
-    out = list(row)
-    out[3] = round(float(out[3]), 9)
-    out[7] = float(out[7]) if out[7] is not None else None
-    if isinstance(out[4], str):  # SQLite returns the dates of a raw query as text
-        out[4], out[5] = dt.date.fromisoformat(out[4]), dt.date.fromisoformat(out[5])
-    out[6] = (
-        pd.Timestamp(out[6]).tz_localize(None)
-        if pd.Timestamp(out[6]).tz is None
-        else (pd.Timestamp(out[6]).tz_convert(None))
-    )
+def _normalised(row) -> tuple:
+    """Plain comparable values: SQLite returns a raw query's dates as text, sums may differ in
+    the last bits with the order of addition."""
+    out = []
+    for x in row:
+        if isinstance(x, str) and len(x) >= 10 and x[4] == "-" and x[7] == "-":
+            x = pd.Timestamp(x)
+        if isinstance(x, dt.datetime | dt.date):
+            x = pd.Timestamp(x)
+        if isinstance(x, pd.Timestamp):
+            x = x.tz_convert(None) if x.tz is not None else x
+        if isinstance(x, float):
+            x = round(x, 9)
+        out.append(x)
     return tuple(out)
+
+
+def headline_from_values(engine, cohort_id: int) -> tuple[int, object]:
+    """Values awaiting validation and the latest update of any value, from the values."""
+    with engine.connect() as conn:
+        awaiting, last = conn.execute(
+            text(
+                "SELECT SUM(CASE WHEN v.status = 'submitted' THEN 1 ELSE 0 END),"
+                " MAX(v.updated_at) FROM indicator_value v"
+                " JOIN network n ON n.id = v.network_id WHERE n.cohort_id = :c"
+            ),
+            {"c": cohort_id},
+        ).one()
+    return int(awaiting or 0), _normalised([last])[0] if last is not None else None
 
 
 def dashboard_from_values(w: dict, filters: DashboardFilters, monkeypatch) -> cd.DashboardData:
@@ -227,6 +249,9 @@ def assert_same_dashboard(w: dict, filters: DashboardFilters, monkeypatch) -> No
         pd.testing.assert_frame_equal(
             getattr(got, name), getattr(want, name), check_exact=False, rtol=1e-12, obj=name
         )
+    last = got.headline["last_value_update"]
+    shown = (got.headline["values_awaiting_validation"], _normalised([last])[0] if last else None)
+    assert shown == headline_from_values(w["engine"], w["cohort"])
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -336,3 +361,19 @@ def test_concurrent_writers_keep_the_totals_exact(wide_engine, backend):
     assert row[1] == pytest.approx(per_thread * n * (n + 1) / 2)
     assert months_counted == n * per_thread
     assert stored_totals(engine) == totals_from_values_sql(engine)
+
+
+def test_migration_0008_backfills_the_totals_of_an_upgraded_database(engine):
+    """Values written before the totals existed: the upgrade computes them."""
+    from alembic import command
+
+    from dashboard.core.db import _alembic_config
+
+    w = build_world(engine, random.Random(5))
+    random_writes(w, random.Random(5), steps=30)
+    maintained = stored_totals(engine)
+    config = _alembic_config(engine)
+    command.downgrade(config, "0007")
+    command.upgrade(config, "0008")
+    assert stored_totals(engine) == maintained == totals_from_values_sql(engine)
+    assert maintained[0], "the world holds values"

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     delete,
     event,
     func,
@@ -43,6 +44,7 @@ from sqlmodel import Session, col
 from dashboard.services.indicators.progress import COUNTED_STATUSES
 from models import IndicatorTarget, IndicatorTotal, IndicatorValue, Network, NetworkMonthTotal
 from models.base import table_of
+from models.enums import ValueStatus
 
 Key = tuple[int, int, dt.date]  # network, indicator, first day of the month
 
@@ -59,45 +61,60 @@ TOTAL_COLUMNS = [
     "first_period",
     "last_period",
     "last_updated_at",
+    "draft_values",
+    "submitted_values",
+    "validated_values",
+    "any_updated_at",
     "last_value",
     "last_status",
 ]
+# What a group without any value holds.
+EMPTY = {name: None for name in TOTAL_COLUMNS[2:]} | {
+    "counted_values": 0,
+    "counted_sum": 0.0,
+    "draft_values": 0,
+    "submitted_values": 0,
+    "validated_values": 0,
+}
 
 
 def indicator_aggregates(where: ColumnElement[bool]) -> Select:
-    """Per network × indicator, over the counted values matching ``where``: the columns of
+    """Per network × indicator with a value matching ``where``: the columns of
     :class:`IndicatorTotal` in ``TOTAL_COLUMNS`` order."""
-    counted = and_(_V.c.status.in_(COUNTED_STATUSES), where)
+    counted = _V.c.status.in_(COUNTED_STATUSES)
+
+    def of_status(status: str):
+        return func.sum(case((_V.c.status == status, 1), else_=0))
+
     agg = (
         select(
             _V.c.network_id,
             _V.c.indicator_id,
-            func.count().label("n"),
-            func.sum(_V.c.value).label("total"),
-            func.min(_V.c.period_start).label("first"),
-            func.max(_V.c.period_start).label("last"),
-            func.max(_V.c.updated_at).label("stamp"),
+            func.sum(case((counted, 1), else_=0)).label("n"),
+            func.coalesce(func.sum(case((counted, _V.c.value))), 0.0).label("total"),
+            func.min(case((counted, _V.c.period_start))).label("first"),
+            func.max(case((counted, _V.c.period_start))).label("last"),
+            func.max(case((counted, _V.c.updated_at))).label("stamp"),
+            of_status(ValueStatus.draft).label("drafts"),
+            of_status(ValueStatus.submitted).label("submitted"),
+            of_status(ValueStatus.validated).label("validated"),
+            func.max(_V.c.updated_at).label("any_stamp"),
         )
-        .where(counted)
+        .where(where)
         .group_by(_V.c.network_id, _V.c.indicator_id)
         .subquery()
     )
+    last = _V.alias("latest")
     return select(
-        agg.c.network_id,
-        agg.c.indicator_id,
-        agg.c.n,
-        agg.c.total,
-        agg.c.first,
-        agg.c.last,
-        agg.c.stamp,
-        _V.c.value,
-        _V.c.status,
-    ).join(
-        _V,
+        *agg.c,
+        last.c.value,
+        last.c.status,
+    ).outerjoin(
+        last,
         and_(
-            _V.c.network_id == agg.c.network_id,
-            _V.c.indicator_id == agg.c.indicator_id,
-            _V.c.period_start == agg.c.last,
+            last.c.network_id == agg.c.network_id,
+            last.c.indicator_id == agg.c.indicator_id,
+            last.c.period_start == agg.c.last,
         ),
     )
 
@@ -171,9 +188,8 @@ def _ensure_rows(
     _insert_ignoring_duplicates(
         session,
         _IT,
-        [{"network_id": n, "indicator_id": i, "counted_values": 0, "counted_sum": 0.0}
-         for n, i in pairs],
-    )  # fmt: skip
+        [{"network_id": n, "indicator_id": i} | EMPTY for n, i in pairs],
+    )
     _insert_ignoring_duplicates(
         session,
         _NM,
@@ -206,23 +222,11 @@ def _update_pairs(session: Session, pairs: list[tuple[int, int]]) -> None:
             indicator_aggregates(tuple_(_V.c.network_id, _V.c.indicator_id).in_(pairs))
         )
     }
-    params = []
-    for n, i in pairs:
-        row = found.get((n, i))
-        values = dict(zip(TOTAL_COLUMNS, row, strict=True)) if row is not None else None
-        params.append(
-            {
-                "b_network": n,
-                "b_indicator": i,
-                "counted_values": values["counted_values"] if values else 0,
-                "counted_sum": values["counted_sum"] if values else 0.0,
-                "first_period": values["first_period"] if values else None,
-                "last_period": values["last_period"] if values else None,
-                "last_updated_at": values["last_updated_at"] if values else None,
-                "last_value": values["last_value"] if values else None,
-                "last_status": values["last_status"] if values else None,
-            }
-        )
+    params = [
+        {"b_network": n, "b_indicator": i}
+        | (dict(zip(TOTAL_COLUMNS[2:], found[n, i][2:], strict=True)) if (n, i) in found else EMPTY)
+        for n, i in pairs
+    ]
     stmt = update(_IT).where(
         _IT.c.network_id == bindparam("b_network"), _IT.c.indicator_id == bindparam("b_indicator")
     )

@@ -20,7 +20,7 @@ from dashboard.services.shared.rules import late_condition
 from models import (
     Alliance,
     Cohort,
-    IndicatorValue,
+    IndicatorTotal,
     Milestone,
     Network,
     ProgrammeSession,
@@ -32,7 +32,6 @@ from models.enums import (
     MilestoneStatus,
     RelationLogic,
     Role,
-    ValueStatus,
 )
 
 
@@ -179,16 +178,12 @@ def headline_counts(
             func.coalesce(func.sum(case((late_condition(as_of), 1), else_=0)), 0),
         ).where(col(Milestone.network_id).in_(scope), Milestone.status != MilestoneStatus.cancelled)
     ).one()
-    awaiting = session.exec(
-        select(func.count())
-        .select_from(IndicatorValue)
-        .where(
-            col(IndicatorValue.network_id).in_(scope),
-            IndicatorValue.status == ValueStatus.submitted,
-        )
-    ).one()
-    last_update = session.exec(
-        select(func.max(IndicatorValue.updated_at)).where(col(IndicatorValue.network_id).in_(scope))
+    # Read from the indicator totals (one row per network × indicator), not the values.
+    awaiting, last_update = session.exec(
+        select(
+            func.coalesce(func.sum(IndicatorTotal.submitted_values), 0),
+            func.max(IndicatorTotal.any_updated_at),
+        ).where(col(IndicatorTotal.network_id).in_(scope))
     ).one()
     return {
         "networks": int(networks),
