@@ -30,9 +30,8 @@ from dashboard.services.imports.plan_common import (
 )
 from dashboard.services.imports.reader import Table
 from dashboard.services.indicators.value_rules import (
-    ENTITY as VALUE_ENTITY,
-)
-from dashboard.services.indicators.value_rules import (
+    ENTITY,
+    FIELD_LABELS,
     ValueEntry,
     cumulative_problem,
     parse_entry,
@@ -43,14 +42,6 @@ from dashboard.services.shared.forms import clean, field_error, row_where
 from models.enums import ValueStatus
 
 _VALUE_HEADERS = {c.field: c.header for c in VALUES.columns} | {"indicator_id": "Code indicateur"}
-_VALUE_LABELS = {
-    "indicator_id": "Indicateur",
-    "period_start": "Mois",
-    "value": "Valeur",
-    "comment": "Commentaire",
-    "evidence_url": "Lien de preuve",
-    "version": "Version",
-}
 
 
 class _Indicators:
@@ -149,7 +140,7 @@ class _ValuesPlanner:
             ValueEntry.model_validate(raw)
         except ValidationError as exc:
             self.plan.errors += pydantic_issues(
-                exc, _VALUE_LABELS, _VALUE_HEADERS, self.sheet, number, rec
+                exc, FIELD_LABELS, _VALUE_HEADERS, self.sheet, number, rec
             )
             return None
         entry, problems = parse_entry(raw, number, self.indicators)
@@ -272,7 +263,7 @@ def _value_conflicts(
     with read_scope(engine) as session:
         for number, value_id, what in conflicts:
             if value_id:
-                message = audit.conflict_message(session, VALUE_ENTITY, value_id, what)
+                message = audit.conflict_message(session, ENTITY, value_id, what)
             else:
                 message = t(
                     "{what} a été supprimée dans l'application depuis le téléchargement du "

@@ -28,7 +28,7 @@ from models import IndicatorValue
 from models.enums import UNIT_RANGES, Accumulation, Entity, Unit
 
 ENTITY = Entity.indicator_value
-_FIELD_LABELS = {
+FIELD_LABELS = {  # the field names the messages use (also the import preview's)
     "indicator_id": "Indicateur",
     "period_start": "Mois",
     "value": "Valeur",
@@ -93,7 +93,7 @@ def parse_entry(
     try:
         entry = ValueEntry.model_validate(dict(raw))
     except ValidationError as exc:
-        return None, french_errors(exc, _FIELD_LABELS, where)
+        return None, french_errors(exc, FIELD_LABELS, where)
     where = row_label(indicators, entry.indicator_id, entry.period_start, position)
     errors = []
     if entry.value is not None and not math.isfinite(entry.value):
