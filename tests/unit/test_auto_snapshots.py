@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from dashboard.core.db import read_scope, session_scope
 from dashboard.services.reporting import snapshots
+from dashboard.services.reporting.snapshot_state import read_payload
 from models import Milestone, Objective, ProgrammeSession, Snapshot
 from tests.factories import make_cohort, make_network, make_session, make_user
 from tests.unit.roadmap_builders import make_milestone
@@ -52,7 +53,8 @@ def test_a_passed_session_is_frozen_once_under_its_name_with_objectives(engine):
     assert len(rows) == 1
     assert rows[0].session_id == sid and rows[0].auto_session_id == sid
     assert rows[0].payload["as_of"] == DAY.isoformat()
-    assert [o["title"] for o in rows[0].payload["objectives"]] == ["Diversifier nos ressources"]
+    state = read_payload(rows[0].payload)
+    assert [o["title"] for o in state["objectives"]] == ["Diversifier nos ressources"]
 
 
 def test_a_session_frozen_by_hand_is_not_frozen_again(engine):
@@ -126,5 +128,5 @@ def test_on_the_demo_a_new_session_is_frozen_the_day_after_it(demo_engine):
     assert {ps.id for ps in sessions} <= frozen  # every demo session already has its snapshot
     assert on_the_day == []
     assert [(i.label, i.session_id) for i in after] == [("Bilan", sid)]
-    payload = _snapshots(demo_engine, sessions[-1].cohort_id)[-1].payload
+    payload = read_payload(_snapshots(demo_engine, sessions[-1].cohort_id)[-1].payload)
     assert len(payload["objectives"]) > 0 and len(payload["networks"]) == 12

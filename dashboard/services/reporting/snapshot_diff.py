@@ -247,6 +247,33 @@ def _with_names(frame: pd.DataFrame, networks: pd.DataFrame, payload_names: dict
     return out.reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class SnapshotChanges:
+    """What changed between two states, before any name is attached: the same for everyone,
+    so it can be kept and shared (names depend on who reads, see :func:`named_diff`)."""
+
+    milestones: pd.DataFrame
+    stages: pd.DataFrame
+    indicators: pd.DataFrame
+    maturity: pd.DataFrame
+    payload_names: dict[int, tuple[str, str]]
+
+
+def snapshot_changes(before: dict, after: dict) -> SnapshotChanges:
+    """Every change from state ``before`` to state ``after``, networks by id."""
+    payload_names = {
+        int(n["id"]): (n["code"], n["name"])
+        for n in [*(before.get("networks") or []), *(after.get("networks") or [])]
+    }
+    return SnapshotChanges(
+        milestones=milestone_changes(before, after),
+        stages=stage_changes(before, after),
+        indicators=indicator_deltas(before, after),
+        maturity=maturity_deltas(before, after),
+        payload_names=payload_names,
+    )
+
+
 def diff_states(
     before: dict,
     after: dict,
@@ -256,14 +283,28 @@ def diff_states(
     after_label: str,
 ) -> SnapshotDiff:
     """Every change from ``before`` to ``after``, per network and for the cohort."""
-    payload_names = {
-        int(n["id"]): (n["code"], n["name"])
-        for n in [*(before.get("networks") or []), *(after.get("networks") or [])]
-    }
-    milestones = _with_names(milestone_changes(before, after), networks, payload_names)
-    stages = _with_names(stage_changes(before, after), networks, payload_names)
-    indicators = _with_names(indicator_deltas(before, after), networks, payload_names)
-    maturity = _with_names(maturity_deltas(before, after), networks, payload_names)
+    return named_diff(
+        snapshot_changes(before, after),
+        networks,
+        before_label=before_label,
+        after_label=after_label,
+    )
+
+
+def named_diff(
+    changes: SnapshotChanges,
+    networks: pd.DataFrame,
+    *,
+    before_label: str,
+    after_label: str,
+) -> SnapshotDiff:
+    """The changes with the names ``networks`` lets the reader see, counted per network and
+    for the cohort."""
+    payload_names = changes.payload_names
+    milestones = _with_names(changes.milestones, networks, payload_names)
+    stages = _with_names(changes.stages, networks, payload_names)
+    indicators = _with_names(changes.indicators, networks, payload_names)
+    maturity = _with_names(changes.maturity, networks, payload_names)
 
     summary = networks[["id", "code", "name"]].rename(
         columns={"id": "network_id", "code": "network_code", "name": "network_name"}

@@ -1,16 +1,20 @@
 """Snapshots: a frozen copy of a cohort's state at a session, and "what changed" since.
 
-A snapshot's payload holds, for every network of the cohort: milestones (due date, status, done
-date, derived status), alliances (stage, relation logic, partner family), every indicator's
-current value, baseline and target (per accumulation rule, see ``indicators_progress``), and the
-latest maturity levels. It is immutable: this module offers no update or delete, and a label can
-be used only once per cohort. Comparing two snapshots, or a snapshot and now, goes through the
-same state builder, so both sides are computed alike.
+A snapshot's payload is the cohort's state (:mod:`.snapshot_state`), stored compressed. It is
+immutable: this module offers no update or delete, and a label can be used only once per
+cohort. Comparing two snapshots, or a snapshot and now, goes through the same state builder, so
+both sides are computed alike.
+
+Because a snapshot never changes, what changed between two of them is worked out once per
+process (:data:`FROZEN_CACHE` pairs of ids) and each stored state is decoded once: a comparison
+asked again, by anyone, only attaches the network names that person may see.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,45 +29,50 @@ from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_date, fmt_datetime, t
 from dashboard.core.permissions import Actor, authorize
-from dashboard.services.indicators.progress import cohort_of, network_frame, progress_frame
-from dashboard.services.reporting import maturity_state
-from dashboard.services.reporting import state_at_date as roadmap_state
-from dashboard.services.reporting.snapshot_diff import SnapshotDiff, diff_states
+from dashboard.services.indicators.progress import cohort_of, network_frame
+from dashboard.services.reporting.snapshot_diff import (
+    SnapshotChanges,
+    SnapshotDiff,
+    named_diff,
+    snapshot_changes,
+)
+from dashboard.services.reporting.snapshot_state import (
+    ALLIANCE_KEYS,
+    INDICATOR_KEYS,
+    MATURITY_KEYS,
+    MILESTONE_KEYS,
+    OBJECTIVE_KEYS,
+    PAYLOAD_SCHEMA,
+    build_state,
+    build_state_at,
+    pack_payload,
+    read_payload,
+)
 from dashboard.services.shared import audit
 from dashboard.services.shared.fields import SingleLineText
 from dashboard.services.shared.forms import french_errors, max_length
-from dashboard.services.shared.rules import derived_milestone_status
-from models import Cohort, Network, Objective, ProgrammeSession, Snapshot, User
+from models import Cohort, ProgrammeSession, Snapshot, User
 from models.base import saved_id
 from models.enums import Entity
 
-PAYLOAD_SCHEMA = 1
-MILESTONE_KEYS = ["id", "network_id", "title", "due_date", "done_date", "status", "derived_status"]
-ALLIANCE_KEYS = [
-    "id",
-    "network_id",
-    "title",
-    "partner_name",
-    "family",
-    "stage",
-    "relation_logic",
-    "company_type",
+__all__ = [
+    "ALLIANCE_KEYS",
+    "INDICATOR_KEYS",
+    "MATURITY_KEYS",
+    "MILESTONE_KEYS",
+    "OBJECTIVE_KEYS",
+    "PAYLOAD_SCHEMA",
+    "SnapshotInfo",
+    "SnapshotInput",
+    "build_state",
+    "build_state_at",
+    "compare_snapshots",
+    "freeze_past_sessions",
+    "list_snapshots",
+    "take_snapshot",
 ]
-INDICATOR_KEYS = [
-    "network_id",
-    "indicator_code",
-    "indicator_label",
-    "unit",
-    "accumulation",
-    "baseline",
-    "target",
-    "initial_target",
-    "current",
-    "last_period",
-    "progress",
-]
-MATURITY_KEYS = ["network_id", "assessor", "axis", "latest_session", "latest_level"]
-OBJECTIVE_KEYS = ["id", "network_id", "title", "motivation", "archived"]
+
+FROZEN_CACHE = 32  # pairs of snapshots (and decoded states) kept per process
 
 
 class SnapshotInput(SQLModel):
@@ -77,113 +86,6 @@ class SnapshotInfo:
     label: str
     session_id: int | None
     taken_at: dt.datetime
-
-
-def _plain(value):
-    """A JSON-ready scalar: None for any missing value, ISO text for dates."""
-    if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
-        return None
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    return value
-
-
-def _records(frame: pd.DataFrame, keys: list[str]) -> list[dict]:
-    return [{k: _plain(v) for k, v in row.items()} for row in frame[keys].to_dict("records")]
-
-
-def _objective_rows(session: Session, ids: list[int], *, day: dt.date | None = None):
-    """The networks' objectives (those created by the end of ``day`` when given)."""
-    stmt = sa_select(
-        col(Objective.id),
-        col(Objective.network_id),
-        col(Objective.title),
-        col(Objective.motivation),
-        col(Objective.archived),
-    ).where(col(Objective.network_id).in_(ids))
-    if day is not None:
-        stmt = stmt.where(
-            col(Objective.created_at) <= dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
-        )
-    rows = session.execute(stmt.order_by(col(Objective.network_id), col(Objective.id))).all()
-    return pd.DataFrame(rows, columns=OBJECTIVE_KEYS)
-
-
-def build_state(session: Session, cohort_id: int, *, as_of: dt.date) -> dict:
-    """The cohort's state as JSON-ready data (a fixed number of grouped queries)."""
-    networks = pd.DataFrame(
-        session.exec(
-            select(Network.id, Network.code, Network.name).where(Network.cohort_id == cohort_id)
-        ).all(),
-        columns=["id", "code", "name"],
-    )
-    ids = [int(i) for i in networks["id"]]
-    milestones = roadmap_state.milestone_rows(session, ids, as_of=as_of)
-    alliances = roadmap_state.alliance_rows(session, ids)
-    indicators = progress_frame(session, networks, key_only=False, as_of=as_of)
-    maturity = maturity_state.maturity_first_latest(session, ids)
-    objectives = _objective_rows(session, ids)
-    return {
-        "schema": PAYLOAD_SCHEMA,
-        "as_of": as_of.isoformat(),
-        "networks": _records(networks, ["id", "code", "name"]),
-        "objectives": _records(objectives, OBJECTIVE_KEYS),
-        "milestones": _records(milestones, MILESTONE_KEYS),
-        "alliances": _records(alliances, ALLIANCE_KEYS),
-        "indicators": _records(indicators, INDICATOR_KEYS),
-        "maturity": _records(maturity, MATURITY_KEYS),
-    }
-
-
-def build_state_at(session: Session, cohort_id: int, *, day: dt.date) -> dict:
-    """The cohort's state as it stood at the end of ``day``, read back from the history: a
-    snapshot of a past session, shaped like :func:`build_state`.
-
-    Alliances take their stage and relation logic on that day (stage history, change log) and
-    those not yet identified are left out; a milestone done later is shown under way (late if
-    it was already due); indicators count the values submitted by then; maturity is the latest
-    assessment made by then.
-    """
-    networks = pd.DataFrame(
-        session.exec(
-            select(Network.id, Network.code, Network.name).where(Network.cohort_id == cohort_id)
-        ).all(),
-        columns=["id", "code", "name"],
-    )
-    ids = [int(i) for i in networks["id"]]
-    milestones = roadmap_state.milestone_rows(session, ids, as_of=day)
-    later = milestones["done_date"].notna() & (milestones["done_date"] > day)
-    milestones["status"] = milestones["status"].where(~later, "in_progress")
-    milestones["done_date"] = milestones["done_date"].where(~later, None)
-    milestones["derived_status"] = [
-        derived_milestone_status(st, due, day)
-        for st, due in zip(milestones["status"], milestones["due_date"], strict=True)
-    ]
-    alliances = roadmap_state.alliance_rows(session, ids, day=day)
-    if not alliances.empty:
-        logic = roadmap_state.logic_at(session, ids, day)
-        if not logic.empty and "relation_logic" in logic.columns:
-            then = dict(zip(logic["alliance_id"], logic["relation_logic"], strict=True))
-            alliances["relation_logic"] = [
-                then.get(i, current)
-                for i, current in zip(alliances["id"], alliances["relation_logic"], strict=True)
-            ]
-    known_at = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
-    indicators = progress_frame(session, networks, key_only=False, as_of=day, known_at=known_at)
-    maturity = maturity_state.maturity_first_latest(session, ids, until=day)
-    objectives = _objective_rows(session, ids, day=day)
-    return {
-        "schema": PAYLOAD_SCHEMA,
-        "as_of": day.isoformat(),
-        "networks": _records(networks, ["id", "code", "name"]),
-        "objectives": _records(objectives, OBJECTIVE_KEYS),
-        "milestones": _records(milestones, MILESTONE_KEYS),
-        "alliances": _records(alliances, ALLIANCE_KEYS),
-        "indicators": _records(indicators, INDICATOR_KEYS),
-        "maturity": _records(maturity, MATURITY_KEYS),
-    }
 
 
 def take_snapshot(
@@ -239,7 +141,7 @@ def take_snapshot(
             session_id=data.session_id,
             label=data.label,
             taken_by_id=actor.id,
-            payload=build_state(session, cohort_id, as_of=as_of),
+            payload=pack_payload(build_state(session, cohort_id, as_of=as_of)),
         )
         session.add(row)
         session.flush()
@@ -315,7 +217,7 @@ def freeze_past_sessions(
                     auto_session_id=session_id,
                     label=label,
                     taken_by_id=None,
-                    payload=build_state_at(session, cohort, day=day),
+                    payload=pack_payload(build_state_at(session, cohort, day=day)),
                 )
                 session.add(row)
                 session.flush()
@@ -358,11 +260,61 @@ def list_snapshots(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame
     )
 
 
-def _load(session: Session, cohort_id: int, snapshot_id: int) -> Snapshot:
-    row = session.get(Snapshot, snapshot_id)
-    if row is None or row.cohort_id != cohort_id:
+class _Frozen:
+    """What never changes once stored, kept per process: decoded states by snapshot and the
+    changes between two snapshots, by database and ids (oldest dropped past ``size``)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple, object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> object | None:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+            return self.items.get(key)
+
+    def put(self, key: tuple, value: object) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_frozen = _Frozen(FROZEN_CACHE * 3)
+
+
+def _labels(session: Session, cohort_id: int, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Each snapshot's label and the moment it was taken (part of the cache keys: ids alone
+    could repeat in another database at the same address), after checking each one is of this
+    cohort. The payloads are not read."""
+    rows = session.execute(
+        sa_select(col(Snapshot.id), col(Snapshot.label), col(Snapshot.taken_at)).where(
+            col(Snapshot.id).in_(ids), col(Snapshot.cohort_id) == cohort_id
+        )
+    ).all()
+    found = {int(i): (str(label), str(taken)) for i, label, taken in rows}
+    if any(i not in found for i in ids):
         raise NotFound(t("Cet instantané n'existe pas dans cette cohorte."))
-    return row
+    return found
+
+
+def _state(session: Session, where: tuple, snapshot_id: int) -> dict:
+    key = ("state", *where, snapshot_id)
+    state = _frozen.get(key)
+    if state is None:
+        stored = session.execute(
+            sa_select(col(Snapshot.payload)).where(col(Snapshot.id) == snapshot_id)
+        ).scalar_one()
+        state = read_payload(stored)
+        _frozen.put(key, state)
+    return state  # type: ignore[return-value]
 
 
 def compare_snapshots(
@@ -381,20 +333,34 @@ def compare_snapshots(
     target and progress); maturity deltas; and a summary per network and for the cohort.
     Network names are anonymised for leads when the cohort says so, and the titles of other
     networks' milestones and alliances are then left out.
+
+    Between two snapshots the changes are worked out once per process (snapshots never
+    change); against now, the stored state is decoded once and only today's is built.
     """
     as_of = as_of or clock.today()
+    url = engine.url.render_as_string(hide_password=True)
     with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
         authorize(actor, "read", "snapshot")
-        before = _load(session, cohort_id, before_id)
-        before_payload, before_label = before.payload, before.label
+        ids = [before_id] if after_id is None else [before_id, after_id]
+        labels = _labels(session, cohort_id, ids)
+        networks = network_frame(session, actor, cohort)
+        before = (url, labels[before_id][1])
         if after_id is None:
-            after_payload = build_state(session, cohort_id, as_of=as_of)
+            changes = snapshot_changes(
+                _state(session, before, before_id), build_state(session, cohort_id, as_of=as_of)
+            )
             after_label = t("Aujourd'hui")
         else:
-            after = _load(session, cohort_id, after_id)
-            after_payload, after_label = after.payload, after.label
-        networks = network_frame(session, actor, cohort)
-    return diff_states(
-        before_payload, after_payload, networks, before_label=before_label, after_label=after_label
-    )
+            key = ("changes", url, before_id, labels[before_id][1], after_id, labels[after_id][1])
+            cached = _frozen.get(key)
+            if cached is None:
+                after = (url, labels[after_id][1])
+                cached = snapshot_changes(
+                    _state(session, before, before_id), _state(session, after, after_id)
+                )
+                _frozen.put(key, cached)
+            changes = cached  # type: ignore[assignment]
+            after_label = labels[after_id][0]
+    assert isinstance(changes, SnapshotChanges)
+    return named_diff(changes, networks, before_label=labels[before_id][0], after_label=after_label)
