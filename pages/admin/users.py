@@ -57,7 +57,9 @@ with st.expander(t("Inviter une personne"), expanded=True, icon=":material/perso
         c1, c2 = st.columns(2)
         full_name = c1.text_input(t("Nom complet"), key=f"invite_full_name_{gen}")
         email = c2.text_input(t("Courriel"), key=f"invite_email_{gen}")
-        role = c1.selectbox(t("Rôle"), list(roles), format_func=roles.__getitem__, key=f"invite_role_{gen}")
+        role = c1.selectbox(
+            t("Rôle"), list(roles), format_func=roles.__getitem__, key=f"invite_role_{gen}"
+        )
         network_id = c2.selectbox(
             t("Réseau (référent·e seulement)"),
             list(network_names),
@@ -99,7 +101,10 @@ shown = pd.DataFrame(
         t("Courriel"): users["email"].fillna(""),
         t("Rôle"): users["role"].map(lambda r: label_of(Role, r)),
         t("Réseau"): users["network_code"].fillna(""),
-        t("Actif"): users["active"].map(lambda a: t("oui") if a else t("non")),
+        t("Actif"): [
+            t("anonymisé") if not pd.isna(anonymised) else t("oui") if active else t("non")
+            for active, anonymised in zip(users["active"], users["anonymised_at"], strict=True)
+        ],
         t("Dernière connexion"): users["last_login_at"].map(
             lambda v: fmt_datetime(None if pd.isna(v) else v.to_pydatetime())
         ),

@@ -67,6 +67,13 @@ def test_the_programme_team_anonymises_a_departed_lead_after_confirming(login_as
         f"Compte anonymisé : il apparaît désormais comme « Personne anonymisée n° {lead_id} »."
     ]
     assert any("Compte anonymisé le" in i.value for i in at.info)
+    accounts = at.dataframe[0].value
+    row = accounts[accounts["Identifiant"] == f"anonyme-{lead_id}"].iloc[0]
+    assert (row["Nom"], row["Courriel"], row["Actif"]) == (
+        f"Personne anonymisée n° {lead_id}",
+        "",
+        "anonymisé",
+    )
     assert not [n for n in NEEDLES if n in _page_text(at)]
     assert not [b for b in at.button if b.label in ("Anonymiser", "Réactiver le compte")]
     assert not auth.login(get_engine(), "lead.r01", "demo-referent-2026").ok
