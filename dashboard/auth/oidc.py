@@ -29,13 +29,18 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from dashboard.auth.sessions import actor_for, open_session
+from dashboard.auth.oidc_identity import (
+    OidcFailure,
+    _fail,
+    sign_in_identity,
+)
+from dashboard.auth.throttle import BUSY
 from dashboard.core.config import get_settings
-from dashboard.core.db import read_scope, session_scope
+from dashboard.core.db import session_scope
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor
-from models import Network, OidcLoginState, User
-from models.base import saved_id, table_of, utcnow
+from models import OidcLoginState
+from models.base import table_of, utcnow
 
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 CALLBACK_PATH = "/auth/oidc/callback"
@@ -51,28 +56,6 @@ PROVIDER_DOWN = "{provider} ne répond pas pour le moment. Réessayez dans quelq
 REFUSED_BY_PROVIDER = "La connexion avec {provider} n'a pas abouti. Recommencez."
 INVALID_IDENTITY = "L'identité transmise par {provider} n'a pas pu être vérifiée. Recommencez."
 NO_EMAIL = "{provider} n'a pas transmis d'adresse électronique vérifiée. Adressez-vous à {contact}."
-UNKNOWN = (
-    "Aucun compte Alliances Tracker ne correspond à l'adresse {email}. Aucun compte n'est créé "
-    "automatiquement : demandez à {contact} de vous ouvrir un accès avec cette adresse."
-)
-AMBIGUOUS = (
-    "Plusieurs comptes Alliances Tracker portent l'adresse {email}. Demandez à {contact} "
-    "de n'en garder qu'un."
-)
-INACTIVE = "Votre compte Alliances Tracker est désactivé. Adressez-vous à {contact}."
-OTHER_SUBJECT = (
-    "Ce compte Alliances Tracker est déjà lié à une autre identité {provider}. "
-    "Adressez-vous à {contact}."
-)
-DEFAULT_CONTACT = "l'équipe d'animation du programme"
-
-
-class OidcFailure(Exception):
-    """A login refused; ``message`` is the French text shown on the login page."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -108,18 +91,6 @@ def redirect_uri() -> str:
 def post_logout_redirect_uri() -> str:
     """Where the provider sends the browser after its logout (declared at the provider)."""
     return _base_url() + LOGGED_OUT_PATH
-
-
-def _messages() -> dict[str, str]:
-    settings = get_settings()
-    return {
-        "provider": settings.oidc_provider_name,
-        "contact": settings.programme_contact or t(DEFAULT_CONTACT),
-    }
-
-
-def _fail(message: str, **values: object) -> OidcFailure:
-    return OidcFailure(t(message, **{**_messages(), **values}))
 
 
 _cache_lock = threading.Lock()
@@ -217,6 +188,13 @@ def begin_login(engine: Engine, next_path: str = "/") -> tuple[str, str]:
     now = utcnow()
     states = table_of(OidcLoginState)
     with session_scope(engine) as session:
+        started = session.exec(
+            select(func.count())
+            .select_from(OidcLoginState)
+            .where(col(OidcLoginState.created_at) > now - dt.timedelta(minutes=1))
+        ).one()
+        if started >= settings.login_max_per_minute:
+            raise OidcFailure(t(BUSY))
         # Logins spent or abandoned are of no further use: each new one clears them.
         session.exec(
             states.delete().where(
@@ -320,53 +298,6 @@ def finish_login(
         engine, subject=str(claims["sub"]), email=email, id_token=id_token, user_agent=user_agent
     )
     return OidcLogin(token=token_value, actor=actor, next_path=next_path)
-
-
-def sign_in_identity(
-    engine: Engine, *, subject: str, email: str, id_token: str, user_agent: str | None = None
-) -> tuple[str, Actor]:
-    """Map a verified identity to one active account and open its login session.
-
-    The e-mail is compared without case. The provider's subject is stored on the account at
-    the first match; an account already tied to another subject, or a subject already tied to
-    another account, is refused. No account is ever created here."""
-    address = email.strip().lower()[:254]
-    subject = subject[:255]
-    with read_scope(engine) as session:
-        matches = session.exec(
-            select(User).where(func.lower(col(User.email)) == address).limit(2)
-        ).all()
-        holder = session.exec(select(User.id).where(User.oidc_subject == subject)).first()
-    if not matches:
-        raise _fail(UNKNOWN, email=address)
-    if len(matches) > 1:
-        raise _fail(AMBIGUOUS, email=address)
-    user = matches[0]
-    if not user.active:
-        raise _fail(INACTIVE)
-    if (user.oidc_subject and user.oidc_subject != subject) or (
-        holder is not None and holder != user.id
-    ):
-        raise _fail(OTHER_SUBJECT)
-    users = table_of(User)
-    now = utcnow()
-    with session_scope(engine) as session:
-        # Bookkeeping that neither checks nor bumps the account's version; conditional, so a
-        # concurrent deactivation or another subject stored meanwhile wins.
-        done = session.exec(
-            users.update()
-            .where(
-                users.c.id == user.id,
-                users.c.active.is_(True),
-                (users.c.oidc_subject.is_(None)) | (users.c.oidc_subject == subject),
-            )
-            .values(oidc_subject=subject, last_login_at=now)
-        )
-        if done.rowcount != 1:
-            raise _fail(INACTIVE)
-        token = open_session(session, saved_id(user), now, user_agent=user_agent, id_token=id_token)
-        network = session.get(Network, user.network_id) if user.network_id else None
-        return token, actor_for(user, network)
 
 
 def end_session_url(id_token: str | None) -> str | None:

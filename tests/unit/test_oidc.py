@@ -22,7 +22,7 @@ from dashboard.auth import accounts as auth
 from dashboard.auth import oidc, oidc_routes, sessions
 from dashboard.auth import routes as web
 from dashboard.core.config import get_settings
-from dashboard.core.db import read_scope
+from dashboard.core.db import read_scope, session_scope
 from models import AuthSession, OidcLoginState, User
 from tests.factories import PASSWORD, make_cohort, make_network, make_user
 from tests.oidc_provider import (
@@ -367,3 +367,26 @@ def test_spent_logins_are_cleared_when_a_new_one_starts(client, engine, configur
     with read_scope(engine) as s:
         kept = s.exec(select(OidcLoginState)).all()
     assert len(kept) == 1 and kept[0].used_at is None
+
+
+def test_an_invited_agent_whose_role_uses_the_provider_has_no_password_to_choose(
+    client, engine, configured, monkeypatch
+):
+    monkeypatch.setenv("OIDC_REQUIRED_ROLES", "ministry")
+    get_settings.cache_clear()
+    agent = _ministry_agent(engine, must_change_password=True)
+    with session_scope(engine) as s:  # invited: no password yet
+        s.get(User, agent.id).password_hash = None
+    declare_person(configured, "sub-invited", email=AGENT)
+    actor = auth.resolve_session(engine, _session_cookie(_sign_in(client, "sub-invited")))
+    assert actor is not None and actor.id == agent.id and not actor.must_change_password
+
+
+def test_a_flood_of_provider_logins_is_slowed_down(client, monkeypatch):
+    monkeypatch.setenv("LOGIN_MAX_PER_MINUTE", "2")
+    get_settings.cache_clear()
+    _start(client)
+    _start(client)
+    r = client.get("/auth/oidc/login", follow_redirects=False)
+    assert r.status_code == 503
+    assert "Le service de connexion reçoit trop de demandes" in _shown(r)
