@@ -360,3 +360,23 @@ def test_typed_mentions_of_the_person_are_replaced_too(engine, world):
         assert comment.body == (
             f"@anonyme-{lead.id} peux-tu relancer ? Sinon écrire à anonyme-{lead.id}"
         )
+
+
+def test_two_admins_anonymising_at_once_write_it_once(engine, world):
+    from concurrent.futures import ThreadPoolExecutor
+
+    second = make_user(engine, "admin", username="second")
+    lead, version = world["lead"], _version(engine, world["lead"].id)
+
+    def attempt(actor):
+        try:
+            return privacy.anonymise_user(engine, actor, lead.id, version=version)
+        except (ConflictError, ValidationFailed) as error:
+            return error
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(attempt, [world["admin"], second]))
+    assert sum(isinstance(o, str) for o in outcomes) == 1, outcomes
+    with session_scope(engine) as s:
+        markers = s.exec(select(ChangeLog).where(ChangeLog.field == privacy.ANONYMISED_FIELD)).all()
+    assert len(markers) == 1

@@ -54,6 +54,12 @@ _PROVIDER_COLUMNS = ("oidc_subject", "oidc_issuer")
 _MIN_QUOTED_LENGTH = 4
 
 
+_CHANGED = (
+    "Ce compte a été modifié depuis que vous l'avez ouvert : rien n'a été anonymisé. "
+    "Rechargez la page et recommencez."
+)
+
+
 def pseudonym(user_id: int) -> str:
     """The name shown for an anonymised person: stable, and saying what it is."""
     return t("Personne anonymisée n° {n}", n=user_id)
@@ -75,12 +81,7 @@ def _refusals(session: Session, actor: Actor, user: User, version: int | None) -
             )
         )
     if version is not None and user.version != version:
-        raise ConflictError(
-            t(
-                "Ce compte a été modifié depuis que vous l'avez ouvert : rien n'a été anonymisé. "
-                "Rechargez la page et recommencez."
-            )
-        )
+        raise ConflictError(t(_CHANGED))
     if user.role == Role.admin.value and user.active:
         # Lock the admins' rows (PostgreSQL) so two admins cannot remove each other at once.
         admins = session.exec(
@@ -208,7 +209,19 @@ def anonymise_user(engine: Engine, actor: Actor, user_id: int, *, version: int |
             "version": users.c.version + 1,
         }
         values.update({c: None for c in _PROVIDER_COLUMNS if c in users.c})
-        session.exec(update(User).where(col(User.id) == user_id).values(**values))
+        # Conditional on the row read above: of two anonymisations (or an edit) racing, one
+        # wins and the other changes nothing.
+        done = session.exec(
+            update(User)
+            .where(
+                col(User.id) == user_id,
+                col(User.version) == user.version,
+                col(User.anonymised_at).is_(None),
+            )
+            .values(**values)
+        )
+        if done.rowcount != 1:
+            raise ConflictError(t(_CHANGED))
         session.exec(delete(AuthSession).where(col(AuthSession.user_id) == user_id))
         session.exec(delete(LoginAttempt).where(col(LoginAttempt.username) == old_username))
         session.exec(
