@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from sqlalchemy import func
 from sqlmodel import select
 
 from dashboard.core import permissions
@@ -13,6 +16,7 @@ from dashboard.core.permissions import Scope
 from dashboard.services import roadmap
 from dashboard.services.admin import networks as admin_networks
 from dashboard.services.admin import sessions as admin_sessions
+from dashboard.services.admin import users as admin_users
 from dashboard.services.roadmap import milestones
 from dashboard.services.roadmap.milestone_grid import (
     AddedMilestone,
@@ -20,8 +24,9 @@ from dashboard.services.roadmap.milestone_grid import (
     MilestoneChanges,
 )
 from dashboard.services.shared import audit
-from models import Cohort, Milestone
+from models import Alliance, AllianceStageChange, ChangeLog, Cohort, Milestone, User
 from models.enums import Role
+from tests.unit.roadmap_builders import make_alliance, make_partner
 from tests.unit.roadmap_world import AS_OF, make_world
 
 CLOSED = "La cohorte « Cohorte de test » est clôturée : ses données ne sont plus modifiables."
@@ -130,3 +135,64 @@ def test_milestone_grid_conflict_uses_the_shared_message(engine, w):
     assert str(err.value) == expected
     assert expected.startswith(f"{what} a été modifié par Alice Martin le ")
     assert _title(engine, row.id) == "Changé par l'autre"
+
+
+def _stage_state(engine, alliance_id: int) -> tuple:
+    """What a stage move writes: the alliance's stage, its stage history and change log."""
+    with session_scope(engine) as s:
+        alliance = s.get(Alliance, alliance_id)
+        history = s.exec(
+            select(AllianceStageChange.to_stage).where(
+                AllianceStageChange.alliance_id == alliance_id
+            )
+        ).all()
+        logged = s.exec(select(func.count()).select_from(ChangeLog)).one()
+        return alliance.stage, alliance.version, list(history), logged
+
+
+def test_stale_stage_move_is_refused_once_with_the_conflict_message(engine, w):
+    partner = make_partner(engine, family="public")
+    alliance = make_alliance(engine, w.net_a, partner, stages=[("identified", dt.date(2026, 1, 5))])
+    with session_scope(engine) as s:
+        seen = s.get(Alliance, alliance).version
+    roadmap.move_alliance_stage(engine, w.admin, alliance, seen, to_stage="contacted", as_of=AS_OF)
+    before = _stage_state(engine, alliance)
+    # From the screen the lead opened before the programme team's move: "identified" →
+    # "contacted" is no longer a move, yet the conflict is what the lead is told.
+    with pytest.raises(ConflictError) as err:
+        roadmap.move_alliance_stage(
+            engine, w.lead_a, alliance, seen, to_stage="contacted", as_of=AS_OF
+        )
+    what = "L'alliance « " + _alliance_title(engine, alliance) + " »"
+    with session_scope(engine) as s:
+        expected = audit.conflict_message(s, "alliance", alliance, what)
+    assert str(err.value) == expected
+    assert expected.startswith(f"{what} a été modifié par Claire Animation le ")
+    assert _stage_state(engine, alliance) == before
+    assert before[0] == "contacted" and before[2] == ["identified", "contacted"]
+
+
+def _alliance_title(engine, alliance_id: int) -> str:
+    with session_scope(engine) as s:
+        return s.get(Alliance, alliance_id).title
+
+
+def test_stale_account_change_is_refused_with_the_conflict_message(engine, w):
+    lead = w.lead_b.id
+    with session_scope(engine) as s:
+        seen = s.get(User, lead).version
+    admin_users.reset_password(engine, w.admin, lead, version=seen)
+    with session_scope(engine) as s:
+        after_reset = s.get(User, lead)
+        expected = audit.conflict_message(s, "user", lead, "Ce compte")
+        state = (after_reset.version, after_reset.active)
+    for stale in (
+        lambda: admin_users.deactivate_user(engine, w.admin, lead, version=seen),
+        lambda: admin_users.reset_password(engine, w.admin, lead, version=seen),
+    ):
+        with pytest.raises(ConflictError) as err:
+            stale()
+        assert str(err.value) == expected
+    with session_scope(engine) as s:
+        row = s.get(User, lead)
+        assert (row.version, row.active) == state == (seen + 1, True)

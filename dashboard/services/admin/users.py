@@ -14,12 +14,11 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from dashboard.auth import accounts as auth
 from dashboard.core.db import session_scope
-from dashboard.core.errors import ConflictError, ValidationFailed
+from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.admin.user_sessions import (
@@ -126,27 +125,10 @@ def _ensure_other_admin(session: Session, user: User) -> None:
         )
 
 
-def _flush(session: Session, user: User) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        session.rollback()
-        raise ConflictError(
-            audit.conflict_message(session, Entity.user, saved_id(user), t("Ce compte"))
-        ) from exc
-
-
 def _refuse_anonymised(user: User) -> None:
     """An anonymised account is never edited, reactivated or given a new secret again."""
     if user.anonymised_at is not None:
         raise ValidationFailed(t("Ce compte est anonymisé : il ne peut plus être modifié."))
-
-
-def _check_version(session: Session, user: User, version: int | None) -> None:
-    if version is not None and user.version != version:
-        raise ConflictError(
-            audit.conflict_message(session, Entity.user, saved_id(user), t("Ce compte"))
-        )
 
 
 def invite_user(
@@ -271,17 +253,15 @@ def set_active(engine: Engine, actor: Actor, user_id: int, *, version: int, acti
     authorize(actor, "update", "user")
     with session_scope(engine) as session:
         user = user_or_404(session, user_id)
-        _check_version(session, user, version)
+        audit.check_version(session, user, version, entity=Entity.user, what=t("Ce compte"))
         _refuse_anonymised(user)
         if not active:
             _ensure_other_admin(session, user)
         network_id, cohort_id = scope_ids(session, user.network_id)
-        audit.update_versioned(
+        audit.apply_changes(
             session,
             actor,
-            User,
-            user_id,
-            version,
+            user,
             {"active": active},
             entity=Entity.user,
             what=t("Le compte « {name} »", name=user.username),
@@ -311,13 +291,13 @@ def reset_password(engine: Engine, actor: Actor, user_id: int, *, version: int) 
     authorize(actor, "update", "user")
     with session_scope(engine) as session:
         user = user_or_404(session, user_id)
-        _check_version(session, user, version)
+        audit.check_version(session, user, version, entity=Entity.user, what=t("Ce compte"))
         _refuse_anonymised(user)
         if not user.active:
             raise ValidationFailed(t("Réactivez d'abord ce compte."))
         user.password_hash = None
         user.must_change_password = True
-        _flush(session, user)
+        audit.flush_versioned(session, user, entity=Entity.user, what=t("Ce compte"))
         auth.revoke_user_sessions(session, user_id)
         secret, expires_at = auth.issue_one_time_secret(
             session, saved_id(user), purpose="reset", created_by_id=actor.id

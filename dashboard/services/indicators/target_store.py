@@ -153,8 +153,11 @@ def _unfollow(
         )
     ).first():
         return [field_error(where, t("Suivi"), t("des valeurs sont saisies, il reste suivi"))]
-    if version is not None and target.version != version:
-        return [audit.conflict_message(session, Entity.indicator_target, saved_id(target), what)]
+    conflict = audit.stale_message(
+        session, target, version, entity=Entity.indicator_target, what=what
+    )
+    if conflict:
+        return [conflict]
     audit.log_delete(
         session,
         actor,

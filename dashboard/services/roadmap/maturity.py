@@ -16,7 +16,6 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from dashboard.core import clock
@@ -296,6 +295,7 @@ def _create(session, actor, network, session_id, assessor, checked, comment, as_
     )
     session.add(row)
     session.flush()
+    assert row.id is not None  # given by the flush above
     scope: audit.LogScope = {"network_id": network.id, "cohort_id": network.cohort_id}
     audit.log_create(
         session, actor, ENTITY, row, fields=["session_id", "assessor", "assessed_on", "comment"],
@@ -346,9 +346,5 @@ def _update(session, actor, row, checked, comment, as_of, what):
     if touched:
         row.assessed_on = as_of
         flag_modified(row, "assessed_on")  # bump the version even when only scores changed
-        try:
-            session.flush()
-        except StaleDataError as exc:
-            session.rollback()
-            raise ConflictError(audit.conflict_message(session, ENTITY, row.id, what)) from exc
+        audit.flush_versioned(session, row, entity=ENTITY, what=what)
     return {"id": row.id, "version": row.version}

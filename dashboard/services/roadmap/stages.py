@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
-from dashboard.core.errors import ConflictError, NotFound, ValidationFailed
+from dashboard.core.errors import NotFound, ValidationFailed
 from dashboard.core.i18n import fmt_date, label_of, t
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.shared import audit
@@ -209,7 +209,7 @@ def move_alliance_stage(
     alliance_id: int,
     version: int,
     *,
-    to_stage: str,
+    to_stage: str | None,
     comment: str | None = None,
     changed_on: dt.date | str | None = None,
     as_of: dt.date | None = None,
@@ -230,10 +230,8 @@ def move_alliance_stage(
         comment = clean(comment)
         on, date_problem = _typed_day(changed_on, today)
         what = t("L'alliance « {title} »", title=row.title)
-        if version is not None and row.version != version:
-            raise ConflictError(
-                audit.conflict_message(session, Entity.alliance, saved_id(row), what)
-            )
+        # The version first: on a stale screen the conflict is the one thing worth saying.
+        audit.check_version(session, row, version, entity=Entity.alliance, what=what)
         resume_to = resume_stages(session, row.network_id).get(saved_id(row))
         errors = _move_problems(row, to_stage, comment, resume_to)
         errors += _day_problems(row, on, date_problem, today)
@@ -256,12 +254,10 @@ def move_alliance_stage(
         )
         network = session.get(Network, row.network_id)
         assert network is not None  # foreign key
-        updated = audit.update_versioned(
+        audit.apply_changes(
             session,
             actor,
-            Alliance,
-            saved_id(row),
-            version,
+            row,
             changes,
             entity=Entity.alliance,
             what=what,
@@ -269,7 +265,7 @@ def move_alliance_stage(
             cohort_id=network.cohort_id,
             reason=comment,
         )
-        return {"id": updated.id, "version": updated.version, "stage": updated.stage}
+        return {"id": row.id, "version": row.version, "stage": row.stage}
 
 
 def alliance_stage_history(engine: Engine, actor: Actor, alliance_id: int) -> pd.DataFrame:

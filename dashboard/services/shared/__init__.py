@@ -18,12 +18,16 @@ from dashboard.services.shared.access import (
     writable_network,
 )
 from dashboard.services.shared.audit import (
+    apply_changes,
     changed_since_message,
+    check_version,
     conflict_message,
     data_version,
+    flush_versioned,
     last_change,
     log_create,
     log_delete,
+    stale_message,
     update_versioned,
 )
 from dashboard.services.shared.forms import (
@@ -49,7 +53,9 @@ __all__ = [
     "CohortInfo",
     "anonymise",
     "anonymous_label",
+    "apply_changes",
     "check",
+    "check_version",
     "clean",
     "cohort_info",
     "changed_since_message",
@@ -57,6 +63,7 @@ __all__ = [
     "data_version",
     "ensure_network_writable",
     "field_error",
+    "flush_versioned",
     "french_errors",
     "is_web_link",
     "last_change",
@@ -72,6 +79,7 @@ __all__ = [
     "readable_network",
     "refuse_if_closed",
     "rows_from_editor",
+    "stale_message",
     "strip_blank",
     "update_owned",
     "update_versioned",

@@ -13,7 +13,7 @@ from dashboard.core.errors import ConflictError, NotFound
 from dashboard.core.i18n import fmt_datetime, t
 from dashboard.core.permissions import Actor
 from models import ChangeLog, User
-from models.base import utcnow
+from models.base import saved_id, utcnow
 
 
 class Identified(Protocol):
@@ -162,8 +162,60 @@ def update_versioned(
     row = session.get(model, row_id)
     if row is None:
         raise NotFound(t("{what} n'existe plus (supprimé entre-temps ?).", what=what))
-    if expected_version is not None and row.version != expected_version:
-        raise ConflictError(conflict_message(session, entity, row_id, what))
+    check_version(session, row, expected_version, entity=entity, what=what)
+    apply_changes(
+        session, actor, row, changes, entity=entity, what=what,
+        network_id=network_id, cohort_id=cohort_id, reason=reason,
+    )  # fmt: skip
+    return row
+
+
+def check_version(
+    session: Session, row: Versioned, expected_version: int | None, *, entity: str, what: str
+) -> None:
+    """The one check of the version the user saw (None: the caller saw no version): a row
+    changed since raises ConflictError with :func:`conflict_message`."""
+    conflict = stale_message(session, row, expected_version, entity=entity, what=what)
+    if conflict:
+        raise ConflictError(conflict)
+
+
+def stale_message(
+    session: Session, row: Versioned, expected_version: int | None, *, entity: str, what: str
+) -> str | None:
+    """:func:`check_version` for a caller collecting its refusals: the conflict message when
+    the row changed since the user saw it, else None."""
+    if expected_version is None or row.version == expected_version:
+        return None
+    return conflict_message(session, entity, saved_id(row), what)
+
+
+def flush_versioned(session: Session, row: Versioned, *, entity: str, what: str) -> None:
+    """Flush a versioned row: a write by someone else between the read and this flush (the
+    mapper's ``UPDATE … WHERE version = ?`` matching nothing) becomes the conflict message."""
+    row_id = saved_id(row)
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        session.rollback()
+        raise ConflictError(conflict_message(session, entity, row_id, what)) from exc
+
+
+def apply_changes(
+    session: Session,
+    actor: Actor | None,
+    row: Versioned,
+    changes: dict[str, Any],
+    *,
+    entity: str,
+    what: str,
+    network_id: int | None = None,
+    cohort_id: int | None = None,
+    reason: str | None = None,
+) -> None:
+    """Set ``changes`` on a row whose version was checked, one change-log row per changed
+    field, and flush (the version column refuses a write made in between)."""
+    row_id = saved_id(row)
     changed = False
     for name, new in changes.items():
         old = getattr(row, name)
@@ -188,12 +240,7 @@ def update_versioned(
     if changed:
         if hasattr(row, "updated_at"):
             row.updated_at = utcnow()
-        try:
-            session.flush()
-        except StaleDataError as exc:
-            session.rollback()
-            raise ConflictError(conflict_message(session, entity, row_id, what)) from exc
-    return row
+        flush_versioned(session, row, entity=entity, what=what)
 
 
 def data_version(session: Session, cohort_id: int | None = None) -> int:
