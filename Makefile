@@ -66,7 +66,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# mypy over dashboard/ and models/, configured in pyproject.toml ([tool.mypy]).
+# mypy over dashboard/, models/ and pages/, configured in pyproject.toml ([tool.mypy]).
 typecheck: install
 	$(BIN)/mypy
 

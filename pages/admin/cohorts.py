@@ -292,11 +292,13 @@ with tab_sessions:
                 "kind": st.column_config.SelectboxColumn(
                     t("Type"),
                     options=list(kinds),
-                    format_func=kinds.get,
+                    format_func=lambda code: kinds.get(str(code), str(code)),
                     default=SessionKind.collective.value,
                 ),
                 "phase": st.column_config.SelectboxColumn(
-                    t("Phase"), options=list(phases), format_func=phases.get
+                    t("Phase"),
+                    options=list(phases),
+                    format_func=lambda code: phases.get(str(code), str(code)),
                 ),
                 "title": st.column_config.TextColumn(t("Intitulé")),
                 "session_date": st.column_config.TextColumn(

@@ -69,7 +69,7 @@ with tab_catalogue:
         options = labels_for(enum_cls)
         keys = list(options)
         index = keys.index(current) if current in keys else 0
-        return st.selectbox(t(label), keys, index=index, format_func=options.get, **kw)
+        return st.selectbox(t(label), keys, index=index, format_func=options.__getitem__, **kw)
 
     with st.form(f"indicator_form_{chosen}"):
         c1, c2 = st.columns(2)
@@ -139,9 +139,12 @@ with tab_targets:
     names = {int(r.id): f"{r.code} — {r.name}" for r in networks.itertuples(index=False)}
     network_id = (
         st.selectbox(
-            t("Réseau"), list(names), format_func=names.get, key=f"targets_network_{cohort.id}"
+            t("Réseau"),
+            list(names),
+            format_func=names.__getitem__,
+            key=f"targets_network_{cohort.id}",
         )
-        if names
+        if names and cohort
         else None
     )
     if network_id is None:
@@ -200,7 +203,9 @@ with tab_targets:
                     "code": st.column_config.TextColumn(t("Code")),
                     "label": st.column_config.TextColumn(t("Indicateur"), width="medium"),
                     "unit": st.column_config.SelectboxColumn(
-                        t("Unité"), options=list(units), format_func=units.get
+                        t("Unité"),
+                        options=list(units),
+                        format_func=lambda code: units.get(str(code), str(code)),
                     ),
                     "baseline_value": st.column_config.TextColumn(t("Départ")),
                     "baseline_date": st.column_config.TextColumn(

@@ -41,7 +41,10 @@ network_names = {ALL: t("Tous les réseaux")} | {
 }
 left, middle, right = st.columns([3, 2, 1])
 chosen = left.selectbox(
-    t("Réseau"), list(network_names), format_func=network_names.get, key="validation_network"
+    t("Réseau"),
+    list(network_names),
+    format_func=network_names.__getitem__,
+    key="validation_network",
 )
 # The queue is read one page at a time; the month and page widgets come after the read (their
 # options depend on it) and their last value is taken from the session state.
@@ -58,7 +61,7 @@ if wanted_month != ALL and wanted_month not in listing.months:
     st.session_state["validation_month"] = ALL
 month_names = {ALL: t("Tous les mois")} | {m: fmt_month_long(m) for m in listing.months}
 month = middle.selectbox(
-    t("Mois"), list(month_names), format_func=month_names.get, key="validation_month"
+    t("Mois"), list(month_names), format_func=month_names.__getitem__, key="validation_month"
 )
 if st.session_state.get("validation_page") != listing.page:
     st.session_state["validation_page"] = listing.page  # clamped to the last page
@@ -184,7 +187,7 @@ with tab_return:
             value_id = st.selectbox(
                 t("Valeur à renvoyer au réseau"),
                 list(returnable),
-                format_func=lambda i, rows=returnable: _describe(rows[i]),
+                format_func=lambda i: _describe(returnable[i]),
                 key=f"return_value_{nonce}",
             )
             reason = st.text_area(
@@ -230,13 +233,13 @@ with tab_reopen:
                 value_id = st.selectbox(
                     t("Valeur validée à rouvrir"),
                     list(reopenable),
-                    format_func=lambda i, rows=reopenable: _describe(rows[i]),
+                    format_func=lambda i: _describe(reopenable[i]),
                     key=f"reopen_value_{nonce}",
                 )
                 to_status = st.radio(
                     t("Elle redevient"),
                     [ValueStatus.draft.value, ValueStatus.submitted.value],
-                    format_func=statuses.get,
+                    format_func=statuses.__getitem__,
                     horizontal=True,
                     key=f"reopen_status_{nonce}",
                 )

@@ -31,7 +31,7 @@ else:
         st.info(t("Aucune cohorte n'est encore configurée."))
         st.stop()
     networks = cohorts.cohort_networks(engine, actor, cohort.id)
-    names = {None: t("Toute la cohorte")}
+    names: dict[int | None, str] = {None: t("Toute la cohorte")}
     names |= {int(r.id): f"{r.code} — {r.name}" for r in networks.itertuples(index=False)}
     by_code = {str(r.code): int(r.id) for r in networks.itertuples(index=False)}
     options = list(names)
@@ -40,7 +40,7 @@ else:
         t("Réseau"),
         options,
         index=options.index(wanted) if wanted in options else 0,
-        format_func=names.get,
+        format_func=names.__getitem__,
         key=f"history_scope_{cohort.id}",
     )
     if network_id is None:
@@ -54,11 +54,10 @@ today = clock.today()
 scope = f"c{cohort_id}" if cohort_id is not None else network_id
 keys = {name: f"history_{name}_{scope}" for name in ("since", "entity", "person", "start", "end")}
 since = bool(st.session_state.get(keys["since"], False))
-if cohort_id is not None:
-    read, where = history.cohort_history, cohort_id
-else:
-    read, where = history.network_history, network_id
+read = history.cohort_history if cohort_id is not None else history.network_history
+where = cohort_id if cohort_id is not None else network_id
 try:
+    assert where is not None  # a cohort, or the network chosen above
     view = read(
         engine,
         actor,
@@ -83,10 +82,12 @@ st.toggle(
     disabled=last is None,
 )
 cols = st.columns(4)
-entities = {None: t("Tout"), **view.entities}
-cols[0].selectbox(t("Objet"), list(entities), format_func=entities.get, key=keys["entity"])
-people = {None: t("Tout le monde"), **view.people}
-cols[1].selectbox(t("Personne"), list(people), format_func=people.get, key=keys["person"])
+entities: dict[str | None, str] = {None: t("Tout")}
+entities.update(view.entities.items())
+cols[0].selectbox(t("Objet"), list(entities), format_func=entities.__getitem__, key=keys["entity"])
+people: dict[int | None, str] = {None: t("Tout le monde")}
+people.update(view.people.items())
+cols[1].selectbox(t("Personne"), list(people), format_func=people.__getitem__, key=keys["person"])
 cols[2].date_input(t("Du"), value=None, format="DD/MM/YYYY", key=keys["start"], disabled=since)
 cols[3].date_input(t("Au"), value=None, format="DD/MM/YYYY", key=keys["end"], disabled=since)
 

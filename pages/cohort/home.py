@@ -56,7 +56,7 @@ def _headline_metrics(figures: dict) -> None:
     c5.metric(t("Valeurs à valider"), fmt_number(figures["values_awaiting_validation"]))
 
 
-if actor.role is Role.lead:
+if actor.role is Role.lead and actor.network_id is not None:
     mine = cohorts.network_name(engine, actor, actor.network_id)
     with st.container(border=True):
         st.markdown(f"#### {t('Mon réseau')}")

@@ -44,7 +44,7 @@ names = dict(zip(networks["id"], networks["name"], strict=True))
 chosen_networks = c1.multiselect(
     t("Réseaux"),
     list(names),
-    format_func=names.get,
+    format_func=names.__getitem__,
     placeholder=t("Tous les réseaux"),
     key=f"lessons_networks_{cohort.id}",
 )
@@ -52,7 +52,7 @@ category_labels = labels_for(LessonCategory)
 chosen_categories = c2.multiselect(
     t("Catégories"),
     list(category_labels),
-    format_func=category_labels.get,
+    format_func=category_labels.__getitem__,
     placeholder=t("Toutes les catégories"),
     key="lessons_categories",
 )

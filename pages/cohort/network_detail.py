@@ -239,7 +239,7 @@ with tabs[2]:
             t("Tendances à afficher"),
             list(labels),
             default=list(labels)[:4],
-            format_func=labels.get,
+            format_func=labels.__getitem__,
             placeholder=t("Choisir des indicateurs"),
             key="detail_trends",
         )

@@ -111,7 +111,7 @@ labels = dict(zip(listed["id"], listed["label"], strict=True))
 ids = list(labels)
 c1, c2 = st.columns(2)
 before_id = c1.selectbox(
-    t("Avant"), ids, index=0, format_func=labels.get, key=f"compare_before_{cohort.id}"
+    t("Avant"), ids, index=0, format_func=labels.__getitem__, key=f"compare_before_{cohort.id}"
 )
 after_id = c2.selectbox(
     t("Après"),

@@ -88,7 +88,7 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
     values["new_partner_family"] = right.selectbox(
         t("Nouveau partenaire : famille"),
         list(families),
-        format_func=families.get,
+        format_func=families.__getitem__,
         key=f"{prefix}_new_family",
     )
     type_options = [None, *company_types]
@@ -104,7 +104,7 @@ def _alliance_fields(prefix: str, current: dict | None = None) -> dict:
         t(LABELS["relation_logic"]),
         logic_options,
         index=logic_options.index(current.get("relation_logic", RelationLogic.exchange.value)),
-        format_func=logics.get,
+        format_func=logics.__getitem__,
         horizontal=True,
         key=f"{prefix}_logic",
     )
@@ -168,7 +168,7 @@ with st.expander(t("Ajouter une alliance"), expanded=alliances.empty, icon=":mat
     with st.form(f"alliance_new_{network_id}_{nonce}"):
         fields = _alliance_fields(f"alliance_new_{nonce}")
         left, right = st.columns(2)
-        stage = left.selectbox(t(LABELS["stage"]), roadmap.PIPELINE, format_func=stages.get)
+        stage = left.selectbox(t(LABELS["stage"]), roadmap.PIPELINE, format_func=stages.__getitem__)
         with right:
             stage_date = date_field(
                 LABELS["stage_date"], value=today, key=f"alliance_new_date_{nonce}"
@@ -235,7 +235,7 @@ with stage_tab:
                 targets,
                 index=None,
                 placeholder=t("Choisir une étape"),
-                format_func=stages.get,
+                format_func=stages.__getitem__,
             )
             changed_on = date_field(roadmap.DATE_LABEL, value=today)
             comment = st.text_area(
@@ -246,7 +246,7 @@ with stage_tab:
             )
             if st.form_submit_button(t("Changer d'étape"), type="primary"):
                 try:
-                    roadmap.move_alliance_stage(
+                    moved = roadmap.move_alliance_stage(
                         engine,
                         actor,
                         chosen,
@@ -259,7 +259,9 @@ with stage_tab:
                 except AppError as error:
                     show_error(error)
                 else:
-                    reload_after_save(t("Étape enregistrée : {stage}.", stage=stages.get(to_stage)))
+                    reload_after_save(
+                        t("Étape enregistrée : {stage}.", stage=stages[moved["stage"]])
+                    )
     st.caption(
         t(
             "Une alliance avance (on peut sauter des étapes) mais ne recule pas ; elle peut être "

@@ -1,5 +1,7 @@
 """Enseignements: what the network has learnt — write and edit lessons."""
 
+from typing import Any
+
 import streamlit as st
 
 from dashboard.core.errors import AppError
@@ -47,14 +49,14 @@ def _index(options: list, value) -> int:
 def _lesson_fields(prefix: str, current: dict | None = None) -> dict:
     """The lesson's fields (inside a form); returns the service arguments."""
     current = current or {}
-    values = {}
+    values: dict[str, Any] = {}
     left, right = st.columns(2)
     cat_options = list(categories)
     values["category"] = left.selectbox(
         t("Catégorie"),
         cat_options,
         index=_index(cat_options, current.get("category")),
-        format_func=categories.get,
+        format_func=categories.__getitem__,
         key=f"{prefix}_category",
     )
     vis_options = list(visibilities)
@@ -62,7 +64,7 @@ def _lesson_fields(prefix: str, current: dict | None = None) -> dict:
         t("Visibilité"),
         vis_options,
         index=_index(vis_options, current.get("visibility", Visibility.cohort.value)),
-        format_func=visibilities.get,
+        format_func=visibilities.__getitem__,
         key=f"{prefix}_visibility",
         help=t("Réseau : vous et l'équipe d'animation ; cohorte : tous les réseaux ; public."),
     )
@@ -93,7 +95,7 @@ def _lesson_fields(prefix: str, current: dict | None = None) -> dict:
         t("Capitalisation"),
         allowed_capitalisation,
         index=_index(allowed_capitalisation, current.get("capitalisation")),
-        format_func=capitalisations.get,
+        format_func=capitalisations.__getitem__,
         key=f"{prefix}_capitalisation",
         help=t(
             "Observé, puis modélisé par le réseau ; l'équipe d'animation le capitalise et le "

@@ -24,6 +24,7 @@ engine = get_engine()
 network_id = pick_network(engine, actor)
 if network_id is None:
     st.stop()
+network: int = network_id  # narrowed for the form function below
 
 show_flash()
 
@@ -47,7 +48,7 @@ labels = {
 }
 ids = list(labels)
 st.session_state.setdefault(session_key, data["session_id"])
-session_id = st.selectbox(t("Session"), ids, format_func=labels.get, key=session_key)
+session_id = st.selectbox(t("Session"), ids, format_func=labels.__getitem__, key=session_key)
 
 LEVEL_LABELS = {k: f"{k} — {t(v)}" for k, v in MATURITY_LEVELS.items()}
 
@@ -86,7 +87,7 @@ def _assessment_form(assessor: str, assessment: dict | None, *, editable: bool) 
                 label_of(MaturityAxis, axis.value),
                 list(LEVEL_LABELS),
                 index=(current["level"] - 1) if current else None,
-                format_func=LEVEL_LABELS.get,
+                format_func=LEVEL_LABELS.__getitem__,
                 placeholder=t("Choisir un niveau"),
                 key=f"{prefix}_{axis.value}_level",
             )
@@ -111,7 +112,7 @@ def _assessment_form(assessor: str, assessment: dict | None, *, editable: bool) 
             maturity.save_assessment(
                 engine,
                 actor,
-                network_id,
+                network,
                 session_id,
                 assessor,
                 rows,

@@ -105,7 +105,7 @@ with st.form(f"milestones_form_{network_id}"):
             "status": st.column_config.SelectboxColumn(
                 labels["status"],
                 options=list(statuses),
-                format_func=lambda code: statuses.get(code, code),
+                format_func=lambda code: statuses.get(str(code), str(code)),
                 required=True,
                 default=MilestoneStatus.planned.value,
             ),
@@ -116,17 +116,17 @@ with st.form(f"milestones_form_{network_id}"):
             "objective_id": st.column_config.SelectboxColumn(
                 labels["objective_id"],
                 options=list(grid.objectives),
-                format_func=lambda i: grid.objectives.get(i, str(i)),
+                format_func=lambda i: grid.objectives.get(int(i), str(i)),
             ),
             "alliance_id": st.column_config.SelectboxColumn(
                 labels["alliance_id"],
                 options=list(grid.alliances),
-                format_func=lambda i: grid.alliances.get(i, str(i)),
+                format_func=lambda i: grid.alliances.get(int(i), str(i)),
             ),
             "session_id": st.column_config.SelectboxColumn(
                 labels["session_id"],
                 options=list(grid.sessions),
-                format_func=lambda i: grid.sessions.get(i, str(i)),
+                format_func=lambda i: grid.sessions.get(int(i), str(i)),
             ),
             "evidence_url": st.column_config.LinkColumn(
                 labels["evidence_url"],

@@ -57,7 +57,7 @@ with st.expander(t("Ajouter un objectif"), expanded=objectives.empty, icon=":mat
     with st.form(f"objective_new_{network_id}_{nonce}"):
         title = st.text_input(t(LABELS["title"]), help=limit_help(Objective, "title"))
         motivation = st.selectbox(
-            t(LABELS["motivation"]), list(motivations), format_func=motivations.get
+            t(LABELS["motivation"]), list(motivations), format_func=motivations.__getitem__
         )
         description = st.text_area(
             t(LABELS["description"]), help=limit_help(Objective, "description")
@@ -107,7 +107,7 @@ with st.form(f"objective_edit_{chosen}_{nonce}"):
         t(LABELS["motivation"]),
         list(motivations),
         index=list(motivations).index(row["motivation"]) if row["motivation"] in motivations else 0,
-        format_func=motivations.get,
+        format_func=motivations.__getitem__,
     )
     description = st.text_area(
         t(LABELS["description"]),

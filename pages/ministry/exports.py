@@ -89,8 +89,8 @@ if submitted:
             cohort=options["cohort_code"],
             networks=tuple(networks) or None,
             indicators=tuple(indicators) or None,
-            month_from=None if whole_cohort else period[0].strftime("%Y-%m"),
-            month_to=None if whole_cohort else period[1].strftime("%Y-%m"),
+            month_from=None if whole_cohort or period is None else period[0].strftime("%Y-%m"),
+            month_to=None if whole_cohort or period is None else period[1].strftime("%Y-%m"),
             validated_only=validated_only,
         ),
     )

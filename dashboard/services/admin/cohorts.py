@@ -91,8 +91,8 @@ def create_cohort(
     *,
     code: str,
     name: str,
-    start_date: dt.date,
-    end_date: dt.date,
+    start_date: dt.date | str,
+    end_date: dt.date | str,
     status: str = CohortStatus.active,
     anonymise_for_leads: bool = False,
 ) -> int:
@@ -131,8 +131,8 @@ def update_cohort(
     *,
     version: int,
     name: str,
-    start_date: dt.date,
-    end_date: dt.date,
+    start_date: dt.date | str,
+    end_date: dt.date | str,
     anonymise_for_leads: bool,
     status: str | None = None,
 ) -> int:
