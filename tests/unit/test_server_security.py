@@ -146,8 +146,10 @@ def test_websocket_is_refused_without_a_live_session(site, engine, cookie):
 
 def test_websocket_is_accepted_with_a_live_session(site, engine):
     _logged_in(site, engine, "claire")
-    with site.websocket_connect("/_stcore/stream") as ws:
+    with site.websocket_connect("/_stcore/stream", subprotocols=["streamlit"]) as ws:
+        accepted = ws.accepted_subprotocol
         ws.close()
+    assert accepted == "streamlit"
 
 
 def test_oversized_login_form_is_refused_before_the_database(site, engine):
