@@ -39,16 +39,20 @@ def progress_heatmap(progress: pd.DataFrame) -> go.Figure:
     networks = sorted(mean.index, key=lambda n: (mean[n], n))
     cols = list(indicators["indicator_code"])
     labels = dict(zip(indicators["indicator_code"], indicators["indicator_label"], strict=True))
-    by_cell = {(r.network_name, r.indicator_code): r for r in progress.itertuples(index=False)}
+    cells = _cells(progress)
     z, text, hover = [], [], []
     for net in networks:
         z_row, t_row, h_row = [], [], []
         for code in cols:
-            r = by_cell.get((net, code))
-            p = None if r is None or pd.isna(r.progress) else float(r.progress)
-            z_row.append(None if p is None else round(p * 100, 1))
-            t_row.append("—" if p is None else fmt_percent(p))
-            h_row.append(_progress_hover(net, labels[code], r))
+            cell = cells.get((net, code))
+            if cell is None:
+                z_row.append(None)
+                t_row.append("—")
+                h_row.append(_no_cell_hover(net, labels[code]))
+            else:
+                z_row.append(cell[0])
+                t_row.append(cell[1])
+                h_row.append(cell[2])
         z.append(z_row)
         text.append(t_row)
         hover.append(h_row)
@@ -77,22 +81,75 @@ def progress_heatmap(progress: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def _progress_hover(network: str, indicator: str, r) -> str:
-    lines = [f"<b>{esc(network)}</b>", esc(indicator)]
-    if r is None:
-        return "<br>".join([*lines, t("Pas de cible ni de valeur")])
-    unit = r.unit
-    lines.append(t("Avancement : {p}", p=fmt_percent(None if pd.isna(r.progress) else r.progress)))
-    lines.append(t("Valeur : {v}", v=_value_text(r.current, unit)))
-    lines.append(t("Référence : {v}", v=_value_text(r.baseline, unit)))
-    lines.append(t("Cible : {v}", v=_value_text(r.target, unit)))
-    if not pd.isna(r.progress_raw) and r.progress_raw > 1:
-        lines.append(t("Cible dépassée ({p})", p=fmt_percent(r.progress_raw)))
-    if getattr(r, "baseline_missing", False):
-        lines.append(t("Base de référence manquante"))
-    if r.accumulation == Accumulation.per_period:
-        lines.append(t("Somme des mois depuis le début de la cohorte"))
-    return "<br>".join(lines)
+def _once(values: pd.Series, formatter) -> pd.Series:
+    """``formatter`` applied to each distinct value once (Babel costs per call), mapped back;
+    a missing value gets ``formatter(None)``."""
+    known = values.notna()
+    distinct = values[known].drop_duplicates()
+    out = pd.Series(formatter(None), index=values.index, dtype=object)
+    if not distinct.empty:
+        table = dict(zip(distinct, (formatter(float(v)) for v in distinct), strict=True))
+        out[known] = values[known].map(table)
+    return out
+
+
+def _values_once(values: pd.Series, units: pd.Series) -> pd.Series:
+    """Indicator values with their unit, each distinct (value, unit) formatted once."""
+    out = pd.Series("", index=values.index, dtype=object)
+    for unit, rows in values.groupby(units, sort=False).groups.items():
+        out[rows] = _once(values[rows], lambda v, u=unit: _value_text(v, u))
+    return out
+
+
+def _filled(template: str, column: pd.Series) -> pd.Series:
+    """A one-placeholder French sentence filled for a whole column (pandas string ops)."""
+    before, _, after = template.partition("{}")
+    return before + column.astype(str) + after
+
+
+def _progress_texts(p: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each row's progress as a French percentage and its hover text (network, indicator,
+    progress, value, baseline, target and notes), formatted column by column in one pass
+    rather than cell by cell."""
+    ratio = p["progress"].astype(float)
+    percent = _once(ratio, fmt_percent)
+    raw = p["progress_raw"].astype(float)
+    lines = [
+        "<b>" + p["network_name"].map(esc) + "</b>",
+        p["indicator_label"].map(esc),
+        _filled(t("Avancement : {p}", p="{}"), percent),
+        _filled(t("Valeur : {v}", v="{}"), _values_once(p["current"], p["unit"])),
+        _filled(t("Référence : {v}", v="{}"), _values_once(p["baseline"], p["unit"])),
+        _filled(t("Cible : {v}", v="{}"), _values_once(p["target"], p["unit"])),
+    ]
+    hover = lines[0].str.cat(lines[1:], sep="<br>")
+    over = raw.notna() & (raw > 1)
+    if over.any():
+        exceeded = _filled(t("Cible dépassée ({p})", p="{}"), _once(raw[over], fmt_percent))
+        hover[over] = hover[over] + "<br>" + exceeded
+    if "baseline_missing" in p.columns:
+        missing = p["baseline_missing"].fillna(False).astype(bool)
+        hover[missing] = hover[missing] + "<br>" + t("Base de référence manquante")
+    summed = p["accumulation"] == Accumulation.per_period
+    hover[summed] = hover[summed] + "<br>" + t("Somme des mois depuis le début de la cohorte")
+    return percent, hover
+
+
+def _cells(progress: pd.DataFrame) -> dict[tuple[str, str], tuple]:
+    """Per (network, indicator): the cell's value (% of target), its label and its hover."""
+    p = progress.reset_index(drop=True)
+    percent, hover = _progress_texts(p)
+    z = (p["progress"].astype(float) * 100).round(1)
+    return {
+        (net, code): (None if pd.isna(zv) else float(zv), label, h)
+        for net, code, zv, label, h in zip(
+            p["network_name"], p["indicator_code"], z, percent, hover, strict=True
+        )
+    }
+
+
+def _no_cell_hover(network: str, indicator: str) -> str:
+    return "<br>".join([f"<b>{esc(network)}</b>", esc(indicator), t("Pas de cible ni de valeur")])
 
 
 def benchmark_chart(progress: pd.DataFrame, benchmark: pd.DataFrame) -> go.Figure:
@@ -143,10 +200,7 @@ def benchmark_chart(progress: pd.DataFrame, benchmark: pd.DataFrame) -> go.Figur
             mode="markers",
             marker={"size": 11, "color": "#f58518", "line": {"color": "white", "width": 1}},
             name=t("Réseaux"),
-            hovertext=[
-                _progress_hover(r.network_name, r.indicator_label, r)
-                for r in known.itertuples(index=False)
-            ],
+            hovertext=list(_progress_texts(known.reset_index(drop=True))[1]),
             hovertemplate="%{hovertext}<extra></extra>",
         )
     )

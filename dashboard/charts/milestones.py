@@ -110,6 +110,33 @@ def milestone_timeline(
     frame = rows.copy()
     frame["_y"] = frame[y].fillna(t("Jalon")).astype(str)
     fig = go.Figure()
+    _add_slips(fig, frame, today)
+    _add_status_markers(fig, frame, today)
+    for _, s in sessions.iterrows():
+        vline(fig, s["session_date"], str(s["code"]), color=SESSION_COLOR)
+    vline(fig, today, t("Aujourd'hui"), color=TODAY_COLOR, dash="dash")
+    span = (max(frame["due_date"].max(), today) - min(frame["due_date"].min(), today)).days
+    fig.update_xaxes(type="date", tickformat="%m/%Y", dtick="M1" if span <= 400 else "M2")
+    n_rows = frame["_y"].nunique()
+    if y == "network_name":
+        fig.update_yaxes(categoryorder="category descending")
+    else:  # one network's roadmap: earliest due date on top
+        rows_order = frame.sort_values("due_date", ascending=False)["_y"].drop_duplicates()
+        fig.update_yaxes(categoryorder="array", categoryarray=list(rows_order))
+    fig = style(
+        fig,
+        title=title,
+        x_title=t("Date d'échéance"),
+        y_title=t("Réseau") if y == "network_name" else t("Jalon"),
+        height=max(380, 150 + 30 * n_rows),
+    )
+    # Room for the session labels between the legend and the plot.
+    fig.update_layout(legend={"y": 1.08}, margin={"t": 120})
+    return fig
+
+
+def _add_slips(fig: go.Figure, frame: pd.DataFrame, today: dt.date) -> None:
+    """A translucent bar from the due date to the done date (done late) or to today (late)."""
     slip_end = [
         done
         if done is not None and not pd.isna(done) and done > due
@@ -136,6 +163,10 @@ def milestone_timeline(
                 hoverinfo="skip",
             )
         )
+
+
+def _add_status_markers(fig: go.Figure, frame: pd.DataFrame, today: dt.date) -> None:
+    """One trace per derived status: a marker at each due date, the milestone in the hover."""
     for status in MILESTONE_STATUS_ORDER:
         part = frame[frame["derived_status"] == status]
         if part.empty:
@@ -157,27 +188,6 @@ def milestone_timeline(
                 hovertemplate="%{hovertext}<extra></extra>",
             )
         )
-    for _, s in sessions.iterrows():
-        vline(fig, s["session_date"], str(s["code"]), color=SESSION_COLOR)
-    vline(fig, today, t("Aujourd'hui"), color=TODAY_COLOR, dash="dash")
-    span = (max(frame["due_date"].max(), today) - min(frame["due_date"].min(), today)).days
-    fig.update_xaxes(type="date", tickformat="%m/%Y", dtick="M1" if span <= 400 else "M2")
-    n_rows = frame["_y"].nunique()
-    if y == "network_name":
-        fig.update_yaxes(categoryorder="category descending")
-    else:  # one network's roadmap: earliest due date on top
-        rows_order = frame.sort_values("due_date", ascending=False)["_y"].drop_duplicates()
-        fig.update_yaxes(categoryorder="array", categoryarray=list(rows_order))
-    fig = style(
-        fig,
-        title=title,
-        x_title=t("Date d'échéance"),
-        y_title=t("Réseau") if y == "network_name" else t("Jalon"),
-        height=max(380, 150 + 30 * n_rows),
-    )
-    # Room for the session labels between the legend and the plot.
-    fig.update_layout(legend={"y": 1.08}, margin={"t": 120})
-    return fig
 
 
 def _milestone_hover(r: pd.Series, today: dt.date) -> str:
