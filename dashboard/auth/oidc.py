@@ -53,6 +53,9 @@ SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES2
 
 EXPIRED = "La connexion a expiré ou a déjà été utilisée. Recommencez depuis la page de connexion."
 PROVIDER_DOWN = "{provider} ne répond pas pour le moment. Réessayez dans quelques minutes."
+MISCONFIGURED = (
+    "{provider} annonce un autre émetteur que celui configuré (OIDC_ISSUER). Prévenez {contact}."
+)
 REFUSED_BY_PROVIDER = "La connexion avec {provider} n'a pas abouti. Recommencez."
 INVALID_IDENTITY = "L'identité transmise par {provider} n'a pas pu être vérifiée. Recommencez."
 NO_EMAIL = "{provider} n'a pas transmis d'adresse électronique vérifiée. Adressez-vous à {contact}."
@@ -116,11 +119,15 @@ def _fetch_json(url: str, *, fresh: bool = False) -> Any:
 
 
 def provider_metadata() -> dict[str, Any]:
-    """The provider's discovery document, checked for what a login needs."""
-    metadata = _fetch_json(discovery_url(get_settings().oidc_issuer))
+    """The provider's discovery document, checked for what a login needs: the endpoints, and
+    an issuer that is the configured one (OpenID Connect Discovery, section 4.3)."""
+    url = discovery_url(get_settings().oidc_issuer)
+    metadata = _fetch_json(url)
     needed = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
     if not isinstance(metadata, dict) or any(not metadata.get(key) for key in needed):
         raise _fail(PROVIDER_DOWN)
+    if str(metadata["issuer"]).rstrip("/") != url.removesuffix(DISCOVERY_SUFFIX).rstrip("/"):
+        raise _fail(MISCONFIGURED)
     return metadata
 
 

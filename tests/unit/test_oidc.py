@@ -390,3 +390,27 @@ def test_a_flood_of_provider_logins_is_slowed_down(client, monkeypatch):
     r = client.get("/auth/oidc/login", follow_redirects=False)
     assert r.status_code == 503
     assert "Le service de connexion reçoit trop de demandes" in _shown(r)
+
+
+def test_the_issuer_may_be_given_as_its_discovery_url(client, engine, configured, monkeypatch):
+    monkeypatch.setenv("OIDC_ISSUER", f"{configured}/.well-known/openid-configuration")
+    get_settings.cache_clear()
+    agent = _ministry_agent(engine)
+    declare_person(configured, "sub-agent-8", email=AGENT)
+    r = _sign_in(client, "sub-agent-8")
+    assert auth.resolve_session(engine, _session_cookie(r)).id == agent.id
+
+
+def test_a_discovery_document_naming_another_issuer_is_refused(client, configured, monkeypatch):
+    real = oidc._fetch_json
+
+    def elsewhere(url, *, fresh=False):
+        document = dict(real(url, fresh=fresh))
+        if url.endswith("/.well-known/openid-configuration"):
+            document["issuer"] = "https://ailleurs.exemple.fr"
+        return document
+
+    monkeypatch.setattr(oidc, "_fetch_json", elsewhere)
+    r = client.get("/auth/oidc/login", follow_redirects=False)
+    assert r.status_code == 503
+    assert "annonce un autre émetteur que celui configuré (OIDC_ISSUER)" in _shown(r)
