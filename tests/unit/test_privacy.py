@@ -213,12 +213,14 @@ def test_anonymising_replaces_name_and_makes_login_impossible(engine, world):
     token = auth.login(engine, "claire.d", PASSWORD).token
     with session_scope(engine) as s:
         auth.issue_one_time_secret(s, lead.id, purpose="reset", created_by_id=admin.id)
+        s.exec(update(User).where(User.id == lead.id).values(oidc_subject="sub-claire-1234"))
     name = privacy.anonymise_user(engine, admin, lead.id, version=_version(engine, lead.id))
     assert name == f"Personne anonymisée n° {lead.id}"
     with session_scope(engine) as s:
         user = s.get(User, lead.id)
         assert (user.full_name, user.username, user.email) == (name, f"anonyme-{lead.id}", None)
         assert not user.active and user.password_hash is None and user.anonymised_at
+        assert user.oidc_subject is None  # the identity provider cannot sign them in either
         assert s.exec(select(AuthSession).where(AuthSession.user_id == lead.id)).all() == []
         assert s.exec(select(LoginAttempt).where(LoginAttempt.username == "claire.d")).all() == []
         unused = select(OneTimeSecret).where(col_unused(OneTimeSecret))

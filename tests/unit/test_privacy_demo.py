@@ -23,6 +23,7 @@ from dashboard.services.exports import runner as exports
 from dashboard.services.exports.request import ExportProfile
 from dashboard.services.exports.runner import ExportFilters, ExportRequest
 from dashboard.services.reporting import history
+from dashboard.services.reporting.snapshot_state import read_payload
 from models import Milestone, Network, User
 
 OLD_NAME = "Claire Dumontel"
@@ -78,7 +79,12 @@ def _stored_texts(engine) -> str:
             if not columns:
                 continue
             for row in s.execute(select(*columns)).all():
-                parts.extend(json.dumps(v, ensure_ascii=False) for v in row if v is not None)
+                for column, value in zip(columns, row, strict=True):
+                    if value is None:
+                        continue
+                    if table.name == "snapshot" and column.name == "payload":
+                        value = read_payload(value)  # stored compressed
+                    parts.append(json.dumps(value, ensure_ascii=False))
     return "\n".join(parts)
 
 
