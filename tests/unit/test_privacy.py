@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from sqlalchemy import func, update
@@ -287,6 +288,10 @@ def test_history_keeps_every_entry_with_the_pseudonym_and_no_old_name(engine, wo
         authors = s.exec(select(ChangeLog.user_id).where(ChangeLog.entity == "milestone")).all()
     assert "Dumontel" not in stored and "claire.d@" not in stored
     assert f"Personne anonymisée n° {lead.id}" in stored
+    marker = after[after["field"] == privacy.ANONYMISED_FIELD].iloc[0]
+    assert marker["field_label"] == "Anonymisé·e le"
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", marker["after"]), marker["after"]
+    assert marker["user_name"] == "Sarah Animatrice"
     assert authors == [lead.id]  # still attributed, to the pseudonym
 
 

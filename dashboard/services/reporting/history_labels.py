@@ -218,6 +218,7 @@ _NUMBERS = {
 _DATETIMES = {
     "revised_at",
     "last_login_at",
+    "anonymised_at",
     "submitted_at",
     "validated_at",
     "taken_at",
