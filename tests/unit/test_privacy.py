@@ -266,7 +266,7 @@ def test_history_keeps_every_entry_with_the_pseudonym_and_no_old_name(engine, wo
                 entity_id=1,
                 action="update",
                 field="comment",
-                before=None,
+                before="@claire.d à relancer",
                 after="Vu avec Claire Dumontel-Ribeiro (claire.d@exemple.org)",
             )
         )
@@ -286,7 +286,9 @@ def test_history_keeps_every_entry_with_the_pseudonym_and_no_old_name(engine, wo
             for v in (row.before, row.after, row.reason)
         )
         authors = s.exec(select(ChangeLog.user_id).where(ChangeLog.entity == "milestone")).all()
-    assert "Dumontel" not in stored and "claire.d@" not in stored
+    assert "Dumontel" not in stored and "claire.d@" not in stored and "@claire.d" not in stored
+    assert f"@anonyme-{lead.id} à relancer" in stored
+    assert "(courriel retiré)" in stored
     assert f"Personne anonymisée n° {lead.id}" in stored
     marker = after[after["field"] == privacy.ANONYMISED_FIELD].iloc[0]
     assert marker["field_label"] == "Anonymisé·e le"

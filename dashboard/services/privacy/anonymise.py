@@ -103,6 +103,7 @@ def _scrub_change_log(
     Rows about the account itself get their values replaced by field; elsewhere a value that
     quotes the old name or e-mail has it replaced in place. Returns how many rows changed."""
     quoted = [(old, new) for old, new in replacements if len(old) >= _MIN_QUOTED_LENGTH]
+    quoted.append((f"@{old_username}", f"@{pseudonym_username(user_id)}"))  # comment mentions
     texts = (ChangeLog.before, ChangeLog.after, ChangeLog.reason)
     own_rows = (col(ChangeLog.entity) == "user") & (col(ChangeLog.entity_id) == user_id)
     conditions = [own_rows] + [
@@ -112,7 +113,7 @@ def _scrub_change_log(
     account_values = {
         "full_name": pseudonym(user_id),
         "username": pseudonym_username(user_id),
-        "email": None,
+        "email": t("(courriel retiré)"),
     }
     changed = 0
     for row in rows:
