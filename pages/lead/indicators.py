@@ -13,6 +13,7 @@ from dashboard.services.indicators import values as indicator_values
 from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, link_to, page_setup, show_error
 from dashboard.ui.discussion import item_thread
+from dashboard.ui.discussion import item_thread
 from dashboard.ui.flash import editor_nonce, flash, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
 from dashboard.ui.typed_inputs import numbers_as_text
@@ -255,6 +256,24 @@ if st.button(
 link_to("pages/lead/before_session.py", "Voir ce qu'il reste à faire avant la prochaine session")
 if actor.role is Role.admin:
     link_to("pages/admin/validation.py", "Ouvrir la file de validation")
+
+# A value's discussion (a returned value's reason is its first comment): returned values first,
+# then the latest months.
+value_labels = indicators.set_index("indicator_id")["label"]
+by_thread = values.assign(returned=values["return_reason"].notna()).sort_values(
+    ["returned", "period_start"], ascending=[False, False]
+)
+item_thread(
+    engine,
+    actor,
+    "indicator_value",
+    {
+        int(v.id): f"{fmt_month_long(v.period_start)} — {value_labels.get(v.indicator_id, '')}"
+        for v in by_thread.itertuples()
+    },
+    key=f"value_thread_{network_id}",
+    label="Discussion sur une valeur",
+)
 
 # A value's discussion (a returned value's reason is its first comment), latest months first.
 value_labels = indicators.set_index("indicator_id")["label"]

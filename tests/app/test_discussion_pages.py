@@ -9,12 +9,14 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
+from dashboard.auth.accounts import actor_for
 from dashboard.core import clock
 from dashboard.core.db import session_scope
 from dashboard.core.permissions import Actor
 from dashboard.services import discussion
+from dashboard.services.indicators import review
 from dashboard.ui import get_engine
-from models import Comment, Milestone, Network, User
+from models import Comment, IndicatorValue, Milestone, Network, User
 from models.enums import Role
 from tests.app.conftest import page
 from tests.unit.roadmap_world import count
@@ -138,3 +140,40 @@ def test_the_steering_committee_reads_cohort_comments_only_and_cannot_answer(log
     assert "Partagé" in texts and "Entre nous" not in texts
     assert not [b for b in at.button if b.label == "Publier"]
     assert any("Lecture seule" in c.value for c in at.caption)
+
+
+def test_a_returned_value_is_answered_in_its_thread(login_as):
+    engine = get_engine()
+    with session_scope(engine) as s:
+        net = s.exec(select(Network).where(Network.code == "R01")).one()
+        value = s.exec(
+            select(IndicatorValue)
+            .where(IndicatorValue.network_id == net.id, IndicatorValue.status == "submitted")
+            .order_by(IndicatorValue.id)
+        ).first()
+        if value is None:  # the demo's state: submit one value by hand
+            value = s.exec(
+                select(IndicatorValue)
+                .where(IndicatorValue.network_id == net.id, IndicatorValue.status == "draft")
+                .order_by(IndicatorValue.id)
+            ).first()
+            value.status = "submitted"
+        value_id = value.id
+        admin = actor_for(s.exec(select(User).where(User.username == "animation")).one(), None)
+    with session_scope(engine) as s:
+        version = s.get(IndicatorValue, value_id).version
+    review.return_value(engine, admin, value_id, version, "Merci de joindre la convention.")
+
+    at = login_as("lead")
+    at.switch_page(page("lead/indicators")).run()
+    assert not at.exception
+    assert at.selectbox(key=f"value_thread_{net.id}_item").value == value_id
+    assert "Merci de joindre la convention." in _texts(at)
+    assert any("1 non lu(s)" in e.label for e in at.expander)
+    panel = f"value_thread_{net.id}_{value_id}"
+    at.text_area(key=f"{panel}_body_0").input("Convention jointe, valeur resoumise.")
+    next(b for b in at.button if b.label == "Publier").click().run()
+    assert not at.exception
+
+    home = login_as("admin")
+    assert any("1 commentaire(s) non lu(s)" in m.value for m in home.info)
