@@ -13,7 +13,6 @@ from dashboard.services.indicators import values as indicator_values
 from dashboard.services.shared.forms import limit_help
 from dashboard.ui import get_engine, link_to, page_setup, show_error
 from dashboard.ui.discussion import item_thread
-from dashboard.ui.discussion import item_thread
 from dashboard.ui.flash import editor_nonce, flash, reset_editors, show_flash
 from dashboard.ui.network_picker import pick_network
 from dashboard.ui.typed_inputs import numbers_as_text
@@ -270,20 +269,6 @@ item_thread(
     {
         int(v.id): f"{fmt_month_long(v.period_start)} — {value_labels.get(v.indicator_id, '')}"
         for v in by_thread.itertuples()
-    },
-    key=f"value_thread_{network_id}",
-    label="Discussion sur une valeur",
-)
-
-# A value's discussion (a returned value's reason is its first comment), latest months first.
-value_labels = indicators.set_index("indicator_id")["label"]
-item_thread(
-    engine,
-    actor,
-    "indicator_value",
-    {
-        int(v.id): f"{fmt_month_long(v.period_start)} — {value_labels.get(v.indicator_id, '')}"
-        for v in values.sort_values("period_start", ascending=False).itertuples()
     },
     key=f"value_thread_{network_id}",
     label="Discussion sur une valeur",
