@@ -414,3 +414,14 @@ def test_a_discovery_document_naming_another_issuer_is_refused(client, configure
     r = client.get("/auth/oidc/login", follow_redirects=False)
     assert r.status_code == 503
     assert "annonce un autre émetteur que celui configuré (OIDC_ISSUER)" in _shown(r)
+
+
+def test_closing_a_persons_sessions_ends_a_provider_session_too(client, engine, configured):
+    agent = _ministry_agent(engine)
+    declare_person(configured, "sub-agent-9", email=AGENT)
+    token = _session_cookie(_sign_in(client, "sub-agent-9"))
+    assert auth.resolve_session(engine, token) is not None
+    assert auth.revoke_user_sessions(engine, agent.id) == 1
+    assert auth.resolve_session(engine, token) is None
+    r = client.get("/export", headers={"accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/auth/login")
