@@ -17,6 +17,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 
 from dashboard.charts.describe import altair_summary, altair_table, figure_summary, figure_table
 
@@ -33,6 +34,7 @@ class PreparedChart:
     spec: str
     summary: str
     table: pd.DataFrame
+    arrow: pa.Table | None = None  # the same table converted once (None: not convertible)
 
     def spec_dict(self) -> dict[str, Any]:
         """The spec as a fresh dict (a page may not change what the cache holds)."""
@@ -46,6 +48,14 @@ def _vega_lite_spec(chart: Any) -> dict[str, Any]:
         return chart.to_dict()
 
 
+def _arrow(table: pd.DataFrame) -> pa.Table | None:
+    # What st.dataframe would convert the table to on every rerun, converted once.
+    try:
+        return pa.Table.from_pandas(table, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in a column: left to Streamlit
+        return None
+
+
 def prepare(figure: Any) -> PreparedChart:
     """Serialise and describe a Plotly figure (or an Altair chart) once."""
     if isinstance(figure, PreparedChart):
@@ -53,10 +63,12 @@ def prepare(figure: Any) -> PreparedChart:
     if isinstance(figure, go.Figure):
         table = figure_table(figure)
         spec = figure.to_json(validate=False)
-        return PreparedChart(PLOTLY, spec, figure_summary(figure, table=table), table)
+        summary = figure_summary(figure, table=table)
+        return PreparedChart(PLOTLY, spec, summary, table, _arrow(table))
     table = altair_table(figure)
     spec = json.dumps(_vega_lite_spec(figure), ensure_ascii=False, default=str)
-    return PreparedChart(VEGA_LITE, spec, altair_summary(figure, table=table), table)
+    summary = altair_summary(figure, table=table)
+    return PreparedChart(VEGA_LITE, spec, summary, table, _arrow(table))
 
 
 def prepare_all(figures: dict[str, object]) -> dict[str, PreparedChart]:

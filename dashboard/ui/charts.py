@@ -70,12 +70,20 @@ def show_chart(fig, *, container=None, key: str | None = None, **selection):
     if isinstance(fig, PreparedChart):
         event = _show_prepared(fig, box, key, selection)
         summary, table = fig.summary, fig.table
-    elif isinstance(fig, go.Figure):
+        box.caption(escape_markdown(summary))
+        if not table.empty:
+            with box.expander(t("Données du graphique")):
+                shown = fig.arrow if fig.arrow is not None else table
+                st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
+        return event
+    if isinstance(fig, go.Figure):
         event = box.plotly_chart(fig, width="stretch", config=plotly_config(), key=key, **selection)
-        summary, table = figure_summary(fig), figure_table(fig)
+        table = figure_table(fig)
+        summary = figure_summary(fig, table=table)
     else:
         event = box.altair_chart(fig, key=key)
-        summary, table = altair_summary(fig), altair_table(fig)
+        table = altair_table(fig)
+        summary = altair_summary(fig, table=table)
     box.caption(escape_markdown(summary))
     if not table.empty:
         with box.expander(t("Données du graphique")):

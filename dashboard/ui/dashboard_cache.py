@@ -20,6 +20,7 @@ import threading
 
 import streamlit as st
 from sqlalchemy.engine import Engine
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.charts import sections
 from dashboard.core.permissions import Actor
@@ -28,6 +29,7 @@ from dashboard.services.reporting.cohort_dashboard import DashboardData, Dashboa
 from dashboard.services.reporting.dashboard_versions import DataVersions
 
 _LOCK = threading.Lock()
+_SHOWN = "_dashboard_sections_shown"  # session-state key no widget writes
 
 
 @st.cache_resource(show_spinner=False)
@@ -119,7 +121,7 @@ def dashboard_section(
         options.append(("picked", view.picked))
     if name == "milestones":
         options.append(("sort_by", view.sort_by))
-    return _section(
+    key = (
         name,
         dashboard_versions.section_version(versions, name, summarised=summarised),
         view.cohort_id,
@@ -129,8 +131,22 @@ def dashboard_section(
         actor.network_id,
         view.as_of,
         tuple(options),
-        versions.of(None),
-        view.shift,
-        engine,
-        actor,
     )
+    # The section this session showed last, under the same key, is reused as it is: the
+    # shared cache would hash the arguments and unpickle the section again on every rerun.
+    shown = _shown_sections()
+    if shown is not None and name in shown and shown[name][0] == key:
+        return shown[name][1]
+    section = _section(*key, versions.of(None), view.shift, engine, actor)
+    if shown is not None:
+        shown[name] = (key, section)
+    return section
+
+
+def _shown_sections() -> dict | None:
+    """This session's last shown section per name (None outside a Streamlit run)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    if _SHOWN not in st.session_state:
+        st.session_state[_SHOWN] = {}
+    return st.session_state[_SHOWN]
