@@ -186,10 +186,17 @@ def _lessons(detail: NetworkDetail) -> str:
     return title + lesson_items(lessons)
 
 
+def heading(network: dict, anonymised: bool) -> str:
+    """« R01 — Fédération Trame Solidaire », or « Réseau A » alone when anonymised."""
+    if anonymised:
+        return str(network["name"])
+    return t("{code} — {name}", code=network["code"], name=network["name"])
+
+
 def network_page(detail: NetworkDetail, key_codes: list[str], anchor: str) -> str:
     """The network's page (a new page in print), as the acting user may read it; ``anchor``
     is its id for the table of contents."""
-    name = t("{code} — {name}", code=detail.network["code"], name=detail.network["name"])
+    name = heading(detail.network, detail.anonymised)
     return (
         f'<section class="network" id="{esc(anchor)}"><h1>{esc(name)}</h1>'
         f"{_card(detail)}{_roadmap(detail)}{_late(detail)}{_indicators(detail, key_codes)}"

@@ -21,7 +21,7 @@ from dashboard.core.permissions import Actor
 from dashboard.services.pack import sections
 from dashboard.services.pack.content import PackContent, gather
 from dashboard.services.pack.figures import ExportEngineMissing, ensure_browser, figures_to_svg
-from dashboard.services.pack.network_page import network_page
+from dashboard.services.pack.network_page import heading, network_page
 from dashboard.services.pack.style import style_sheet
 from dashboard.services.pack.typography import esc, french
 
@@ -58,7 +58,7 @@ def pack_html(content: PackContent, svgs: dict[str, str]) -> str:
         ("reseaux", t("Les réseaux, un par un"), False),
     ]
     entries += [
-        (anchor, t("{code} — {name}", code=d.network["code"], name=d.network["name"]), True)
+        (anchor, heading(d.network, d.anonymised), True)
         for anchor, d in zip(network_ids, content.networks, strict=True)
     ]
     collective = sections.collective_lessons(content)

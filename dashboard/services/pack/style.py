@@ -75,9 +75,12 @@ section.network p {{ margin: 1mm 0; }}
 section.network ul {{ margin: 0.5mm 0; }}
 table.columns {{ table-layout: fixed; margin: 0; }}
 table.columns > tbody > tr > td {{ border: none; padding: 0; }}
-table.columns td.left {{ width: 60%; padding-right: 4mm; }}
-table.columns td.right {{ width: 40%; }}
-td.num, th.num {{ text-align: right; white-space: nowrap; }}
+table.columns td.left {{ width: 58%; padding-right: 3mm; }}
+table.columns td.right {{ width: auto; }}
+table.columns table {{ font-size: 7.5pt; }}
+table.columns table th, table.columns table td {{ padding: 0.7mm 1mm; }}
+td.num {{ text-align: right; white-space: nowrap; }}
+th.num {{ text-align: right; }}
 .card {{ color: #444; margin: -2mm 0 3mm; }}
 .empty {{ color: #666; font-style: italic; }}
 .statuses {{ display: flex; flex-wrap: wrap; gap: 2mm; margin: 1mm 0 2mm; }}
