@@ -25,7 +25,7 @@ from sqlmodel import select
 from dashboard.core import clock
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ConflictError, ValidationFailed
-from dashboard.services.indicators import progress_sources, review
+from dashboard.services.indicators import progress, progress_sources, review
 from dashboard.services.indicators import values as iv
 from dashboard.services.reporting import cohort_dashboard as cd
 from dashboard.services.reporting.cohort_dashboard import DashboardFilters
@@ -249,6 +249,9 @@ def assert_same_dashboard(w: dict, filters: DashboardFilters, monkeypatch) -> No
         pd.testing.assert_frame_equal(
             getattr(got, name), getattr(want, name), check_exact=False, rtol=1e-12, obj=name
         )
+    for row in got.progress.itertuples():  # the vectorised formula against the scalar one
+        want_ratio = progress.progress_ratio(row.current, row.baseline, row.target)
+        assert (want_ratio is None and pd.isna(row.progress)) or row.progress == want_ratio
     last = got.headline["last_value_update"]
     shown = (got.headline["values_awaiting_validation"], _normalised([last])[0] if last else None)
     assert shown == headline_from_values(w["engine"], w["cohort"])

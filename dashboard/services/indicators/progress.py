@@ -203,19 +203,19 @@ def progress_frame(
 def _with_progress(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=PROGRESS_COLUMNS)
-    currents, raws, capped, baselines = [], [], [], []
-    for row in frame.itertuples(index=False):
-        base = effective_baseline(row.baseline, row.accumulation)
-        cur = current_value(row.accumulation, latest=row.latest, period_sum=row.period_sum)
-        currents.append(cur)
-        baselines.append(base)
-        raws.append(progress_ratio(cur, base, row.target, capped=False))
-        capped.append(progress_ratio(cur, base, row.target))
+    # progress_ratio, effective_baseline and current_value over whole columns (one pass).
+    baseline = frame["baseline"].astype(float)
+    target = frame["target"].astype(float)
+    per_period = frame["accumulation"] == Accumulation.per_period.value
+    current = frame["period_sum"].astype(float).where(per_period, frame["latest"].astype(float))
+    span = target - baseline
+    known = current.notna() & target.notna() & baseline.notna() & (span != 0)
+    raw = ((current - baseline) / span).where(known)
     frame = frame.assign(
-        baseline=pd.Series(baselines, index=frame.index, dtype=float),
-        current=pd.Series(currents, index=frame.index, dtype=float),
-        progress_raw=pd.Series(raws, index=frame.index, dtype=float),
-        progress=pd.Series(capped, index=frame.index, dtype=float),
+        baseline=baseline,
+        current=current,
+        progress_raw=raw,
+        progress=raw.clip(0.0, 1.0),
         baseline_missing=frame["baseline"].isna() & frame["target"].notna(),
     )
     frame["months_with_values"] = frame["months_with_values"].fillna(0).astype(int)
