@@ -1,36 +1,26 @@
-"""Reading the seed files and collecting one French message per problem: typed fields from a
-small spec language (``code number:int1 kind:SessionKind date:date title host?``), references
-between files (``@networks``), unit ranges and uniqueness."""
+"""Reading the seed files and collecting one French message per problem: each row's fields
+through the services' input models (:mod:`dashboard.seed.rows`), and by hand only what spans
+files: references (``network: R01``), an indicator's scale and unit, uniqueness."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import math
-import re
 from collections import defaultdict
+from collections.abc import Sequence
+from enum import Enum
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args
 
 import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from dashboard.core.i18n import t
 from dashboard.services.indicators.value_rules import unit_problem
+from dashboard.services.shared.forms import field_error, pydantic_problem
 from models import enums as E
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
-# Field kinds of the specs below; any other kind is an enum of models.enums or "@refs".
-_KINDS: dict[str, Any] = {
-    "text": str,
-    "date": dt.date,
-    "bool": bool,
-    "int": (0, None, True),  # (minimum, maximum, integer)
-    "int1": (1, None, True),
-    "num": (0, None, False),
-    "real": (None, None, False),
-    "pct": (0, 100, True),
-    "level": (1, 4, True),
-}
 
 
 class Checker:
@@ -93,83 +83,133 @@ class Checker:
             (t("{file}, {label} {id}", file=name, label=label, id=i.get(id_key)), i) for i in items
         ]
 
-    def fields(self, where: str, row: dict, spec: str, scaled: Any = None) -> dict[str, Any]:
-        """Read the fields of ``spec`` (``name[?][:kind]``, ``?`` = optional) from ``row``."""
-        out = {}
-        for token in spec.split():
-            name, _, kind = token.partition(":")
-            key = name.rstrip("?")
-            out[key] = self.value(
-                where, row.get(key), key, kind or "text", name.endswith("?"), scaled
-            )
-        return out
+    def model_fields(
+        self,
+        where: str,
+        row: dict,
+        model: type[BaseModel],
+        keys: dict[str, str] | None = None,
+        *,
+        labels: dict[str, str] | None = None,
+        required: tuple[str, ...] = (),
+        by_hand: tuple[str, ...] = (),
+        fixed: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The fields of the input model ``model`` read from ``row``, keyed as in the file.
 
-    def value(self, where, raw, key, kind, optional, scaled) -> Any:
+        ``keys`` maps a file's key to the model's field when they differ; ``labels`` are the
+        service's French labels (named next to the file's key); ``required`` fields must be
+        in the file even where the app has a default; ``fixed`` fills model fields the file
+        does not hold (references, resolved by the checker); ``by_hand`` fields are refused
+        by the checker in its own words. Codes come back as plain strings."""
+        key_of = {field: key for key, field in (keys or {}).items()}
+        fixed = fixed or {}
+        data: dict[str, Any] = dict(fixed)
+        missing: set[str] = set()
+        for field in model.model_fields:
+            if field in fixed:
+                continue
+            key = key_of.get(field, field)
+            raw = row.get(key)
+            raw = raw.strip() if isinstance(raw, str) else raw
+            if raw is None or raw == "":
+                if field in required:
+                    missing.add(field)
+                    self.errors.append(
+                        field_error(where, self._label(key, field, labels), t("obligatoire"))
+                    )
+                continue
+            data[field] = raw
+        try:
+            checked = model.model_validate(data)
+        except ValidationError as exc:
+            bad = missing | self._refusals(where, exc, model, key_of, labels, by_hand, fixed)
+            return {
+                key_of.get(f, f): None if f in bad else _loose(model, f, data.get(f))
+                for f in model.model_fields
+                if f not in fixed
+            }
+        return {
+            key_of.get(f, f): None if f in missing else _plain(getattr(checked, f))
+            for f in model.model_fields
+            if f not in fixed
+        }
+
+    @staticmethod
+    def _label(key: str, field: str, labels: dict[str, str] | None) -> str:
+        label = t(labels[field]) if labels and field in labels else key
+        return key if label == key else f"{key} ({label})"
+
+    def _refusals(self, where, exc, model, key_of, labels, by_hand, fixed) -> set[str]:
+        """One message per refused field (the app's French words; codes listed for a code);
+        returns the refused fields."""
+        refused: set[str] = set()
+        for error in exc.errors(include_url=False):
+            field = str(error["loc"][0]) if error.get("loc") else ""
+            refused.add(field)
+            if field in by_hand or field in fixed:
+                continue
+            if not field:  # a rule across fields (an end before its start…)
+                problem = pydantic_problem(error, {})
+                self.errors.append(t("{where} : {message}", where=where, message=problem))
+                continue
+            key = key_of.get(field, field)
+            enum = _enum_of(model, field)
+            if error["type"] == "enum" and enum is not None:
+                allowed = [m.value for m in enum]
+                self.fail(
+                    where,
+                    "code « {value} » inconnu pour « {field} » (codes admis : {allowed}).",
+                    value=error.get("input"),
+                    field=key,
+                    allowed=", ".join(allowed),
+                )
+                continue
+            problem = pydantic_problem(error, {})
+            self.errors.append(field_error(where, self._label(key, field, labels), problem))
+        return refused
+
+    def ref(self, where: str, row: dict, key: str, table: str, optional: bool = False) -> Any:
+        """A reference to a row of another file (``table``: its codes), checked by hand."""
+        raw = row.get(key)
         raw = raw.strip() if isinstance(raw, str) else raw
-        if kind == "bool":
-            if not isinstance(raw, bool):
-                self.fail(where, "« {field} » doit valoir true ou false.", field=key)
-            return bool(raw)
         if raw is None or raw == "":
             if not optional:
                 self.fail(where, "le champ « {field} » est obligatoire.", field=key)
             return None
-        spec = scaled if kind == "scaled" else _KINDS.get(kind)
-        if spec is str:
-            return str(raw)
-        if spec is dt.date:
-            if isinstance(raw, dt.date):
-                return raw
-            try:
-                return dt.date.fromisoformat(str(raw))
-            except ValueError:
-                return self.fail(
-                    where,
-                    "« {field} » : date AAAA-MM-JJ attendue, reçu « {value} ».",
-                    field=key,
-                    value=raw,
-                )
-        if isinstance(spec, tuple):
-            return self.number(where, key, raw, *spec)
-        if kind.startswith("@"):
-            if str(raw) not in self.refs[kind[1:]]:
-                self.fail(
-                    where, "référence inconnue « {value} » dans « {field} ».", value=raw, field=key
-                )
-                return None
-            return str(raw)
-        allowed = [m.value for m in getattr(E, kind)]
-        if str(raw) not in allowed:
-            msg = "code « {value} » inconnu pour « {field} » (codes admis : {allowed})."
-            return self.fail(where, msg, value=raw, field=key, allowed=", ".join(allowed))
+        if str(raw) not in self.refs[table]:
+            self.fail(
+                where, "référence inconnue « {value} » dans « {field} ».", value=raw, field=key
+            )
+            return None
         return str(raw)
 
-    def number(self, where, key, raw, lo, hi, integer) -> float | int | None:
-        try:
-            number = math.nan if isinstance(raw, bool) else float(raw)
-        except (TypeError, ValueError):
-            number = math.nan
-        if not math.isfinite(number) or (integer and not number.is_integer()):
-            kind = "un nombre entier" if integer else "un nombre"
+    def in_scale(self, where: str, key: str, row: dict, number: Any, indicator: dict | None):
+        """A number within the scale of ``indicator`` (read from indicators.yaml), whole for
+        counts and persons; returns it, or None once refused."""
+        if number is None or not indicator:
+            return number
+        lo, hi = indicator["scale_min"], indicator["scale_max"]
+        if indicator["unit"] in (E.Unit.count, E.Unit.persons) and not float(number).is_integer():
             self.fail(
                 where,
                 "« {field} » doit être {kind} (reçu « {value} »).",
                 field=key,
-                kind=t(kind),
-                value=raw,
+                kind=t("un nombre entier"),
+                value=row.get(key),
             )
-        elif (lo is not None and number < lo) or (hi is not None and number > hi):
+            return None
+        if (lo is not None and number < lo) or (hi is not None and number > hi):
             bounds = f"[{'-∞' if lo is None else lo} ; {'+∞' if hi is None else hi}]"
             self.fail(
                 where,
                 "« {field} » vaut {value}, hors de l'intervalle {bounds}.",
                 field=key,
-                value=raw,
+                value=row.get(key),
                 bounds=bounds,
             )
-        else:
-            return int(number) if integer else number
-        return None
+            return None
+        return number
 
     def unit_rules(self, where: str, indicator: dict | None, row: dict, keys: tuple) -> None:
         """The services' rules for a value of ``indicator`` (its unit's bounds and range)."""
@@ -199,17 +239,61 @@ class Checker:
                 )
 
 
-def siren_ok(siren: str) -> bool:
-    """Nine digits passing the Luhn check."""
-    if not re.fullmatch(r"\d{9}", siren):
-        return False
-    digits = [int(ch) * (2 if i % 2 else 1) for i, ch in enumerate(siren)]
-    return sum(x - 9 if x > 9 else x for x in digits) % 10 == 0
+def refs(c: Checker, where: str, row: dict, **tables: str) -> dict[str, Any]:
+    """References to the other files' codes (``table?``: optional), checked by hand."""
+    return {
+        key: c.ref(where, row, key, table.rstrip("?"), optional=table.endswith("?"))
+        for key, table in tables.items()
+    }
 
 
-def scale_of(indicator: dict | None) -> tuple:
-    """Number spec of a value of ``indicator``: its scale, integers for counts and persons."""
-    if not indicator:
-        return _KINDS["real"]
-    integer = indicator["unit"] in (E.Unit.count, E.Unit.persons)
-    return (indicator["scale_min"], indicator["scale_max"], integer)
+def in_order(row: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """The row's fields in the file's order (the order the writers and the change log use)."""
+    return {key: row[key] for key in keys}
+
+
+def file_numbers(row: dict, *keys: str) -> dict:
+    """``row`` with the numbers of ``keys`` read as the files write them (a decimal point, an
+    exponent allowed: « 1e308 » is a number, refused for its unit rather than as text)."""
+    out = dict(row)
+    for key in keys:
+        try:
+            out[key] = float(row[key])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """A code as the plain string the writers store."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def _enum_of(model: type[BaseModel], field: str) -> type[Enum] | None:
+    info = model.model_fields.get(field)
+    if info is None:
+        return None
+    for kind in (info.annotation, *get_args(info.annotation)):
+        if isinstance(kind, type) and issubclass(kind, Enum):
+            return kind
+    return None
+
+
+def _loose(model: type[BaseModel], field: str, raw: Any) -> Any:
+    """A field of a refused row read on its own (its type's checks, not the model's), so the
+    later checks of the file still see dates as dates; None when it fails too."""
+    if raw is None:
+        return None
+    try:
+        return _plain(_adapter(model, field).validate_python(raw))
+    except ValidationError:
+        return None
+
+
+@cache
+def _adapter(model: type[BaseModel], field: str) -> TypeAdapter:
+    info = model.model_fields[field]
+    annotation: Any = info.annotation
+    if info.metadata:  # constraints (max_length…) and validators of an Annotated type
+        annotation = Annotated[(annotation, *info.metadata)]
+    return TypeAdapter(annotation)

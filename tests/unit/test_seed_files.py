@@ -78,3 +78,37 @@ def test_a_username_the_admin_page_refuses_is_refused(engine, data):
         seed_demo(engine, data_dir=data)
     assert "identifiant refusé : 2 à 120 caractères" in str(caught.value)
     assert _count(engine, User) == 0
+
+
+def test_a_row_is_checked_by_the_apps_own_input_model(engine, data):
+    """The seed reads each row through the model the app's forms use: a link the milestone
+    grid refuses, a session date that does not exist and a lesson over the app's length limit
+    are refused in the app's words, naming file, line or code, and the file's own key."""
+    milestones = data / "milestones.csv"
+    text = milestones.read_text(encoding="utf-8")
+    link = "https://exemple.org/r01/autodiagnostic-t0.pdf"
+    assert text.count(link) == 1
+    milestones.write_text(text.replace(link, "ftp://exemple.org/t0.pdf"), encoding="utf-8")
+    cohort = data / "cohort.yaml"
+    text = cohort.read_text(encoding="utf-8")
+    assert "    date: 2025-10-14\n" in text
+    cohort.write_text(text.replace("    date: 2025-10-14\n", '    date: "2025-02-30"\n'), "utf-8")
+    lessons = data / "lessons.yaml"
+    text = lessons.read_text(encoding="utf-8")
+    assert text.count("statement: ") > 0
+    lessons.write_text(text.replace("statement: ", "statement: " + "x" * 5000, 1), "utf-8")
+    with pytest.raises(ValidationFailed) as caught:
+        seed_demo(engine, data_dir=data)
+    message = str(caught.value)
+    assert (
+        "milestones.csv, ligne 2, « evidence_url (Preuve (lien)) » : doit être une adresse web "
+        "commençant par http:// ou https://." in message
+    ), message
+    assert "cohort.yaml, session S1, « date (" in message and "n'existe pas dans le calendrier" in (
+        message
+    ), message
+    assert "lessons.yaml, enseignement L01, « statement (Enseignement) » : texte trop long" in (
+        message
+    ), message
+    assert "pour 4\u202f000 au plus" in message, message
+    assert _count(engine, Cohort) == 0 and _count(engine, Network) == 0

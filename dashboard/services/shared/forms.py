@@ -178,7 +178,7 @@ def too_long(text: Any, limit: Any) -> str:
     )
 
 
-def _problem(error: ErrorDetails, enums: dict[str, type[StrEnum]]) -> str:
+def pydantic_problem(error: ErrorDetails, enums: dict[str, type[StrEnum]]) -> str:
     """What is wrong with one value, as a French phrase (no field name)."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -225,7 +225,7 @@ def french_errors(
     out = []
     for error in exc.errors(include_url=False):
         field = str(error["loc"][0]) if error.get("loc") else ""
-        problem = _problem(error, enums or {})
+        problem = pydantic_problem(error, enums or {})
         if field:
             out.append(field_error(where, t(labels.get(field, field)), problem))
         else:
