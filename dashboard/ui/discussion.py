@@ -22,6 +22,7 @@ from dashboard.ui import escape_markdown, link_to, show_error
 from dashboard.ui.flash import editor_nonce, flash, reset_editors
 from models.discussion import COMMENT_MAX_LENGTH
 
+UNREAD_SHOWN = 20  # threads (and mentions) listed on a home page; the counts cover them all
 # Where each kind of item has its panel (the unread list links there).
 ITEM_PAGES = {
     "milestone": "pages/lead/milestones.py",
@@ -191,26 +192,28 @@ def item_thread(
 def unread_panel(engine: Engine, actor: Actor, cohort_id: int) -> None:
     """The unread badge and list: mentions of the person, then threads with new comments."""
     try:
-        threads = discussion.unread_threads(engine, actor, cohort_id)
+        counts = discussion.unread_counts(engine, actor, cohort_id)
+        threads = discussion.unread_threads(engine, actor, cohort_id, limit=UNREAD_SHOWN)
         mentions = discussion.unread_mentions(engine, actor)
     except AppError as error:
         show_error(error)
         return
-    mentions = mentions[mentions["cohort_id"] == cohort_id]
-    total = int(threads["unread"].sum()) if not threads.empty else 0
+    mentions = mentions[mentions["cohort_id"] == cohort_id].head(UNREAD_SHOWN)
     st.subheader(t("Discussions"))
-    if total == 0 and mentions.empty:
+    if counts["comments"] == 0 and counts["mentions"] == 0:
         st.caption(t("Aucun commentaire non lu."))
         return
     st.info(
         t(
             "{n} commentaire(s) non lu(s) dans {k} fil(s), {m} mention(s) de vous.",
-            n=fmt_number(total),
-            k=fmt_number(len(threads)),
-            m=fmt_number(len(mentions)),
+            n=fmt_number(counts["comments"]),
+            k=fmt_number(counts["threads"]),
+            m=fmt_number(counts["mentions"]),
         ),
         icon=":material/mark_chat_unread:",
     )
+    if counts["threads"] > len(threads):
+        st.caption(t("Les {n} fils les plus récents :", n=fmt_number(len(threads))))
     for row in mentions.itertuples():
         st.text(
             t(

@@ -331,3 +331,20 @@ def test_a_collective_lesson_is_discussed_by_the_programme_team(engine, w):
     stranger = make_user(engine, "lead", network_id=w.other_net)
     with pytest.raises(NotFound):
         discussion.list_thread(engine, stranger, "lesson", lesson)
+
+
+def test_a_deleted_items_thread_is_not_counted_unread(engine, w):
+    indicator = make_indicator(engine)
+    add_values(engine, w.net_a, indicator, {dt.date(2026, 1, 1): 3}, status="draft")
+    with session_scope(engine) as s:
+        value_id = s.exec(select(IndicatorValue.id)).one()
+    discussion.post_comment(engine, w.admin, "indicator_value", value_id, "Source ?")
+    assert discussion.unread_counts(engine, w.lead_a, w.cohort)["comments"] == 1
+    with session_scope(engine) as s:
+        s.delete(s.get(IndicatorValue, value_id))
+    assert discussion.unread_counts(engine, w.lead_a, w.cohort) == {
+        "comments": 0,
+        "threads": 0,
+        "mentions": 0,
+    }
+    assert discussion.unread_threads(engine, w.lead_a, w.cohort).empty

@@ -41,6 +41,13 @@ KIND_LABELS: dict[str, str] = {
     Entity.indicator_value: "Valeur d'indicateur",
     Entity.lesson: "Enseignement",
 }
+# The table of each kind of item.
+ITEM_MODELS: dict[str, type] = {
+    Entity.milestone: Milestone,
+    Entity.alliance: Alliance,
+    Entity.indicator_value: IndicatorValue,
+    Entity.lesson: Lesson,
+}
 _TITLE_MAX = 80
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, func, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
@@ -21,7 +21,7 @@ from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import AppError
 from dashboard.core.permissions import Actor, comment_visibilities
 from dashboard.services.discussion.comments import mark_read_up_to
-from dashboard.services.discussion.threads import KIND_LABELS, Thread, open_thread
+from dashboard.services.discussion.threads import ITEM_MODELS, KIND_LABELS, Thread, open_thread
 from models import Comment, CommentMention, CommentRead, Network, User
 from models.base import table_of, utcnow
 from models.enums import Role
@@ -59,9 +59,22 @@ def _title(session: Session, actor: Actor, kind: str, target_id: int) -> Thread 
         return None
 
 
-def unread_threads(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame:
-    """Threads followed by ``actor`` with comments they have not read (UNREAD_COLUMNS), the
-    most recent activity first."""
+def _item_exists() -> Any:
+    """SQL condition on ``Comment``: its item still exists (a deleted value leaves its thread
+    behind, unreachable: never counted as unread)."""
+    return or_(
+        *(
+            and_(
+                col(Comment.target_kind) == kind,
+                col(Comment.target_id).in_(sa_select(col(model.id))),  # type: ignore[attr-defined]
+            )
+            for kind, model in ITEM_MODELS.items()
+        )
+    )
+
+
+def _unread_rows(session: Session, actor: Actor, cohort_id: int) -> list[tuple]:
+    """(kind, target id, unread count, last comment at) per followed thread, newest first."""
     marker = func.coalesce(col(CommentRead.last_read_comment_id), 0)
     stmt = (
         sa_select(
@@ -83,13 +96,22 @@ def unread_threads(engine: Engine, actor: Actor, cohort_id: int) -> pd.DataFrame
             col(Comment.deleted_at).is_(None),
             col(Comment.author_id) != actor.id,
             col(Comment.id) > marker,
+            _item_exists(),
         )
         .group_by(col(Comment.target_kind), col(Comment.target_id))
-        .order_by(func.max(col(Comment.created_at)).desc())
+        .order_by(func.max(col(Comment.created_at)).desc(), col(Comment.target_id))
     )
+    return [tuple(row) for row in session.execute(stmt).all()]
+
+
+def unread_threads(
+    engine: Engine, actor: Actor, cohort_id: int, *, limit: int | None = None
+) -> pd.DataFrame:
+    """Threads followed by ``actor`` with comments they have not read (UNREAD_COLUMNS), the
+    most recent activity first; ``limit``: only the first ones (each is named by a lookup)."""
     out = []
     with read_scope(engine) as session:
-        for kind, target_id, count, last_at in session.execute(stmt).all():
+        for kind, target_id, count, last_at in _unread_rows(session, actor, cohort_id)[:limit]:
             thread = _title(session, actor, kind, target_id)
             if thread is None:
                 continue
@@ -167,12 +189,14 @@ def unread_mentions_of(
 
 
 def unread_counts(engine: Engine, actor: Actor, cohort_id: int) -> dict[str, int]:
-    """``{"comments", "threads", "mentions"}``: the unread badge's figures."""
-    threads = unread_threads(engine, actor, cohort_id)
-    mentions = unread_mentions(engine, actor)
+    """``{"comments", "threads", "mentions"}``: the unread badge's figures (mentions: of this
+    cohort)."""
+    with read_scope(engine) as session:
+        rows = _unread_rows(session, actor, cohort_id)
+        mentions = [m for m in _unread_mentions(session, actor) if m[1] == cohort_id]
     return {
-        "comments": int(threads["unread"].sum()) if not threads.empty else 0,
-        "threads": len(threads),
+        "comments": sum(int(row[2]) for row in rows),
+        "threads": len(rows),
         "mentions": len(mentions),
     }
 
