@@ -348,3 +348,18 @@ def test_a_deleted_items_thread_is_not_counted_unread(engine, w):
         "mentions": 0,
     }
     assert discussion.unread_threads(engine, w.lead_a, w.cohort).empty
+
+
+def test_the_people_offered_for_a_mention_are_those_who_read_the_comment(engine, w):
+    milestone = make_milestone(engine, w.net_a, due=DUE)
+    colleague = make_user(engine, "lead", network_id=w.net_a, full_name="Agnès Collègue")
+    names = {
+        vis: sorted(discussion.mention_choices(engine, w.lead_a, "milestone", milestone, vis))
+        for vis in ("network", "team", "cohort")
+    }
+    assert names["network"] == [colleague.id]
+    assert names["team"] == sorted([colleague.id, w.admin.id])
+    assert set(names["cohort"]) == {colleague.id, w.admin.id, w.lead_b.id, w.steering.id}
+    assert w.lead_a.id not in names["cohort"]  # never oneself
+    offered = discussion.mention_choices(engine, w.lead_a, "milestone", milestone, "team")
+    assert offered[colleague.id] == f"Agnès Collègue (@{colleague.username})"
