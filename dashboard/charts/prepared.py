@@ -48,8 +48,9 @@ def _vega_lite_spec(chart: Any) -> dict[str, Any]:
         return chart.to_dict()
 
 
-def _arrow(table: pd.DataFrame) -> pa.Table | None:
-    # What st.dataframe would convert the table to on every rerun, converted once.
+def to_arrow(table: pd.DataFrame) -> pa.Table | None:
+    """What st.dataframe would convert the table to on every rerun, converted once (None
+    when a column mixes types: Streamlit then converts it its own way)."""
     try:
         return pa.Table.from_pandas(table, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in a column: left to Streamlit
@@ -64,11 +65,11 @@ def prepare(figure: Any) -> PreparedChart:
         table = figure_table(figure)
         spec = figure.to_json(validate=False)
         summary = figure_summary(figure, table=table)
-        return PreparedChart(PLOTLY, spec, summary, table, _arrow(table))
+        return PreparedChart(PLOTLY, spec, summary, table, to_arrow(table))
     table = altair_table(figure)
     spec = json.dumps(_vega_lite_spec(figure), ensure_ascii=False, default=str)
     summary = altair_summary(figure, table=table)
-    return PreparedChart(VEGA_LITE, spec, summary, table, _arrow(table))
+    return PreparedChart(VEGA_LITE, spec, summary, table, to_arrow(table))
 
 
 def prepare_all(figures: dict[str, object]) -> dict[str, PreparedChart]:

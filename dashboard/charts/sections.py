@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from dashboard.charts import scale
-from dashboard.charts.prepared import PreparedChart, prepare_all
+from dashboard.charts.prepared import PreparedChart, prepare_all, to_arrow
 from dashboard.core.i18n import fmt_date, fmt_month, fmt_percent, t
 from dashboard.services.reporting.cohort_dashboard import DashboardData
 
@@ -26,7 +27,9 @@ class Section:
     """What one part of the dashboard shows."""
 
     charts: dict[str, PreparedChart]
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Tables as Arrow, converted once (what st.dataframe would do on every rerun); a table
+    # Arrow cannot hold (mixed types in a column) stays a DataFrame.
+    tables: dict[str, pa.Table | pd.DataFrame] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,4 +121,6 @@ def build_section(
         fresh = data.freshness
         tables["freshness"] = _freshness_table(fresh)
         facts["expected_last_month"] = None if fresh.empty else fresh["expected_last_month"].iloc[0]
-    return Section(prepare_all(figures), tables, facts)
+    arrow = {name: to_arrow(table) for name, table in tables.items()}
+    shown = {name: table if arrow[name] is None else arrow[name] for name, table in tables.items()}
+    return Section(prepare_all(figures), shown, facts)

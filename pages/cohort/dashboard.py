@@ -1,6 +1,7 @@
 """Cohort dashboard: who is progressing, who is late, what changed since the last session."""
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from dashboard.charts import scale
@@ -235,7 +236,12 @@ if summarised:
             t("Page du tableau"), min_value=1, max_value=pages, step=1, key="overview_page",
             help=t("{n} réseaux par page, {p} pages.", n=TABLE_PAGE, p=fmt_number(pages)),
         )  # fmt: skip
-        part = table.iloc[(int(number) - 1) * TABLE_PAGE : int(number) * TABLE_PAGE]
+        first = (int(number) - 1) * TABLE_PAGE
+        part = (
+            table.slice(first, TABLE_PAGE)
+            if isinstance(table, pa.Table)
+            else table.iloc[first : first + TABLE_PAGE]
+        )
         st.dataframe(part, hide_index=True, width="stretch", placeholder="—")
 
 with tabs[1]:
@@ -252,7 +258,7 @@ with tabs[1]:
     show_chart(milestones.charts["milestone_bars_sorted"])
     show_chart(milestones.charts["timeline"])
     st.markdown(f"#### {t('Jalons en retard')}")
-    if milestones.tables["late"].empty:
+    if len(milestones.tables["late"]) == 0:
         st.caption(t("Aucun jalon en retard sur la période."))
     else:
         st.dataframe(milestones.tables["late"], hide_index=True, width="stretch", placeholder="—")
