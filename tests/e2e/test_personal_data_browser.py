@@ -40,7 +40,7 @@ def test_the_programme_team_anonymises_a_departed_lead(page, live_server):
     chooser = page.get_by_label("Compte", exact=True)
     chooser.click()
     chooser.fill("lead.r12")
-    page.keyboard.press("Enter")
+    page.get_by_role("option", name="lead.r12 — Agnès Morel").click(timeout=TIMEOUT)
     confirm = page.get_by_text("Je confirme anonymiser définitivement « Agnès Morel »")
     expect(confirm).to_be_visible(timeout=TIMEOUT)
     confirm.click()
