@@ -26,6 +26,7 @@ from models import (
     AuthSession,
     ChangeLog,
     Comment,
+    CommentMention,
     LoginAttempt,
     Milestone,
     OneTimeSecret,
@@ -342,11 +343,20 @@ def _milestone_and_comment(engine, world, *, owner: str, body: str) -> tuple[int
         return milestone.id, comment.id
 
 
-def test_own_data_holds_the_comments_written(engine, world):
-    _milestone_and_comment(engine, world, owner="Équipe", body="Relu, c'est prêt.")
+def test_own_data_holds_the_comments_written_and_the_mentions(engine, world):
+    _, comment_id = _milestone_and_comment(
+        engine, world, owner="Équipe", body="Relu, c'est prêt. @claire.d"
+    )
+    with session_scope(engine) as s:
+        s.add(CommentMention(comment_id=comment_id, user_id=world["lead"].id))
     data = json.loads(privacy.personal_data_json(engine, world["admin"]))
-    assert [c["body"] for c in data["comments"]] == ["Relu, c'est prêt."]
-    assert json.loads(privacy.personal_data_json(engine, world["lead"]))["comments"] == []
+    assert [c["body"] for c in data["comments"]] == ["Relu, c'est prêt. @claire.d"]
+    assert data["mentions"] == []
+    lead_data = json.loads(privacy.personal_data_json(engine, world["lead"]))
+    assert lead_data["comments"] == []
+    assert [(m["comment_id"], m["target_kind"], m["read_at"]) for m in lead_data["mentions"]] == [
+        (comment_id, "milestone", None)
+    ]
 
 
 def test_typed_mentions_of_the_person_are_replaced_too(engine, world):

@@ -2,7 +2,7 @@
 and portability). UTF-8, dates and times in ISO 8601 (UTC).
 
 The file is a list of sections (account, changes made, login sessions and attempts, reminders
-received, comments written), each built by one function ``(session, user_id) -> data``
+received, comments written, mentions), each built by one function ``(session, user_id) -> data``
 listed in :data:`SECTIONS`: adding what a new feature stores about a person is one line there.
 """
 
@@ -24,6 +24,8 @@ from dashboard.services.discussion import comments_by_author
 from models import (
     AuthSession,
     ChangeLog,
+    Comment,
+    CommentMention,
     LoginAttempt,
     Network,
     ProgrammeSession,
@@ -139,6 +141,27 @@ def _reminders(session: Session, user_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _mentions(session: Session, user_id: int) -> list[dict[str, Any]]:
+    """Where the person was mentioned in a comment, and whether they read it (not the
+    comment's text: it is its author's)."""
+    rows = session.exec(
+        select(CommentMention, Comment.target_kind, Comment.target_id, Comment.created_at)
+        .join(Comment, col(Comment.id) == CommentMention.comment_id)
+        .where(CommentMention.user_id == user_id)
+        .order_by(col(CommentMention.id))
+    ).all()
+    return [
+        {
+            "comment_id": mention.comment_id,
+            "target_kind": kind,
+            "target_id": target_id,
+            "mentioned_at": created_at,
+            "read_at": mention.read_at,
+        }
+        for mention, kind, target_id, created_at in rows
+    ]
+
+
 # Section name → the function building it, in the file's order.
 SECTIONS: list[tuple[str, Section]] = [
     ("account", _account),
@@ -147,6 +170,7 @@ SECTIONS: list[tuple[str, Section]] = [
     ("login_attempts", _login_attempts),
     ("reminders", _reminders),
     ("comments", comments_by_author),
+    ("mentions", _mentions),
 ]
 
 
