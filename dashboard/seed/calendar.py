@@ -58,36 +58,61 @@ def as_seen_on(
     """
     d = copy.deepcopy(data)
     d["as_of"] = as_of
-    cohort = d["cohort"]
-    seen_on = cohort.pop("seen_on", None) or DEFAULT_SEEN_ON
+    seen_on = d["cohort"].pop("seen_on", None) or DEFAULT_SEEN_ON
     if whole_storyline:
         return d
     months = calendar_offset(seen_on, as_of)
-    # Networks the storyline shows late with their figures: those still holding drafts in its
-    # first month with drafts (the others' drafts are just the month being entered).
-    draft_months = [v["period_start"] for v in d["values"] if v["status"] == ValueStatus.draft]
-    late_networks = {
+    late_networks = _late_networks(d["values"])
+    _move_cohort(d, months)
+    kept = _move_alliances(d, months, as_of)
+    _move_milestones(d, months, as_of, kept)
+    for tg in d["targets"]:
+        tg["baseline_date"] = shift(tg["baseline_date"], months)
+        tg["target_date"] = shift(tg["target_date"], months)
+    d["values"] = _values_as_of(d["values"], months, as_of, late_networks)
+    _move_assessments_and_lessons(d, months, as_of, kept)
+    return d
+
+
+def _late_networks(values: list[dict]) -> set[str]:
+    """Networks the storyline shows late with their figures: those still holding drafts in its
+    first month with drafts (the others' drafts are just the month being entered)."""
+    draft_months = [v["period_start"] for v in values if v["status"] == ValueStatus.draft]
+    first = min(draft_months, default=None)
+    return {
         v["network"]
-        for v in d["values"]
-        if v["status"] == ValueStatus.draft and v["period_start"] == min(draft_months, default=None)
+        for v in values
+        if v["status"] == ValueStatus.draft and v["period_start"] == first
     }
 
+
+def _move_cohort(d: dict[str, Any], months: int) -> None:
+    """The cohort's dates and sessions; « Alliances innovantes 2025-2026 » names the years it
+    runs over."""
+    cohort = d["cohort"]
     years = f"{cohort['start_date'].year}-{cohort['end_date'].year}"
     for key in ("start_date", "end_date"):
         cohort[key] = shift(cohort[key], months)
-    # « Alliances innovantes 2025-2026 » names the years it runs over.
     cohort["name"] = cohort["name"].replace(
         years, f"{cohort['start_date'].year}-{cohort['end_date'].year}"
     )
     for s in d["sessions"]:
         s["date"] = shift(s["date"], months)
+
+
+def _move_alliances(d: dict[str, Any], months: int, as_of: dt.date) -> set[str]:
+    """Stage histories cut at ``as_of``; alliances not yet identified then are left out.
+    Returns the codes of the alliances kept."""
     for a in d["alliances"]:
         for step in a["history"]:
             step["date"] = shift(step["date"], months)
         a["history"] = [step for step in a["history"] if step["date"] <= as_of]
     kept = {a["code"] for a in d["alliances"] if a["history"]}
     d["alliances"] = [a for a in d["alliances"] if a["code"] in kept]
+    return kept
 
+
+def _move_milestones(d: dict[str, Any], months: int, as_of: dt.date, kept: set[str]) -> None:
     for m in d["milestones"]:
         m["due_date"] = shift(m["due_date"], months)
         m["done_date"] = shift(m["done_date"], months)
@@ -101,13 +126,16 @@ def as_seen_on(
         elif m["status"] == MilestoneStatus.cancelled and m["due_date"] > as_of:
             # Cancelled later in the storyline (after an event still to come): still planned.
             m["status"] = MilestoneStatus.planned.value
-    for tg in d["targets"]:
-        tg["baseline_date"] = shift(tg["baseline_date"], months)
-        tg["target_date"] = shift(tg["target_date"], months)
 
+
+def _values_as_of(
+    values: list[dict], months: int, as_of: dt.date, late_networks: set[str]
+) -> list[dict]:
+    """Months that are over: last month submitted (a draft where the storyline is late), the
+    earlier ones validated."""
     current = month_start(as_of)
-    values = []
-    for v in d["values"]:
+    kept = []
+    for v in values:
         v["period_start"] = shift(v["period_start"], months)
         if v["period_start"] >= current:
             continue  # the month is not over
@@ -118,9 +146,14 @@ def as_seen_on(
         else:
             v["status"] = "validated"
         v["period"] = v["period_start"].strftime("%Y-%m")
-        values.append(v)
-    d["values"] = values
+        kept.append(v)
+    return kept
 
+
+def _move_assessments_and_lessons(
+    d: dict[str, Any], months: int, as_of: dt.date, kept: set[str]
+) -> None:
+    """Assessments and lessons of sessions held by ``as_of``."""
     for m in d["assessments"]:
         m["assessed_on"] = shift(m["assessed_on"], months)
     d["assessments"] = [m for m in d["assessments"] if m["assessed_on"] <= as_of]
@@ -133,7 +166,6 @@ def as_seen_on(
     for les in d["lessons"]:
         if les["alliance"] not in kept:
             les["alliance"] = None
-    return d
 
 
 def len_months(earlier: dt.date, later: dt.date) -> int:

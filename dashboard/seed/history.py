@@ -63,10 +63,21 @@ def write_history(
     leads: dict[int, int],
 ) -> Counter:
     """Change-log rows for the cohort's seeded alliances, milestones and values."""
-    rows: list[dict] = []
     networks = [n for (n,) in session.execute(
         select(col(Network.id)).where(Network.cohort_id == cohort_id)
     ).all()]  # fmt: skip
+    rows = _alliance_rows(session, cohort_id, networks)
+    rows += _milestone_rows(session, cohort_id, networks, leads)
+    rows += _value_rows(session, cohort_id, networks, as_of, admin_id, leads)
+    rows.sort(key=lambda r: r["changed_at"])  # stable: same-time rows keep the order above
+    if rows:
+        session.execute(insert(ChangeLog), rows)
+    return Counter({ChangeLog.__tablename__: len(rows)})
+
+
+def _alliance_rows(session: Session, cohort_id: int, networks: list[int]) -> list[dict]:
+    """Each alliance's creation and stage moves, at the end of the day they happened."""
+    rows: list[dict] = []
     steps = session.execute(
         sa_select(
             col(AllianceStageChange.alliance_id),
@@ -90,6 +101,14 @@ def write_history(
             rows.append(_row(*scope, "create", "stage", after=after))
         else:
             rows.append(_row(*scope, "update", "stage", before=before, after=after, reason=comment))
+    return rows
+
+
+def _milestone_rows(
+    session: Session, cohort_id: int, networks: list[int], leads: dict[int, int]
+) -> list[dict]:
+    """Each milestone's creation by its network's lead, and its completion."""
+    rows: list[dict] = []
     milestones = session.execute(
         sa_select(
             col(Milestone.id),
@@ -111,6 +130,19 @@ def write_history(
             scope = (at(done, 16), who, cohort_id, nid, "milestone", mid)
             rows.append(_row(*scope, "update", "status", before="in_progress", after="done"))
             rows.append(_row(*scope, "update", "done_date", after=done.isoformat()))
+    return rows
+
+
+def _value_rows(
+    session: Session,
+    cohort_id: int,
+    networks: list[int],
+    as_of: dt.date,
+    admin_id: int | None,
+    leads: dict[int, int],
+) -> list[dict]:
+    """Each value drafted, submitted and validated along its month's timeline."""
+    rows: list[dict] = []
     values = session.execute(
         sa_select(
             col(IndicatorValue.id),
@@ -136,10 +168,7 @@ def write_history(
         if validated is not None:
             scope = (validated, validator or admin_id, cohort_id, nid, "indicator_value", vid)
             rows.append(_row(*scope, "update", "status", before="submitted", after="validated"))
-    rows.sort(key=lambda r: r["changed_at"])
-    if rows:
-        session.execute(insert(ChangeLog), rows)
-    return Counter({ChangeLog.__tablename__: len(rows)})
+    return rows
 
 
 def write_snapshots(

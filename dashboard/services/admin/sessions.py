@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dashboard.core.db import session_scope
 from dashboard.core.errors import NotFound, ValidationFailed
@@ -27,7 +27,7 @@ from dashboard.services.shared.forms import (
     parse_number,
     strip_blank,
 )
-from models import ProgrammeSession
+from models import Cohort, ProgrammeSession
 from models.base import saved_id
 from models.enums import Entity, Phase, SessionKind
 
@@ -85,17 +85,9 @@ def save_sessions(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]
     ``version`` seen), all or nothing. Dates must fall within the cohort; a missing number
     follows the last one. Returns the ids, in the order of ``rows``."""
     authorize(actor, "create" if any(not r.get("id") for r in rows) else "update", "session")
+    checked = _checked_rows(rows)
+    ids: list[int] = []
     errors: list[str] = []
-    checked = []
-    for i, row in enumerate(rows):
-        try:
-            checked.append(check(SessionInput, row, SESSION_LABELS, _session_where(row, i)))
-        except ValidationFailed as exc:
-            errors.extend(exc.errors)
-            checked.append(None)
-    if errors:
-        raise ValidationFailed(errors)
-    ids = []
     with session_scope(engine) as session:
         cohort = access.writable_cohort(session, cohort_id)
         taken = dict(
@@ -111,21 +103,10 @@ def save_sessions(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]
             )
         ).one()
         for i, (row, data) in enumerate(zip(rows, checked, strict=True)):
-            where = _session_where(row, i)
             session_id = int(row["id"]) if row.get("id") else None
-            if taken.get(data.code) not in (None, session_id):
-                errors.append(f"{where} — " + t("Code : déjà utilisé dans la cohorte"))
-            if not cohort.start_date <= data.session_date <= cohort.end_date:
-                errors.append(
-                    f"{where} — "
-                    + t(
-                        "Date : en dehors de la cohorte (du {start} au {end})",
-                        start=fmt_date(cohort.start_date),
-                        end=fmt_date(cohort.end_date),
-                    )
-                )
+            errors += _row_problems(_session_where(row, i), data, session_id, taken, cohort)
             if errors:
-                continue
+                continue  # still checking the rows below; nothing more is written
             values = data.model_dump()
             values["kind"] = data.kind.value
             values["phase"] = data.phase.value if data.phase else None
@@ -133,41 +114,85 @@ def save_sessions(engine: Engine, actor: Actor, cohort_id: int, rows: list[dict]
                 if values["number"] is None:
                     last_number += 1
                     values["number"] = last_number
-                ps = ProgrammeSession(cohort_id=cohort_id, **values)
-                session.add(ps)
-                session.flush()
-                audit.log_create(
-                    session,
-                    actor,
-                    Entity.session,
-                    ps,
-                    fields=list(SESSION_LABELS),
-                    cohort_id=cohort_id,
-                )
-                ids.append(saved_id(ps))
+                ids.append(_plan(session, actor, cohort_id, values))
             else:
-                existing = session.get(ProgrammeSession, session_id)
-                if existing is None or existing.cohort_id != cohort_id:
-                    raise NotFound(t("Cette session n'existe pas."))
-                if values["number"] is None:
-                    values["number"] = existing.number
-                audit.update_versioned(
-                    session,
-                    actor,
-                    ProgrammeSession,
-                    session_id,
-                    int(row["version"]) if row.get("version") is not None else None,
-                    values,
-                    entity=Entity.session,
-                    what=t("La session {code}", code=existing.code),
-                    cohort_id=cohort_id,
-                )
-                ids.append(session_id)
+                ids.append(_reschedule(session, actor, cohort_id, session_id, row, values))
             last_number = max(last_number, values["number"])
             taken[data.code] = ids[-1]
         if errors:
             raise ValidationFailed(errors)
     return ids
+
+
+def _checked_rows(rows: list[dict]) -> list[SessionInput]:
+    """Every row through the input model; every problem of every row at once."""
+    errors: list[str] = []
+    checked = []
+    for i, row in enumerate(rows):
+        try:
+            checked.append(check(SessionInput, row, SESSION_LABELS, _session_where(row, i)))
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return checked
+
+
+def _row_problems(
+    where: str, data: SessionInput, session_id: int | None, taken: dict, cohort: Cohort
+) -> list[str]:
+    """A code another session of the cohort has, a date outside the cohort."""
+    errors = []
+    if taken.get(data.code) not in (None, session_id):
+        errors.append(f"{where} — " + t("Code : déjà utilisé dans la cohorte"))
+    if not cohort.start_date <= data.session_date <= cohort.end_date:
+        errors.append(
+            f"{where} — "
+            + t(
+                "Date : en dehors de la cohorte (du {start} au {end})",
+                start=fmt_date(cohort.start_date),
+                end=fmt_date(cohort.end_date),
+            )
+        )
+    return errors
+
+
+def _plan(session: Session, actor: Actor, cohort_id: int, values: dict[str, Any]) -> int:
+    ps = ProgrammeSession(cohort_id=cohort_id, **values)
+    session.add(ps)
+    session.flush()
+    audit.log_create(
+        session, actor, Entity.session, ps, fields=list(SESSION_LABELS), cohort_id=cohort_id
+    )
+    return saved_id(ps)
+
+
+def _reschedule(
+    session: Session,
+    actor: Actor,
+    cohort_id: int,
+    session_id: int,
+    row: dict,
+    values: dict[str, Any],
+) -> int:
+    """A planned session edited from the version the user saw (a blank number kept)."""
+    existing = session.get(ProgrammeSession, session_id)
+    if existing is None or existing.cohort_id != cohort_id:
+        raise NotFound(t("Cette session n'existe pas."))
+    if values["number"] is None:
+        values["number"] = existing.number
+    audit.update_versioned(
+        session,
+        actor,
+        ProgrammeSession,
+        session_id,
+        int(row["version"]) if row.get("version") is not None else None,
+        values,
+        entity=Entity.session,
+        what=t("La session {code}", code=existing.code),
+        cohort_id=cohort_id,
+    )
+    return session_id
 
 
 def plan_session(engine: Engine, actor: Actor, cohort_id: int, **fields: Any) -> int:

@@ -107,47 +107,20 @@ def network_detail(
     as_of = as_of or clock.today()
     with read_scope(engine) as session:
         cohort = cohort_of(session, actor, cohort_id)
-        for entity in (
-            Entity.network,
-            Entity.objective,
-            Entity.milestone,
-            Entity.alliance,
-            Entity.indicator_value,
-            Entity.maturity,
-        ):
-            authorize(actor, "read", entity)
-        networks = network_frame(session, actor, cohort)
-        match = networks[networks["code"] == network_code]
-        if match.empty:
-            raise NotFound(t("Ce réseau n'existe pas dans cette cohorte."))
-        shown = match.iloc[0]
+        networks, shown = _shown_network(session, actor, cohort, network_code)
         nid = int(shown["id"])
         anonymised = bool(shown["anonymised"])
         info = _network_info(session, shown, actor)
-        sessions = pd.DataFrame(
-            session.exec(
-                select(col(ProgrammeSession.code), col(ProgrammeSession.session_date))
-                .where(ProgrammeSession.cohort_id == cohort_id)
-                .order_by(col(ProgrammeSession.session_date))
-            ).all(),
-            columns=["code", "session_date"],
-        )
+        sessions = _sessions(session, cohort_id)
         counts = roadmap_state.milestone_counts(session, [nid], as_of=as_of)
         pipeline = roadmap_state.pipeline_counts(session, [nid])
         progress = progress_frame(session, networks, network_ids=[nid], key_only=False, as_of=as_of)
         maturity = maturity_state.maturity_first_latest(session, [nid])
         maturity["network_name"] = info["name"]
         if anonymised:
-            milestones = alliances = history = values = objectives = pd.DataFrame()
             progress = progress[AGGREGATE_PROGRESS]
-        else:
-            objectives = _objectives(session, nid)
-            milestones = roadmap_state.milestone_rows(session, [nid], as_of=as_of)
-            milestones["network_name"] = info["name"]
-            alliances = roadmap_state.alliance_rows(session, [nid])
-            history = roadmap_state.stage_history(session, [nid])
-            values = monthly_values(session, [nid], period_end=as_of)
         # The page's figures come from this one transaction.
+        roadmap = _roadmap(session, nid, info["name"], as_of, anonymised)
         headline = cohorts.headline_counts(session, cohort.id, as_of=as_of, network_id=nid)
     if anonymised:
         headline.pop("last_value_update", None)
@@ -165,16 +138,67 @@ def network_detail(
         headline=headline,
         sessions=sessions,
         milestone_counts=counts,
-        objectives=objectives,
-        milestones=milestones,
         pipeline=pipeline,
-        alliances=alliances,
-        stage_history=history,
         progress=progress,
-        values=values,
         maturity=maturity,
         lessons=lessons,
+        **roadmap,
     )
+
+
+def _shown_network(session, actor: Actor, cohort, network_code: str) -> tuple[pd.DataFrame, Any]:
+    """The cohort's networks as the actor sees them, and the one asked for (NotFound when the
+    actor sees no such code)."""
+    for entity in (
+        Entity.network,
+        Entity.objective,
+        Entity.milestone,
+        Entity.alliance,
+        Entity.indicator_value,
+        Entity.maturity,
+    ):
+        authorize(actor, "read", entity)
+    networks = network_frame(session, actor, cohort)
+    match = networks[networks["code"] == network_code]
+    if match.empty:
+        raise NotFound(t("Ce réseau n'existe pas dans cette cohorte."))
+    return networks, match.iloc[0]
+
+
+def _sessions(session, cohort_id: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        session.exec(
+            select(col(ProgrammeSession.code), col(ProgrammeSession.session_date))
+            .where(ProgrammeSession.cohort_id == cohort_id)
+            .order_by(col(ProgrammeSession.session_date))
+        ).all(),
+        columns=["code", "session_date"],
+    )
+
+
+def _roadmap(
+    session, nid: int, name: str, as_of: dt.date, anonymised: bool
+) -> dict[str, pd.DataFrame]:
+    """The network's own rows (objectives, milestones, alliances and their stage history,
+    monthly values); none for a network shown anonymised."""
+    if anonymised:
+        empty = pd.DataFrame
+        return {
+            "objectives": empty(),
+            "milestones": empty(),
+            "alliances": empty(),
+            "stage_history": empty(),
+            "values": empty(),
+        }
+    milestones = roadmap_state.milestone_rows(session, [nid], as_of=as_of)
+    milestones["network_name"] = name
+    return {
+        "objectives": _objectives(session, nid),
+        "milestones": milestones,
+        "alliances": roadmap_state.alliance_rows(session, [nid]),
+        "stage_history": roadmap_state.stage_history(session, [nid]),
+        "values": monthly_values(session, [nid], period_end=as_of),
+    }
 
 
 def _objectives(session, network_id: int) -> pd.DataFrame:
