@@ -380,3 +380,33 @@ def test_migration_0008_backfills_the_totals_of_an_upgraded_database(engine):
     command.upgrade(config, "0008")
     assert stored_totals(engine) == maintained == totals_from_values_sql(engine)
     assert maintained[0], "the world holds values"
+
+
+def test_a_spreadsheet_import_keeps_the_totals_exact(demo_engine):
+    """The preview rehearses the saves in a rolled-back transaction: totals untouched; the
+    import applies them in one transaction: totals follow."""
+    from dashboard.services import imports
+    from tests.unit.import_files import AS_OF as IMPORT_DAY
+    from tests.unit.import_files import actor, edit_xlsx, rows_of, template
+
+    lead = actor(demo_engine, "lead.r01")
+    content = imports.write_xlsx(template(demo_engine, lead))
+    row = next(
+        r
+        for r in rows_of(content, "Valeurs")
+        if r["Statut"] == "Soumise" and isinstance(r["Valeur"], int | float)
+    )
+    edited = edit_xlsx(
+        content, "Valeurs", {(row["_row"], "Valeur"): row["Valeur"] + 1, (row["_row"], "Commentaire"): "corrigé"}
+    )  # fmt: skip
+    before = stored_totals(demo_engine)
+    assert before == totals_from_values_sql(demo_engine)
+    plan = imports.preview_import(demo_engine, lead, "modele.xlsx", edited, as_of=IMPORT_DAY)
+    assert plan.errors == [] and plan.changes
+    assert stored_totals(demo_engine) == before
+    imports.apply_import(
+        demo_engine, lead, "modele.xlsx", edited, as_of=IMPORT_DAY, expected_digest=plan.digest
+    )
+    after = stored_totals(demo_engine)
+    assert after != before
+    assert after == totals_from_values_sql(demo_engine)
