@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import getpass
 import os
 import sys
@@ -55,15 +54,6 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     migrate(engine)
     print(t("Base de données à jour ({url}).", url=engine.url.render_as_string(hide_password=True)))
     return 0
-
-
-def _seed_day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            t("date AAAA-MM-JJ attendue, reçu « {value} »", value=text)
-        ) from None
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -167,7 +157,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dashboard.cli.parser import FrenchArgumentParser
+    from dashboard.cli.parser import FrenchArgumentParser, iso_day
 
     parser = FrenchArgumentParser(prog="python -m dashboard", description=t("Alliances Tracker"))
     sub = parser.add_subparsers(
@@ -192,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--demo", action="store_true", help=t("la cohorte de démonstration"))
     seed.add_argument(
         "--as-of",
-        type=_seed_day,
+        type=iso_day,
         default=None,
         metavar=t("AAAA-MM-JJ"),
         help=t(

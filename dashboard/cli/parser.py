@@ -4,6 +4,7 @@ error messages argparse builds itself (unknown or missing arguments, invalid cho
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import re
 import sys
 from typing import NoReturn
@@ -84,3 +85,13 @@ class FrenchArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, t("{prog} : erreur : {message}\n", prog=self.prog, message=translate_error(message)))  # fmt: skip
+
+
+def iso_day(text: str) -> dt.date:
+    """An argparse ``type`` for a day typed AAAA-MM-JJ (refused in French otherwise)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            t("date AAAA-MM-JJ attendue, reçu « {value} »", value=text)
+        ) from None

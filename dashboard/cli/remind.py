@@ -8,18 +8,9 @@ snapshot of any session whose date has passed. Without SMTP_HOST, messages are w
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
+from dashboard.cli.parser import iso_day
 from dashboard.core.i18n import fmt_date, t
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            t("date AAAA-MM-JJ attendue, reçu « {value} »", value=text)
-        ) from None
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
@@ -89,7 +80,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--as-of",
-        type=_day,
+        type=iso_day,
         default=None,
         metavar=t("AAAA-MM-JJ"),
         help=t("jour de référence (par défaut : aujourd'hui)"),

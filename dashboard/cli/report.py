@@ -12,10 +12,10 @@ by kaleido) or the PDF layout library (WeasyPrint and its Pango) is missing. Eac
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
+from dashboard.cli.parser import iso_day
 from dashboard.core.i18n import fmt_date, fmt_number, t
 from dashboard.core.permissions import Actor
 from models.enums import Role
@@ -28,15 +28,6 @@ SYSTEM_ACTOR = Actor(
     full_name="Dossier du comité de pilotage en ligne de commande",
     role=Role.steering,
 )
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            t("date AAAA-MM-JJ attendue, reçu « {value} »", value=text)
-        ) from None
 
 
 def _cohort_id(engine, code: str) -> int | None:
@@ -109,7 +100,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--as-of",
-        type=_day,
+        type=iso_day,
         default=None,
         metavar=t("AAAA-MM-JJ"),
         help=t("jour de référence (par défaut : aujourd'hui)"),
