@@ -160,6 +160,7 @@ FIELD_LABELS = {
     "sessions": "Connexions ouvertes",
     "last_login_at": "Dernière connexion",
     "anonymised_at": "Anonymisé·e le",
+    "oidc_subject": "Identifiant chez le fournisseur d'identité",
     "updated_by_id": "Saisie par",
     "submitted_at": "Soumise le",
     "validated_by_id": "Validée par",
