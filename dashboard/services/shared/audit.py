@@ -67,18 +67,9 @@ def log_create(
         if value is None or value == "":
             continue
         session.add(
-            ChangeLog(
-                user_id=actor.id if actor else None,
-                cohort_id=cohort_id,
-                network_id=network_id,
-                entity=entity,
-                entity_id=row.id,
-                action="create",
-                field=name,
-                after=_text(value),
-                reason=reason,
-            )
-        )
+            _log_row(actor, entity, row.id, "create", name, None, _text(value),
+                     network_id=network_id, cohort_id=cohort_id, reason=reason)
+        )  # fmt: skip
 
 
 def log_delete(
@@ -92,18 +83,38 @@ def log_delete(
     cohort_id: int | None = None,
     reason: str | None = None,
 ) -> None:
+    before = _text(getattr(row, summary_field))
     session.add(
-        ChangeLog(
-            user_id=actor.id if actor else None,
-            cohort_id=cohort_id,
-            network_id=network_id,
-            entity=entity,
-            entity_id=row.id,
-            action="delete",
-            field=summary_field,
-            before=_text(getattr(row, summary_field)),
-            reason=reason,
-        )
+        _log_row(actor, entity, row.id, "delete", summary_field, before, None,
+                 network_id=network_id, cohort_id=cohort_id, reason=reason)
+    )  # fmt: skip
+
+
+def _log_row(
+    actor: Actor | None,
+    entity: str,
+    entity_id: int | None,
+    action: str,
+    field: str,
+    before: str | None,
+    after: str | None,
+    *,
+    network_id: int | None,
+    cohort_id: int | None,
+    reason: str | None,
+) -> ChangeLog:
+    """The one shape of a change-log row."""
+    return ChangeLog(
+        user_id=actor.id if actor else None,
+        cohort_id=cohort_id,
+        network_id=network_id,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        field=field,
+        before=before,
+        after=after,
+        reason=reason,
     )
 
 
@@ -224,19 +235,9 @@ def apply_changes(
         setattr(row, name, new)
         changed = True
         session.add(
-            ChangeLog(
-                user_id=actor.id if actor else None,
-                cohort_id=cohort_id,
-                network_id=network_id,
-                entity=entity,
-                entity_id=row_id,
-                action="update",
-                field=name,
-                before=_text(old),
-                after=_text(new),
-                reason=reason,
-            )
-        )
+            _log_row(actor, entity, row_id, "update", name, _text(old), _text(new),
+                     network_id=network_id, cohort_id=cohort_id, reason=reason)
+        )  # fmt: skip
     if changed:
         if hasattr(row, "updated_at"):
             row.updated_at = utcnow()
