@@ -43,11 +43,6 @@ NUL = "\x00"
 NOV = dt.date(2025, 11, 1)
 
 
-@pytest.fixture
-def w(engine):
-    return make_world(engine)
-
-
 def _changes(engine) -> int:
     return count(engine, ChangeLog)
 

@@ -9,12 +9,7 @@ from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFai
 from dashboard.services import roadmap
 from dashboard.services.roadmap import lessons
 from models import ChangeLog, Lesson
-from tests.unit.roadmap_world import AS_OF, count, log_rows, make_world
-
-
-@pytest.fixture
-def w(engine):
-    return make_world(engine)
+from tests.unit.roadmap_world import AS_OF, count, log_rows
 
 
 def _alliance(engine, w, actor, network, title):

@@ -17,12 +17,7 @@ from dashboard.services.roadmap.milestone_grid import (
     MilestoneChanges,
 )
 from models import ChangeLog, Milestone
-from tests.unit.roadmap_world import AS_OF, count, log_rows, make_world
-
-
-@pytest.fixture
-def w(engine):
-    return make_world(engine)
+from tests.unit.roadmap_world import AS_OF, count, log_rows
 
 
 def _add(engine, w, *rows, actor=None, network=None):

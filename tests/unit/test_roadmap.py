@@ -12,16 +12,11 @@ from dashboard.core.db import session_scope
 from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
 from dashboard.services import roadmap
 from models import Alliance, AllianceStageChange, ChangeLog, Cohort, Objective, Partner
-from tests.unit.roadmap_world import AS_OF, count, log_rows, make_world
+from tests.unit.roadmap_world import AS_OF, count, log_rows
 
 
 def _plain(df: pd.DataFrame) -> list[list]:
     return [[None if pd.isna(v) else v for v in row] for row in df.values.tolist()]
-
-
-@pytest.fixture
-def w(engine):
-    return make_world(engine)
 
 
 def _partner(engine, w, name="Épicerie Durable SAS", family="company"):

@@ -27,14 +27,9 @@ from dashboard.services.shared import audit
 from models import Alliance, AllianceStageChange, ChangeLog, Cohort, Milestone, User
 from models.enums import Role
 from tests.unit.roadmap_builders import make_alliance, make_partner
-from tests.unit.roadmap_world import AS_OF, make_world
+from tests.unit.roadmap_world import AS_OF
 
 CLOSED = "La cohorte « Cohorte de test » est clôturée : ses données ne sont plus modifiables."
-
-
-@pytest.fixture
-def w(engine):
-    return make_world(engine)
 
 
 def _one_milestone(engine, w) -> Milestone:
