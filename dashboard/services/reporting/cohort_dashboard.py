@@ -29,6 +29,7 @@ from dashboard.services.reporting import cohorts, maturity_state
 from dashboard.services.reporting import state_at_date as roadmap_state
 from dashboard.services.reporting.freshness import freshness
 from dashboard.services.shared import audit
+from models import Network
 from models import ProgrammeSession as PS
 from models.enums import Entity
 
@@ -121,7 +122,7 @@ def shift_dates(sessions: pd.DataFrame, as_of: dt.date) -> tuple[dt.date, dt.dat
 
 def logic_shift(
     session: Session,
-    network_ids: list[int],
+    network_ids: roadmap_state.NetworkIds,
     *,
     day_from: dt.date,
     day_to: dt.date,
@@ -179,16 +180,22 @@ def cohort_dashboard(
         networks = network_frame(session, actor, cohort)
         all_ids = [int(i) for i in networks["id"]]
         ids = [i for i in all_ids if filters.network_ids is None or i in filters.network_ids]
+        # The statements below select the whole cohort by a join, not by a list of its ids.
+        scope: roadmap_state.NetworkIds = (
+            ids
+            if filters.network_ids is not None
+            else sa_select(col(Network.id)).where(col(Network.cohort_id) == cohort.id)
+        )
         sessions = _sessions(session, cohort.id)
         start = clock.month_start(filters.period_start) if filters.period_start else None
         end = clock.month_end(filters.period_end) if filters.period_end else None
 
         counts = _names(
-            roadmap_state.milestone_counts(session, ids, as_of=as_of, start=start, end=end),
+            roadmap_state.milestone_counts(session, scope, as_of=as_of, start=start, end=end),
             networks,
         )
         timeline = _names(
-            roadmap_state.milestone_rows(session, ids, as_of=as_of, start=start, end=end),
+            roadmap_state.milestone_rows(session, scope, as_of=as_of, start=start, end=end),
             networks,
         )
         # Other networks' milestone titles could name them: a lead in anonymised mode sees
@@ -210,16 +217,18 @@ def cohort_dashboard(
 
         pipeline_day = end if end is not None and end < as_of else None
         families = filters.partner_families
-        pipeline = roadmap_state.pipeline_counts(session, ids, day=pipeline_day, families=families)
+        pipeline = roadmap_state.pipeline_counts(
+            session, scope, day=pipeline_day, families=families
+        )
         company_types = roadmap_state.company_type_counts(
-            session, ids, day=pipeline_day, families=families
+            session, scope, day=pipeline_day, families=families
         )
         default_from, default_to, labels = shift_dates(sessions, as_of)
         day_from, day_to = shift_from or default_from, shift_to or default_to
         if shift_from or shift_to:
             labels = (_label_for(sessions, day_from), _label_for(sessions, day_to))
-        shift = logic_shift(session, ids, day_from=day_from, day_to=day_to, families=families)
-        maturity = _names(maturity_state.maturity_first_latest(session, ids, until=end), networks)
+        shift = logic_shift(session, scope, day_from=day_from, day_to=day_to, families=families)
+        maturity = _names(maturity_state.maturity_first_latest(session, scope, until=end), networks)
         fresh = _names(freshness(session, cohort, ids, as_of=as_of), networks)
 
     return DashboardData(

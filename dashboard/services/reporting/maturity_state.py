@@ -11,11 +11,12 @@ from sqlalchemy import func, or_, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
+from dashboard.services.reporting.state_at_date import NetworkIds
 from models import MaturityAssessment, MaturityScore, ProgrammeSession
 
 
 def maturity_first_latest(
-    session: Session, network_ids: list[int], *, until: dt.date | None = None
+    session: Session, network_ids: NetworkIds, *, until: dt.date | None = None
 ) -> pd.DataFrame:
     """Per network × assessor × axis: level at the first and at the latest assessment (up to
     ``until``), with the sessions' codes. Ranked in SQL with window functions."""

@@ -10,9 +10,11 @@ here: the public services that call these do it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, case, false, func, or_, true
+from sqlalchemy import Select, and_, case, false, func, or_, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -27,6 +29,10 @@ from models import (
 )
 from models.enums import SIGNED_STAGES, AllianceStage, Entity, PartnerFamily
 
+# The networks read: a list of ids, or a SELECT of them (the cohort dashboard passes
+# ``SELECT id FROM network WHERE cohort_id = :c`` rather than a list of a thousand ids).
+NetworkIds = Sequence[int] | Select[Any]
+
 
 def _due_between(start: dt.date | None, end: dt.date | None):
     conditions = []
@@ -39,7 +45,7 @@ def _due_between(start: dt.date | None, end: dt.date | None):
 
 def milestone_counts(
     session: Session,
-    network_ids: list[int],
+    network_ids: NetworkIds,
     *,
     as_of: dt.date,
     start: dt.date | None = None,
@@ -61,7 +67,7 @@ def milestone_counts(
 
 def milestone_rows(
     session: Session,
-    network_ids: list[int],
+    network_ids: NetworkIds,
     *,
     as_of: dt.date,
     start: dt.date | None = None,
@@ -161,7 +167,7 @@ def alliance_stage_column(day: dt.date | None):
 
 def alliance_rows(
     session: Session,
-    network_ids: list[int],
+    network_ids: NetworkIds,
     *,
     day: dt.date | None = None,
     families: tuple[str, ...] | None = None,
@@ -207,7 +213,7 @@ def alliance_rows(
 
 def pipeline_counts(
     session: Session,
-    network_ids: list[int],
+    network_ids: NetworkIds,
     *,
     day: dt.date | None = None,
     families: tuple[str, ...] | None = None,
@@ -220,7 +226,9 @@ def pipeline_counts(
     return pd.DataFrame(rows, columns=["stage", "family", "count"])
 
 
-def _alliances_at(network_ids: list[int], *, day: dt.date | None, families: tuple[str, ...] | None):
+def _alliances_at(
+    network_ids: NetworkIds, *, day: dt.date | None, families: tuple[str, ...] | None
+):
     """Select of the alliances existing at ``day`` (or now): stage, family, type, signed."""
     stage, at, exists_then = alliance_stage_column(day)
     signed = case((stage.in_(SIGNED_STAGES), true()), else_=false())
@@ -241,7 +249,7 @@ def _alliances_at(network_ids: list[int], *, day: dt.date | None, families: tupl
 
 def company_type_counts(
     session: Session,
-    network_ids: list[int],
+    network_ids: NetworkIds,
     *,
     day: dt.date | None = None,
     families: tuple[str, ...] | None = None,
@@ -262,7 +270,7 @@ def company_type_counts(
     return frame
 
 
-def logic_at(session: Session, network_ids: list[int], day: dt.date) -> pd.DataFrame:
+def logic_at(session: Session, network_ids: NetworkIds, day: dt.date) -> pd.DataFrame:
     """Relation logic (exchange / alliance) of the alliances that existed at ``day``, not
     abandoned nor suspended then: alliance_id, network_id, relation_logic.
 
@@ -319,7 +327,7 @@ def logic_at(session: Session, network_ids: list[int], day: dt.date) -> pd.DataF
     return pd.DataFrame(rows, columns=["alliance_id", "network_id", "family", "relation_logic"])
 
 
-def stage_history(session: Session, network_ids: list[int]) -> pd.DataFrame:
+def stage_history(session: Session, network_ids: NetworkIds) -> pd.DataFrame:
     """Every recorded stage change of the networks' alliances, in date order."""
     rows = session.execute(
         sa_select(
