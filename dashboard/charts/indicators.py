@@ -42,7 +42,9 @@ def progress_heatmap(progress: pd.DataFrame) -> go.Figure:
     cells = _cells(progress)
     z, text, hover = [], [], []
     for net in networks:
-        z_row, t_row, h_row = [], [], []
+        z_row: list[float | None] = []
+        t_row: list[str] = []
+        h_row: list[str] = []
         for code in cols:
             cell = cells.get((net, code))
             if cell is None:

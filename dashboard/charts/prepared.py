@@ -17,7 +17,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from dashboard.charts.describe import altair_summary, altair_table, figure_summary, figure_table
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from dashboard.charts import scale
 from dashboard.charts.prepared import PreparedChart, prepare_all, to_arrow

@@ -1,7 +1,7 @@
 """Cohort dashboard: who is progressing, who is late, what changed since the last session."""
 
 import pandas as pd
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 import streamlit as st
 
 from dashboard.charts import scale

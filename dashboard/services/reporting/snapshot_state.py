@@ -182,9 +182,9 @@ def pack_payload(state: dict) -> dict:
 
 def read_payload(stored: dict | str) -> dict:
     """The state a stored payload holds, whatever its schema (1: plain, 2: compressed)."""
-    if isinstance(stored, str):  # a driver handing the JSON column back as text
-        stored = json.loads(stored)
-    if stored.get("schema") == STORED_SCHEMA and stored.get("encoding") == ENCODING:
-        text = zlib.decompress(base64.b64decode(stored["state"])).decode("utf-8")
+    # A driver may hand the JSON column back as text.
+    payload: dict = json.loads(stored) if isinstance(stored, str) else stored
+    if payload.get("schema") == STORED_SCHEMA and payload.get("encoding") == ENCODING:
+        text = zlib.decompress(base64.b64decode(payload["state"])).decode("utf-8")
         return json.loads(text)
-    return stored
+    return payload
