@@ -35,6 +35,8 @@ def make_indicator(
     is_key: bool = True,
     label: str | None = None,
     position: int = 0,
+    scale_min: float | None = None,
+    scale_max: float | None = None,
 ) -> int:
     n = next(_n)
     with session_scope(engine) as s:
@@ -48,6 +50,8 @@ def make_indicator(
             impact_axis="performance",
             lever="alliances",
             position=position or n,
+            scale_min=scale_min,
+            scale_max=scale_max,
         )
         s.add(ind)
         s.flush()

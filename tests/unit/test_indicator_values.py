@@ -13,8 +13,9 @@ from dashboard.core.db import session_scope
 from dashboard.core.errors import ConflictError, PermissionDenied, ValidationFailed
 from dashboard.services.indicators import review
 from dashboard.services.indicators import values as iv
-from models import ChangeLog, Indicator, IndicatorTarget, IndicatorValue
+from models import ChangeLog, IndicatorValue
 from tests.factories import make_cohort, make_network, make_user
+from tests.unit import roadmap_builders as builders
 
 AS_OF = dt.date(2026, 3, 15)
 OCT, NOV, DEC, JAN = (dt.date(2025, 10, 1), dt.date(2025, 11, 1), dt.date(2025, 12, 1),
@@ -34,36 +35,23 @@ CATALOGUE = {
 
 
 def make_indicator(engine, code, unit, accumulation="level", scale_min=None, scale_max=None):
-    with session_scope(engine) as s:
-        ind = Indicator(
-            code=code,
-            label=f"Indicateur {code}",
-            unit=unit,
-            accumulation=accumulation,
-            impact_axis="performance",
-            lever="alliances",
-            scale_min=scale_min,
-            scale_max=scale_max,
-            position=len(code),
-        )
-        s.add(ind)
-        s.flush()
-        return ind.id
+    """A catalogue indicator named after its code (not a key one)."""
+    return builders.make_indicator(
+        engine,
+        code=code,
+        unit=unit,
+        accumulation=accumulation,
+        is_key=False,
+        label=f"Indicateur {code}",
+        position=len(code),
+        scale_min=scale_min,
+        scale_max=scale_max,
+    )
 
 
 def follow(engine, network_id, indicator_id, *, baseline=0.0, target=10.0):
-    with session_scope(engine) as s:
-        row = IndicatorTarget(
-            network_id=network_id,
-            indicator_id=indicator_id,
-            baseline_value=baseline,
-            baseline_date=dt.date(2025, 10, 1),
-            target_value=target,
-            target_date=dt.date(2026, 6, 30),
-        )
-        s.add(row)
-        s.flush()
-        return row.id
+    """The network follows the indicator from 0 to 10 over the cohort."""
+    return builders.make_target(engine, network_id, indicator_id, baseline=baseline, target=target)
 
 
 @pytest.fixture
