@@ -71,6 +71,9 @@ def as_seen_on(
         tg["target_date"] = shift(tg["target_date"], months)
     d["values"] = _values_as_of(d["values"], months, as_of, late_networks)
     _move_assessments_and_lessons(d, months, as_of, kept)
+    for comment in d.get("comments", []):  # a value's thread follows its month
+        if comment.get("period_start") is not None:
+            comment["period_start"] = shift(comment["period_start"], months)
     return d
 
 

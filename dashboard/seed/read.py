@@ -27,6 +27,7 @@ from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.seed.calendar import as_seen_on
 from dashboard.seed.checker import Checker, in_order, refs
+from dashboard.seed.comments import read_comments
 from dashboard.seed.derive import DERIVED_CODES
 from dashboard.seed.read_roadmap import (
     read_alliances,
@@ -113,6 +114,7 @@ def read_seed_files(data_dir: Path) -> dict[str, Any]:
     read_assessments(c, d)
     read_lessons(c, d)
     _read_users(c, d)
+    read_comments(c, d)
     if c.errors:
         more = len(c.errors) - _MAX_ERRORS
         extra = [t("… et {n} autres problèmes.", n=more)] if more > 0 else []

@@ -13,6 +13,7 @@ from dashboard.auth.accounts import hash_password
 from dashboard.core.clock import month_end
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
+from dashboard.seed.comments import write_comments
 from dashboard.seed.derive import (
     AXES,
     DERIVED_CODES,
@@ -115,6 +116,11 @@ def write_cohort(session: Session, d: dict[str, Any]) -> Counter:
     _write_lessons(w)
     session.flush()
     rebuild_totals(session, w.cohort_id)  # once, after the bulk inserts
+    w.counts.update(
+        write_comments(
+            session, d, cohort_id=w.cohort_id, networks=w.networks, alliances=w.alliances
+        )
+    )
     if d.get("as_of") is not None:
         # The past the demo has lived through: its change history and session snapshots.
         leads_by_network = {nid: uid for nid, uid in w.leads.items() if nid is not None}

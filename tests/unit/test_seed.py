@@ -424,6 +424,8 @@ def test_a_second_cohort_reuses_partners_and_indicators(demo_engine, tmp_path):
     cohort.write_text(cohort.read_text(encoding="utf-8").replace("AI-2026", "AI-2027"), "utf-8")
     users = data / "users.yaml"
     users.write_text(users.read_text(encoding="utf-8").replace("lead.r", "lead2.r"), "utf-8")
+    comments = data / "comments.yaml"
+    comments.write_text(comments.read_text(encoding="utf-8").replace("lead.r", "lead2.r"), "utf-8")
     partners, indicators = _count(demo_engine, Partner), _count(demo_engine, Indicator)
     report = seed_demo(demo_engine, data_dir=data)
     assert "partner" not in report.counts and "indicator" not in report.counts
