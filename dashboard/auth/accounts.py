@@ -7,15 +7,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import threading
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dashboard.auth.one_time import ONE_TIME_SECRET_TTL, issue_one_time_secret, spend_secret
+from dashboard.auth.purge import PURGE_EVERY, PurgeReport, maybe_purge, purge_auth_records
 from dashboard.auth.sessions import (
     SESSION_COOKIE,
     TOUCH_EVERY,
@@ -41,7 +41,7 @@ from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import fmt_number, t
 from dashboard.core.permissions import Actor
-from models import AuthSession, LoginAttempt, Network, User
+from models import Network, User
 from models.base import saved_id, table_of, utcnow
 from models.enums import Role
 
@@ -54,6 +54,7 @@ __all__ = [  # what the rest of the app imports from here, moved modules' names 
     "MAX_USERNAME_LENGTH",
     "MIN_PASSWORD_LENGTH",
     "ONE_TIME_SECRET_TTL",
+    "PURGE_EVERY",
     "SESSION_COOKIE",
     "TOUCH_EVERY",
     "LoginResult",
@@ -160,6 +161,76 @@ def password_refusal() -> str:
     return t(OIDC_ONLY, provider=settings.oidc_provider_name, button=settings.oidc_button_label)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Verified:
+    """The outcome of a password check that may still go on to a one-time secret."""
+
+    user: User | None
+    ok: bool
+    stored_hash: str | None
+    attempt_id: int
+
+
+def _verify_attempt(
+    engine: Engine, name: str, password: str, client_address: str | None, now: dt.datetime
+) -> _Verified | LoginResult:
+    """Count the attempt, then check the password outside any write transaction; a refused
+    ``LoginResult`` when nothing is left to try."""
+    attempt_id, refusal = reserve_verification(engine, name, client_address, now)
+    if refusal is not None:
+        return LoginResult(False, refusal)
+    assert attempt_id is not None  # given whenever there is no refusal
+    with read_scope(engine) as session:
+        user = session.exec(select(User).where(User.username == name)).first()
+    stored_hash = user.password_hash if user else None
+    verified = _verify(stored_hash, password)
+    ok = bool(user and verified and user.active and stored_hash)
+    if not ok and (user is None or not user.active or not password):
+        # Nothing left to try (no one-time secret for an unknown or inactive account): the
+        # attempt is already counted as a failure, no write transaction is needed.
+        return LoginResult(False, t(GENERIC_FAILURE))
+    if user is not None and password_refused_for(user.role):
+        # Told only to whom typed the right password (or a valid-looking one-time secret is
+        # never spent): the role signs in at the identity provider.
+        return LoginResult(False, password_refusal() if ok else t(GENERIC_FAILURE))
+    return _Verified(user, ok, stored_hash, attempt_id)
+
+
+def _write_login(
+    session: Session,
+    user_id: int,
+    now: dt.datetime,
+    *,
+    spent_secret: bool,
+    stored_hash: str | None,
+    new_hash: str | None,
+) -> None:
+    """Record the login on the account (and a stronger hash, or the spent one-time secret)."""
+    users = table_of(User)
+    if spent_secret:
+        # Usable once; the account has no password until the user chooses one. This is a
+        # change of the account, so its version moves on.
+        session.exec(
+            users.update()
+            .where(users.c.id == user_id)
+            .values(
+                password_hash=None,
+                must_change_password=True,
+                last_login_at=now,
+                version=users.c.version + 1,
+            )
+        )
+        return
+    # Bookkeeping: Core UPDATEs that neither check nor bump the account's version.
+    session.exec(users.update().where(users.c.id == user_id).values(last_login_at=now))
+    if new_hash is not None:
+        session.exec(
+            users.update()
+            .where(users.c.id == user_id, users.c.password_hash == stored_hash)
+            .values(password_hash=new_hash)
+        )
+
+
 def login(
     engine: Engine,
     username: str,
@@ -186,27 +257,13 @@ def login(
     name = normalise_username(username)
     maybe_purge(engine)
     now = utcnow()
-    attempt_id, refusal = reserve_verification(engine, name, client_address, now)
-    if refusal is not None:
-        return LoginResult(False, refusal)
-    assert attempt_id is not None  # given whenever there is no refusal
-    with read_scope(engine) as session:
-        user = session.exec(select(User).where(User.username == name)).first()
-    stored_hash = user.password_hash if user else None
-    verified = _verify(stored_hash, password)
-    ok = bool(user and verified and user.active and stored_hash)
-    if not ok and (user is None or not user.active or not password):
-        # Nothing left to try (no one-time secret for an unknown or inactive account): the
-        # attempt is already counted as a failure, no write transaction is needed.
-        return LoginResult(False, t(GENERIC_FAILURE))
-    if user is not None and password_refused_for(user.role):
-        # Told only to whom typed the right password (or a valid-looking one-time secret is
-        # never spent): the role signs in at the identity provider.
-        return LoginResult(False, password_refusal() if ok else t(GENERIC_FAILURE))
+    checked = _verify_attempt(engine, name, password, client_address, now)
+    if isinstance(checked, LoginResult):
+        return checked
+    user, ok, stored_hash = checked.user, checked.ok, checked.stored_hash
     new_hash = None
     if ok and stored_hash and _hasher.check_needs_rehash(stored_hash):
         new_hash = hash_password(password)
-    users = table_of(User)
     with session_scope(engine) as session:
         spent_secret = False
         if not ok and user is not None and user.active and password:
@@ -214,29 +271,15 @@ def login(
             ok = spent_secret
         if not ok or user is None:
             return LoginResult(False, t(GENERIC_FAILURE))
-        record_success(session, attempt_id)
-        if spent_secret:
-            # Usable once; the account has no password until the user chooses one. This is a
-            # change of the account, so its version moves on.
-            session.exec(
-                users.update()
-                .where(users.c.id == user.id)
-                .values(
-                    password_hash=None,
-                    must_change_password=True,
-                    last_login_at=now,
-                    version=users.c.version + 1,
-                )
-            )
-        else:
-            # Bookkeeping: Core UPDATEs that neither check nor bump the account's version.
-            session.exec(users.update().where(users.c.id == user.id).values(last_login_at=now))
-            if new_hash is not None:
-                session.exec(
-                    users.update()
-                    .where(users.c.id == user.id, users.c.password_hash == stored_hash)
-                    .values(password_hash=new_hash)
-                )
+        record_success(session, checked.attempt_id)
+        _write_login(
+            session,
+            saved_id(user),
+            now,
+            spent_secret=spent_secret,
+            stored_hash=stored_hash,
+            new_hash=new_hash,
+        )
         token = open_session(session, saved_id(user), now, user_agent=user_agent)
         network = session.get(Network, user.network_id) if user.network_id else None
         actor = actor_for(user, network)
@@ -334,56 +377,3 @@ def change_password(engine: Engine, actor: Actor, current: str | None, new: str)
             )
         fresh.password_hash = new_hash
         fresh.must_change_password = False
-
-
-# Login attempts are kept LOGIN_ATTEMPT_RETENTION_DAYS (throttling needs only the window; the
-# rest is for reading back a burst), ended sessions SESSION_RETENTION_DAYS after they ended.
-PURGE_EVERY = dt.timedelta(minutes=10)
-_purge_lock = threading.Lock()
-_last_purge: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class PurgeReport:
-    attempts: int
-    sessions: int
-
-
-def purge_auth_records(engine: Engine, *, now: dt.datetime | None = None) -> PurgeReport:
-    """Delete login attempts older than ``LOGIN_ATTEMPT_RETENTION_DAYS`` and sessions that
-    ended (expired, revoked or idle) more than ``SESSION_RETENTION_DAYS`` ago.
-
-    Run by ``python -m dashboard purge`` and, at most every :data:`PURGE_EVERY` per process,
-    on a login."""
-    now = now or utcnow()
-    settings = get_settings()
-    attempts, sessions = table_of(LoginAttempt), table_of(AuthSession)
-    ended_before = now - dt.timedelta(days=settings.session_retention_days)
-    idle_before = ended_before - dt.timedelta(minutes=settings.session_idle_minutes)
-    with session_scope(engine) as session:
-        removed_attempts = session.exec(
-            attempts.delete().where(
-                attempts.c.attempted_at
-                < now - dt.timedelta(days=settings.login_attempt_retention_days)
-            )
-        ).rowcount
-        removed_sessions = session.exec(
-            sessions.delete().where(
-                (sessions.c.expires_at < ended_before)
-                | (sessions.c.revoked_at < ended_before)
-                | (sessions.c.last_seen_at < idle_before)
-            )
-        ).rowcount
-    return PurgeReport(attempts=removed_attempts, sessions=removed_sessions)
-
-
-def maybe_purge(engine: Engine) -> bool:
-    """Purge if this process has not done so for :data:`PURGE_EVERY`; True if it did."""
-    global _last_purge
-    now = utcnow()
-    with _purge_lock:
-        if _last_purge is not None and now - _last_purge < PURGE_EVERY:
-            return False
-        _last_purge = now
-    purge_auth_records(engine, now=now)
-    return True

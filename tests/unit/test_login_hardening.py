@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from dashboard.__main__ import main
 from dashboard.auth import accounts as auth
+from dashboard.auth import purge
 from dashboard.core.config import get_settings
 from dashboard.core.db import session_scope
 from models import AuthSession, LoginAttempt, Network, User
@@ -241,12 +242,12 @@ def test_purge_command(engine, engine_url, lead, monkeypatch, capsys):
 
 def test_logins_purge_at_most_once_per_interval(engine, lead, monkeypatch):
     runs = []
-    monkeypatch.setattr(auth, "purge_auth_records", lambda eng, now=None: runs.append(now))
-    monkeypatch.setattr(auth, "_last_purge", None)
+    monkeypatch.setattr(purge, "purge_auth_records", lambda eng, now=None: runs.append(now))
+    monkeypatch.setattr(purge, "_last_purge", None)
     for _ in range(3):
         auth.login(engine, "claire", PASSWORD)
     assert len(runs) == 1
-    monkeypatch.setattr(auth, "_last_purge", utcnow() - auth.PURGE_EVERY)
+    monkeypatch.setattr(purge, "_last_purge", utcnow() - purge.PURGE_EVERY)
     auth.login(engine, "claire", PASSWORD)
     assert len(runs) == 2
 

@@ -5,6 +5,7 @@ the HTML part."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -143,6 +144,128 @@ def _when(days: int) -> str:
     return t("dans {n} jours", n=fmt_number(days))
 
 
+def _month_link(month: dt.date, code: str) -> str:
+    """The lead's indicator page opened on ``month`` for network ``code``."""
+    return app_link("indicateurs", mois=month.strftime("%Y-%m"), **{NETWORK_PARAM: code})
+
+
+def _returned_section(returned: pd.DataFrame, code: str) -> Section | None:
+    """Values the programme team sent back, each with its month and reason."""
+    if returned.empty:
+        return None
+    return Section(
+        t("Valeurs renvoyées par l'équipe d'animation ({n})", n=len(returned)),
+        [
+            Item(
+                t(
+                    "{label}, {month} : {reason}",
+                    label=row.label,
+                    month=fmt_month_long(row.period_start),
+                    reason=row.return_reason,
+                ),
+                _month_link(row.period_start, code),
+            )
+            for row in returned.itertuples()
+        ],
+    )
+
+
+def _missing_section(missing: pd.DataFrame, code: str) -> Section | None:
+    """Months with indicators left without a value, counted per month."""
+    if missing.empty:
+        return None
+    per_month = missing.groupby("period_start").size()
+    return Section(
+        t("Mois sans valeur ({n} valeurs manquantes)", n=len(missing)),
+        [
+            Item(
+                t(
+                    "{month} : {n} indicateur(s) sans valeur",
+                    month=fmt_month_long(month),
+                    n=int(count),
+                ),
+                _month_link(month, code),
+            )
+            for month, count in per_month.items()
+        ],
+    )
+
+
+def _drafts_section(drafts: pd.DataFrame, code: str) -> Section | None:
+    """Values saved as drafts and not submitted yet, counted per month."""
+    if drafts.empty:
+        return None
+    per_month = drafts.groupby("period_start").size()
+    return Section(
+        t("Brouillons pas encore soumis ({n})", n=len(drafts)),
+        [
+            Item(
+                t(
+                    "{month} : {n} valeur(s) en brouillon",
+                    month=fmt_month_long(month),
+                    n=int(count),
+                ),
+                _month_link(month, code),
+            )
+            for month, count in per_month.items()
+        ],
+    )
+
+
+def _milestone_section(milestones: pd.DataFrame, title: str, code: str) -> Section | None:
+    """Milestones (late ones, or those due by the session) under ``title``, with their due
+    date."""
+    if milestones.empty:
+        return None
+    return Section(
+        title,
+        [
+            Item(
+                t("{title} (échéance {date})", title=row.title, date=fmt_date(row.due_date)),
+                app_link("jalons", **{NETWORK_PARAM: code}),
+            )
+            for row in milestones.itertuples()
+        ],
+    )
+
+
+def _lead_sections(due: dict, code: str) -> list[Section]:
+    """What the lead still has to do, section by section, empty ones left out."""
+    milestones: pd.DataFrame = due["milestones"]
+    late = milestones[milestones["late"]]
+    coming = milestones[~milestones["late"]]
+    candidates = [
+        _returned_section(due["returned"], code),
+        _missing_section(due["missing"], code),
+        _drafts_section(due["drafts"], code),
+        _milestone_section(late, t("Jalons en retard ({n})", n=len(late)), code),
+        _milestone_section(coming, t("Jalons à tenir d'ici la session ({n})", n=len(coming)), code),
+    ]
+    return [section for section in candidates if section is not None]
+
+
+def _lead_intro(
+    full_name: str, session: dict, days_left: int, network: str, todo: bool
+) -> list[str]:
+    """Greeting, the session's date and whether anything is left to do for ``network``."""
+    intro = [
+        t("Bonjour {name},", name=full_name),
+        "",
+        t(
+            "La session « {title} » ({code}) a lieu le {date}, {when}.",
+            title=session["title"],
+            code=session["code"],
+            date=fmt_date(session["session_date"]),
+            when=_when(days_left),
+        ),
+    ]
+    if todo:
+        intro.append(t("Voici ce qu'il reste à compléter pour {network} :", network=network))
+    else:
+        intro.append(t("Tout est à jour pour {network} : merci, rien ne manque.", network=network))
+    return intro
+
+
 def lead_message(
     *,
     recipient: str,
@@ -158,126 +281,9 @@ def lead_message(
     network = due["network"]
     code = network["code"]
     name = f"{code} — {network['name']}"
-    sections: list[Section] = []
-
-    returned: pd.DataFrame = due["returned"]
-    if not returned.empty:
-        sections.append(
-            Section(
-                t("Valeurs renvoyées par l'équipe d'animation ({n})", n=len(returned)),
-                [
-                    Item(
-                        t(
-                            "{label}, {month} : {reason}",
-                            label=row.label,
-                            month=fmt_month_long(row.period_start),
-                            reason=row.return_reason,
-                        ),
-                        app_link(
-                            "indicateurs",
-                            mois=row.period_start.strftime("%Y-%m"),
-                            **{NETWORK_PARAM: code},
-                        ),
-                    )
-                    for row in returned.itertuples()
-                ],
-            )
-        )
-    missing: pd.DataFrame = due["missing"]
-    if not missing.empty:
-        per_month = missing.groupby("period_start").size()
-        sections.append(
-            Section(
-                t("Mois sans valeur ({n} valeurs manquantes)", n=len(missing)),
-                [
-                    Item(
-                        t(
-                            "{month} : {n} indicateur(s) sans valeur",
-                            month=fmt_month_long(month),
-                            n=int(count),
-                        ),
-                        app_link(
-                            "indicateurs", mois=month.strftime("%Y-%m"), **{NETWORK_PARAM: code}
-                        ),
-                    )
-                    for month, count in per_month.items()
-                ],
-            )
-        )
-    drafts: pd.DataFrame = due["drafts"]
-    if not drafts.empty:
-        per_month = drafts.groupby("period_start").size()
-        sections.append(
-            Section(
-                t("Brouillons pas encore soumis ({n})", n=len(drafts)),
-                [
-                    Item(
-                        t(
-                            "{month} : {n} valeur(s) en brouillon",
-                            month=fmt_month_long(month),
-                            n=int(count),
-                        ),
-                        app_link(
-                            "indicateurs", mois=month.strftime("%Y-%m"), **{NETWORK_PARAM: code}
-                        ),
-                    )
-                    for month, count in per_month.items()
-                ],
-            )
-        )
-    milestones: pd.DataFrame = due["milestones"]
-    late = milestones[milestones["late"]]
-    if not late.empty:
-        sections.append(
-            Section(
-                t("Jalons en retard ({n})", n=len(late)),
-                [
-                    Item(
-                        t(
-                            "{title} (échéance {date})",
-                            title=row.title,
-                            date=fmt_date(row.due_date),
-                        ),
-                        app_link("jalons", **{NETWORK_PARAM: code}),
-                    )
-                    for row in late.itertuples()
-                ],
-            )
-        )
-    coming = milestones[~milestones["late"]]
-    if not coming.empty:
-        sections.append(
-            Section(
-                t("Jalons à tenir d'ici la session ({n})", n=len(coming)),
-                [
-                    Item(
-                        t(
-                            "{title} (échéance {date})",
-                            title=row.title,
-                            date=fmt_date(row.due_date),
-                        ),
-                        app_link("jalons", **{NETWORK_PARAM: code}),
-                    )
-                    for row in coming.itertuples()
-                ],
-            )
-        )
-    when = _when(days_left)
-    intro = [
-        t("Bonjour {name},", name=full_name),
-        "",
-        t(
-            "La session « {title} » ({code}) a lieu le {date}, {when}.",
-            title=session["title"],
-            code=session["code"],
-            date=fmt_date(session["session_date"]),
-            when=when,
-        ),
-    ]
-    if sections:
-        intro.append(t("Voici ce qu'il reste à compléter pour {network} :", network=name))
-    else:
-        intro.append(t("Tout est à jour pour {network} : merci, rien ne manque.", network=name))
+    sections = _lead_sections(due, code)
+    # A mention alone does not make the network's figures incomplete: the intro is decided first.
+    intro = _lead_intro(full_name, session, days_left, name, bool(sections))
     mentioned = mention_section(mentions)
     if mentioned:
         sections.insert(0, mentioned)
