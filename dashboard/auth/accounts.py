@@ -71,6 +71,7 @@ __all__ = [  # what the rest of the app imports from here, moved modules' names 
     "maybe_purge",
     "normalise_username",
     "open_session",
+    "password_change_refusal",
     "password_refusal",
     "password_refused_for",
     "purge_auth_records",
@@ -153,6 +154,17 @@ def password_refused_for(role: str) -> bool:
     which applies only while an identity provider is configured."""
     settings = get_settings()
     return bool(settings.oidc_issuer) and role in settings.oidc_required_roles
+
+
+OIDC_NO_PASSWORD = (
+    "Votre compte se connecte avec {provider} : il n'a pas de mot de passe à changer ici. "
+    "Votre mot de passe se gère chez {provider}."
+)
+
+
+def password_change_refusal() -> str:
+    """Why « Mon compte » offers no password change to a role that must use OIDC."""
+    return t(OIDC_NO_PASSWORD, provider=get_settings().oidc_provider_name)
 
 
 def password_refusal() -> str:
@@ -346,12 +358,15 @@ def change_password(engine: Engine, actor: Actor, current: str | None, new: str)
 
     The current password is checked whenever the account has one; after a one-time-secret
     login it has none, and ``current`` is ignored. A wrong current password counts as a failed
-    login attempt, so this form cannot be used to get around login throttling.
+    login attempt, so this form cannot be used to get around login throttling. A role that must
+    sign in with the identity provider (``OIDC_REQUIRED_ROLES``) has no password to change.
     """
-    check_password_strength(new)
     wrong = t("Le mot de passe actuel est incorrect.")
     with read_scope(engine) as session:
         user = session.get(User, actor.id)
+    if user is not None and password_refused_for(user.role):
+        raise ValidationFailed(password_change_refusal())
+    check_password_strength(new)
     if user is None or not user.active:
         raise ValidationFailed(wrong)
     if user.password_hash or not user.must_change_password:

@@ -22,7 +22,7 @@ if WELCOME in st.session_state and not actor.must_change_password:
     # The first password is set: the whole app is open now, go on to the home page.
     st.switch_page(str(spec_for("pages/cohort/home.py").path))
 
-if actor.must_change_password:
+if actor.must_change_password and not auth.password_refused_for(actor.role):
     st.warning(
         t(
             "Avant de continuer, choisissez votre propre mot de passe (au moins {n} caractères).",
@@ -34,31 +34,36 @@ st.text(t("Nom : {name}", name=actor.full_name))
 st.text(t("Identifiant : {username}", username=actor.username))
 st.text(t("Rôle : {role}", role=label(actor.role)))
 
-# After a one-time-secret login the account has no password yet: nothing to ask for.
-ask_current = auth.requires_current_password(engine, actor)
+if auth.password_refused_for(actor.role):
+    # Passwords are off for this role (OIDC_REQUIRED_ROLES): it signs in at the provider.
+    st.subheader(t("Mot de passe"))
+    st.info(auth.password_change_refusal())
+else:
+    # After a one-time-secret login the account has no password yet: nothing to ask for.
+    ask_current = auth.requires_current_password(engine, actor)
 
-st.subheader(t("Changer mon mot de passe"))
-with st.form("change_password", clear_on_submit=True):
-    current = st.text_input(t("Mot de passe actuel"), type="password") if ask_current else None
-    new = st.text_input(t("Nouveau mot de passe"), type="password")
-    confirm = st.text_input(t("Confirmer le nouveau mot de passe"), type="password")
-    submitted = st.form_submit_button(t("Enregistrer le nouveau mot de passe"))
-if submitted:
-    if new != confirm:
-        st.error(t("Les deux saisies du nouveau mot de passe ne sont pas identiques."))
-    else:
-        try:
-            auth.change_password(engine, actor, current, new)
-        except AppError as error:
-            show_error(error)
+    st.subheader(t("Changer mon mot de passe"))
+    with st.form("change_password", clear_on_submit=True):
+        current = st.text_input(t("Mot de passe actuel"), type="password") if ask_current else None
+        new = st.text_input(t("Nouveau mot de passe"), type="password")
+        confirm = st.text_input(t("Confirmer le nouveau mot de passe"), type="password")
+        submitted = st.form_submit_button(t("Enregistrer le nouveau mot de passe"))
+    if submitted:
+        if new != confirm:
+            st.error(t("Les deux saisies du nouveau mot de passe ne sont pas identiques."))
         else:
-            if actor.must_change_password:
-                st.session_state[WELCOME] = t(
-                    "Votre mot de passe est enregistré : utilisez-le désormais pour vous "
-                    "connecter. Bienvenue dans Alliances Tracker."
-                )
-                st.rerun()
-            st.success(t("Votre mot de passe a été changé."))
+            try:
+                auth.change_password(engine, actor, current, new)
+            except AppError as error:
+                show_error(error)
+            else:
+                if actor.must_change_password:
+                    st.session_state[WELCOME] = t(
+                        "Votre mot de passe est enregistré : utilisez-le désormais pour vous "
+                        "connecter. Bienvenue dans Alliances Tracker."
+                    )
+                    st.rerun()
+                st.success(t("Votre mot de passe a été changé."))
 
 if actor.role in (Role.lead, Role.admin) and not actor.must_change_password:
     st.subheader(t("Rappels avant les sessions"))

@@ -5,6 +5,7 @@ by the app and shown once."""
 import pandas as pd
 import streamlit as st
 
+from dashboard.core.config import get_settings
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_datetime, label_of, labels_for, t
 from dashboard.services.admin import user_sessions as admin_user_sessions
@@ -23,6 +24,7 @@ actor = page_setup(
 )
 engine = get_engine()
 roles = labels_for(Role)
+provider = get_settings().oidc_provider_name
 
 
 INVITE_GEN = "_at_invite_form_gen"  # bumped after an invitation: the form starts empty again
@@ -108,6 +110,10 @@ shown = pd.DataFrame(
         t("Dernière connexion"): users["last_login_at"].map(
             lambda v: fmt_datetime(None if pd.isna(v) else v.to_pydatetime())
         ),
+        t("Fournisseur d'identité"): [
+            t("Lié à {provider}", provider=provider) if linked else ""
+            for linked in users["provider_linked"]
+        ],
         t("Sessions ouvertes"): users["open_sessions"],
         t("Invitation valable jusqu'au"): users["secret_expires_at"].map(
             lambda v: "" if pd.isna(v) else fmt_datetime(v.to_pydatetime())
@@ -190,6 +196,39 @@ try:
         reload_after_save(t("Mot de passe réinitialisé ; sessions fermées."), details=access)
 except AppError as error:
     show_error(error)
+
+if user.provider_linked:
+    st.markdown(f"##### {t('Connexion avec {provider}', provider=provider)}")
+    st.caption(
+        t(
+            "Ce compte est lié à une identité {provider}. Si l'identité de la personne chez "
+            "{provider} a changé, déliez le compte : sa prochaine connexion avec {provider} "
+            "le liera à sa nouvelle identité, à condition que son courriel soit le même.",
+            provider=provider,
+        )
+    )
+    with st.form("unlink_provider"):
+        unlink_confirmed = st.checkbox(
+            t(
+                "Je confirme délier « {name} » de son identité {provider}",
+                name=user.full_name,
+                provider=provider,
+            ),
+            key=f"unlink_confirm_{chosen}",
+        )
+        unlink = st.form_submit_button(
+            t("Délier de {provider}", provider=provider), icon=":material/link_off:"
+        )
+    if unlink:
+        if not unlink_confirmed:
+            st.error(t("Cochez la case de confirmation pour délier ce compte."))
+        else:
+            try:
+                admin_users.unlink_provider(engine, actor, chosen, version=version)
+            except AppError as error:
+                show_error(error)
+            else:
+                reload_after_save(t("Compte délié de {provider}.", provider=provider))
 
 st.markdown(f"##### {t('Sessions ouvertes')}")
 sessions = admin_user_sessions.user_sessions(engine, actor, chosen)

@@ -58,7 +58,8 @@ def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
 
     Columns: id, username, full_name, email, role, network_id, network_code, network_name,
     cohort_id, active, must_change_password, last_login_at, open_sessions, secret_expires_at,
-    anonymised_at, version.
+    anonymised_at, version, provider_linked (the identity provider's subject is stored; the
+    subject itself never leaves the service).
     """
     authorize(actor, "read", "user")
     now = utcnow()
@@ -93,6 +94,7 @@ def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
                 pending.c.until,
                 col(User.anonymised_at),
                 col(User.version),
+                col(User.oidc_subject).is_not(None),
             )
             .outerjoin(Network, col(Network.id) == User.network_id)
             .outerjoin(open_sessions, open_sessions.c.user_id == User.id)
@@ -118,6 +120,7 @@ def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
             "secret_expires_at",
             "anonymised_at",
             "version",
+            "provider_linked",
         ],
     )
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from dashboard.auth import accounts as auth
+from dashboard.core.config import get_settings
 from dashboard.core.db import session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
@@ -42,6 +43,7 @@ __all__ = [
     "reactivate_user",
     "reset_password",
     "set_active",
+    "unlink_provider",
     "update_user",
 ]
 
@@ -304,3 +306,24 @@ def reset_password(engine: Engine, actor: Actor, user_id: int, *, version: int) 
         )
         log_marker(session, actor, user, "password", t("mot de passe réinitialisé"))
         return OneTimeAccess(saved_id(user), user.username, secret, expires_at)
+
+
+def unlink_provider(engine: Engine, actor: Actor, user_id: int, *, version: int) -> None:
+    """Forget the identity provider's subject stored on an account, so that the person, whose
+    identity at the provider changed, can sign in again (the next sign-in with the account's
+    e-mail stores the new subject). The change log records a marker, never the subject."""
+    authorize(actor, "update", "user")
+    provider = get_settings().oidc_provider_name
+    with session_scope(engine) as session:
+        user = user_or_404(session, user_id)
+        audit.check_version(session, user, version, entity=Entity.user, what=t("Ce compte"))
+        _refuse_anonymised(user)
+        if user.oidc_subject is None:
+            raise ValidationFailed(
+                t("Ce compte n'est pas lié à {provider} : rien à délier.", provider=provider)
+            )
+        user.oidc_subject = None
+        audit.flush_versioned(session, user, entity=Entity.user, what=t("Ce compte"))
+        log_marker(
+            session, actor, user, "oidc_subject", t("délié de {provider}", provider=provider)
+        )
