@@ -95,3 +95,14 @@ def iso_day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(
             t("date AAAA-MM-JJ attendue, reçu « {value} »", value=text)
         ) from None
+
+
+def add_as_of(parser: argparse.ArgumentParser) -> None:
+    """``--as-of AAAA-MM-JJ``: the day a command acts as if it were (default: today)."""
+    parser.add_argument(
+        "--as-of",
+        type=iso_day,
+        default=None,
+        metavar=t("AAAA-MM-JJ"),
+        help=t("jour de référence (par défaut : aujourd'hui)"),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from dashboard.cli.parser import iso_day
+from dashboard.cli.parser import add_as_of
 from dashboard.core.i18n import fmt_date, t
 
 
@@ -78,11 +78,5 @@ def register(subparsers) -> None:
         action="store_true",
         help=t("afficher les messages sans rien envoyer ni enregistrer"),
     )
-    parser.add_argument(
-        "--as-of",
-        type=iso_day,
-        default=None,
-        metavar=t("AAAA-MM-JJ"),
-        help=t("jour de référence (par défaut : aujourd'hui)"),
-    )
+    add_as_of(parser)
     parser.set_defaults(func=cmd_remind)

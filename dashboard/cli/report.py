@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dashboard.cli.parser import iso_day
+from dashboard.cli.parser import add_as_of
 from dashboard.core.i18n import fmt_date, fmt_number, t
 from dashboard.core.permissions import Actor
 from models.enums import Role
@@ -98,11 +98,5 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--out", required=True, metavar=t("FICHIER.pdf"), help=t("fichier PDF à écrire")
     )
-    parser.add_argument(
-        "--as-of",
-        type=iso_day,
-        default=None,
-        metavar=t("AAAA-MM-JJ"),
-        help=t("jour de référence (par défaut : aujourd'hui)"),
-    )
+    add_as_of(parser)
     parser.set_defaults(func=cmd_report)
