@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, func
+from sqlalchemy import ScalarSelect, Select, and_, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
@@ -59,24 +59,10 @@ QUEUE_COLUMNS = [
 _REASON_MAX = max_length(IndicatorValue, "return_reason")
 
 
-def validation_queue(
-    engine: Engine,
-    actor: Actor,
-    cohort_id: int,
-    *,
-    status: str = ValueStatus.submitted.value,
-    network_id: int | None = None,
-    month: dt.date | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> pd.DataFrame:
-    """Values of the cohort in ``status`` (submitted: the queue; validated: what may be
-    reopened), ordered by network, month and indicator, with the network's previous value of
-    the same indicator and its baseline and target (QUEUE_COLUMNS). ``month`` keeps one month;
-    ``limit`` / ``offset`` cut one page out of that order (see :func:`queue_page`)."""
-    authorize(actor, "validate" if status != ValueStatus.validated else "reopen", ENTITY)
+def _previous_value() -> ScalarSelect:
+    """The network's value of the same indicator for the latest earlier month (correlated)."""
     prev = aliased(IndicatorValue)
-    previous_value = (
+    return (
         select(prev.value)
         .where(
             prev.network_id == IndicatorValue.network_id,
@@ -88,7 +74,12 @@ def validation_queue(
         .correlate(IndicatorValue)
         .scalar_subquery()
     )
-    stmt = (
+
+
+def _queue_statement(cohort_id: int, status: str) -> Select:
+    """The cohort's values in ``status`` with what the queue shows beside them
+    (QUEUE_COLUMNS), in the queue's order: network, month, indicator."""
+    return (
         sa_select(
             col(IndicatorValue.id),
             col(IndicatorValue.version),
@@ -101,7 +92,7 @@ def validation_queue(
             col(Indicator.unit),
             col(IndicatorValue.period_start),
             col(IndicatorValue.value),
-            previous_value,
+            _previous_value(),
             col(IndicatorTarget.baseline_value),
             col(IndicatorTarget.target_value),
             col(IndicatorValue.status),
@@ -131,6 +122,25 @@ def validation_queue(
             col(IndicatorValue.id),
         )
     )
+
+
+def validation_queue(
+    engine: Engine,
+    actor: Actor,
+    cohort_id: int,
+    *,
+    status: str = ValueStatus.submitted.value,
+    network_id: int | None = None,
+    month: dt.date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """Values of the cohort in ``status`` (submitted: the queue; validated: what may be
+    reopened), ordered by network, month and indicator, with the network's previous value of
+    the same indicator and its baseline and target (QUEUE_COLUMNS). ``month`` keeps one month;
+    ``limit`` / ``offset`` cut one page out of that order (see :func:`queue_page`)."""
+    authorize(actor, "validate" if status != ValueStatus.validated else "reopen", ENTITY)
+    stmt = _queue_statement(cohort_id, status)
     if network_id is not None:
         stmt = stmt.where(col(IndicatorValue.network_id) == network_id)
     if month is not None:
