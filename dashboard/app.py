@@ -21,6 +21,7 @@ from dashboard.core.db import check_schema
 from dashboard.core.errors import DatabaseUnavailable
 from dashboard.core.i18n import label, t
 from dashboard.ui import TOKEN_KEY, get_engine, resolve_actor, session_token
+from dashboard.ui.discussion import sidebar_badge
 from dashboard.ui.navigation import pages_for, spec_for
 from dashboard.ui.unavailable import hidden_pages
 
@@ -71,6 +72,7 @@ with st.sidebar:
     st.markdown(f"**{t('Alliances Tracker')}**")
     st.text(actor.full_name)
     st.caption(label(actor.role))
+    sidebar_badge(get_engine(), actor)
     if provider_logout := _provider_logout():
         # A plain link: the browser itself goes to the logout route (same tab), which then
         # sends it on to the provider's logout. Only our own text and a hex key in it.

@@ -243,3 +243,21 @@ def unread_panel(engine: Engine, actor: Actor, cohort_id: int) -> None:
             icon=":material/forum:",
             query_params=params,
         )
+
+
+def sidebar_badge(engine: Engine, actor: Actor) -> None:
+    """The sidebar's unread badge (one query per rerun); nothing when all is read."""
+    try:
+        counts = discussion.unread_badge(engine, actor)
+    except AppError:
+        return  # a badge never stops a page
+    if counts["comments"] or counts["mentions"]:
+        st.badge(
+            t(
+                "{n} commentaire(s) non lu(s), {m} mention(s)",
+                n=fmt_number(counts["comments"]),
+                m=fmt_number(counts["mentions"]),
+            ),
+            icon=":material/mark_chat_unread:",
+            color="orange",
+        )

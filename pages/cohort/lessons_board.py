@@ -7,10 +7,12 @@ import streamlit as st
 from dashboard.charts import followup as charts_followup
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_number, label_of, labels_for, t
+from dashboard.services import discussion
 from dashboard.services.reporting import cohort_dashboard, cohorts, lessons_board
 from dashboard.ui import get_engine, page_setup, show_error
 from dashboard.ui.charts import show_chart
 from dashboard.ui.cohort_picker import pick_cohort
+from dashboard.ui.discussion import item_thread
 from models.enums import CapitalisationStatus, LessonCategory, Visibility
 
 actor = page_setup(
@@ -108,4 +110,24 @@ with st.expander(t("Tableau des enseignements"), icon=":material/table:"):
         hide_index=True,
         width="stretch",
         placeholder="—",
+    )
+
+# Threads of the lessons shown, with comments the reader's visibility allows (read-only for the
+# steering committee and the ministry).
+try:
+    commented = discussion.commented_items(engine, actor, "lesson", cohort.id)
+except AppError as error:
+    show_error(error)
+    commented = {}
+shown_ids = {int(i) for i in lessons["id"]}
+commented = {i: title for i, title in commented.items() if i in shown_ids}
+if commented:
+    st.markdown(f"#### {t('Discussions')}")
+    item_thread(
+        engine,
+        actor,
+        "lesson",
+        commented,
+        key=f"board_lesson_thread_{cohort.id}",
+        label="Discussion sur un enseignement",
     )

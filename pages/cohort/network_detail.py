@@ -20,6 +20,7 @@ from dashboard.charts import milestones as charts_milestones
 from dashboard.core import clock
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import fmt_date, fmt_number, fmt_percent, fmt_value, label_of, t
+from dashboard.services import discussion
 from dashboard.services.reporting import cohort_dashboard, network_detail
 from dashboard.ui import escape_markdown, get_engine, page_setup, show_error
 from dashboard.ui.charts import show_chart
@@ -52,6 +53,7 @@ cohort = pick_cohort(engine, actor)
 if cohort is None:
     st.info(t("Aucune cohorte n'est encore configurée."))
     st.stop()
+cohort_id = cohort.id
 try:
     choices = network_detail.network_choices(engine, actor, cohort.id)
     version = cohort_dashboard.data_version(engine, actor, cohort.id)
@@ -111,6 +113,21 @@ m[4].metric(
     t("Avancement médian des indicateurs"),
     fmt_percent(known["progress"].median() if not known.empty else None),
 )
+
+
+def _commented_thread(kind: str, label: str, key: str) -> None:
+    """The discussion of one of the network's items of ``kind`` that has comments the reader
+    may read (read-only for the steering committee and the ministry)."""
+    try:
+        items = discussion.commented_items(engine, actor, kind, cohort_id, network_code=code)
+    except AppError as error:
+        show_error(error)
+        return
+    if not items:
+        st.caption(t("Aucune discussion visible sur ces éléments."))
+        return
+    item_thread(engine, actor, kind, items, key=f"detail_{key}_thread_{code}", label=label)
+
 
 tabs = st.tabs(
     [t("Feuille de route"), t("Alliances"), t("Indicateurs"), t("Maturité"), t("Enseignements")]
@@ -248,6 +265,8 @@ with tabs[2]:
             info = d.progress[d.progress["indicator_code"] == ind].iloc[0].to_dict()
             values = d.values[d.values["indicator_code"] == ind]
             show_chart(charts_indicators.indicator_trend(values, info), container=cols[i % 2])
+    if not d.anonymised:
+        _commented_thread("indicator_value", "Discussion sur une valeur d'indicateur", "value")
 
 with tabs[3]:
     show_chart(charts_maturity.maturity_radar(d.maturity, net["name"]))
@@ -275,3 +294,4 @@ with tabs[4]:
             width="stretch",
             placeholder="—",
         )
+        _commented_thread("lesson", "Discussion sur un enseignement", "lesson")

@@ -1,6 +1,8 @@
 """Discussion threads on items (milestones, alliances, indicator values, lessons): comments
 with a visibility, an edit window and soft deletion, mentions that notify, unread counts."""
 
+from dashboard.services.discussion.badge import unread_badge
+from dashboard.services.discussion.commented import commented_items
 from dashboard.services.discussion.comments import (
     THREAD_COLUMNS,
     CommentInput,
@@ -42,6 +44,7 @@ __all__ = [
     "ThreadView",
     "add_comment",
     "comment_log_condition",
+    "commented_items",
     "comments_by_author",
     "delete_comment",
     "edit_comment",
@@ -52,6 +55,7 @@ __all__ = [
     "mentioned_usernames",
     "open_thread",
     "post_comment",
+    "unread_badge",
     "unread_counts",
     "unread_mentions",
     "unread_mentions_of",
