@@ -43,6 +43,7 @@ from dashboard.services.admin.users import (
     reactivate_user,
     reset_password,
     set_active,
+    unlink_provider,
     update_user,
 )
 
@@ -75,6 +76,7 @@ __all__ = [
     "save_sessions",
     "scope_ids",
     "set_active",
+    "unlink_provider",
     "siren_is_valid",
     "update_cohort",
     "update_network",
