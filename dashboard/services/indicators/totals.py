@@ -258,11 +258,12 @@ _PENDING = "indicator_totals_pending"
 
 def _value_keys(row: IndicatorValue) -> set[Key]:
     """The group of the row, and its former group if a key column changed."""
+    names = ("network_id", "indicator_id", "period_start")
     keys = {(row.network_id, row.indicator_id, row.period_start)}
     state = inspect(row)
-    history = [state.attrs[name].history for name in ("network_id", "indicator_id", "period_start")]
-    if any(h.deleted for h in history):
-        old = [h.deleted[0] if h.deleted else h.unchanged[0] for h in history]
+    history = {name: state.attrs[name].history for name in names}
+    if any(h.deleted for h in history.values()):
+        old = [h.deleted[0] if h.deleted else getattr(row, n) for n, h in history.items()]
         keys.add((old[0], old[1], old[2]))
     return keys
 
