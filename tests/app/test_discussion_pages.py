@@ -12,6 +12,7 @@ from sqlmodel import select
 from dashboard.auth.accounts import actor_for
 from dashboard.core import clock
 from dashboard.core.db import session_scope
+from dashboard.core.errors import AppError
 from dashboard.core.permissions import Actor
 from dashboard.services import discussion
 from dashboard.services.indicators import review
@@ -28,6 +29,25 @@ TYPED = "<script>alert(1)</script> **x** @animation"
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
     monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+@pytest.fixture(autouse=True)
+def _demo_threads_read(app_db):
+    """The demo's seeded threads (seed_data/comments.yaml) already read by the people these
+    tests log in as, so the unread figures count only what each test posts."""
+    engine = get_engine()
+    with session_scope(engine) as s:
+        threads = set(s.exec(select(Comment.target_kind, Comment.target_id)).all())
+        people = [
+            actor_for(user, None)
+            for user in s.exec(select(User).where(User.username.in_(["lead.r01", "animation"])))
+        ]
+    for person in people:
+        for kind, target_id in threads:
+            try:
+                discussion.mark_thread_read(engine, person, kind, target_id)
+            except AppError:  # a thread this person does not read
+                continue
 
 
 def _first_milestone(code: str = "R01") -> tuple[int, int, str]:
@@ -60,7 +80,11 @@ def test_a_lead_posts_in_a_milestone_thread_and_reads_it_as_plain_text(login_as)
     assert not at.exception
 
     with session_scope(get_engine()) as s:
-        stored = s.exec(select(Comment)).all()
+        stored = s.exec(
+            select(Comment).where(
+                Comment.target_kind == "milestone", Comment.target_id == milestone_id
+            )
+        ).all()
         assert [(c.body, c.visibility, c.target_id) for c in stored] == [
             (TYPED, "team", milestone_id)
         ]
@@ -123,13 +147,14 @@ def test_the_steering_committee_reads_cohort_comments_only_and_cannot_answer(log
         net = s.get(Network, network_id)
         actor = Actor(lead.id, lead.username, lead.full_name, Role.lead, network_id, net.cohort_id)
     engine = get_engine()
+    seeded = count(engine, Comment)  # the demo's threads (seed_data/comments.yaml)
     discussion.post_comment(
         engine, actor, "milestone", milestone_id, "Partagé", visibility="cohort"
     )
     discussion.post_comment(
         engine, actor, "milestone", milestone_id, "Entre nous", visibility="network"
     )
-    assert count(engine, Comment) == 2
+    assert count(engine, Comment) == seeded + 2
 
     at = login_as("steering")
     at.switch_page(page("cohort/network_detail")).run()
