@@ -32,9 +32,9 @@ from dashboard.services.pack import (
     build_pack,
     esc,
     french,
-    gather,
     pick_session,
 )
+from dashboard.services.reporting import cohorts, snapshots
 from dashboard.services.reporting.cohort_dashboard import cohort_dashboard
 from models import Cohort, Lesson, Network
 from tests.conftest import BACKENDS, DEMO_AS_OF, _database_url
@@ -245,17 +245,32 @@ def test_the_session_defaults_to_the_next_one():
 def test_what_changed_compares_the_previous_sessions_snapshot(world):
     engine = make_engine(world.url)
     try:
-        content = gather(
-            engine, actor(engine, "copil"), world.cohort_id, session_code="S3", as_of=DEMO_AS_OF
+        committee = actor(engine, "copil")
+        listed = snapshots.list_snapshots(engine, committee, world.cohort_id)
+        sessions = cohorts.cohort_sessions(engine, committee, world.cohort_id)
+        day = sessions.loc[sessions["code"] == "S3", "session_date"].iloc[0]
+        taken = pd.to_datetime(listed["taken_at"], utc=True).dt.date
+        previous = listed[taken < day].sort_values("taken_at").iloc[-1]  # the last before S3
+        # S3 already held (the demo's whole storyline): up to its own snapshot, else to now.
+        own = listed[listed["session_code"] == "S3"]
+        after_id = int(own.iloc[0]["id"]) if not own.empty else None
+        diff = snapshots.compare_snapshots(
+            engine,
+            committee,
+            world.cohort_id,
+            before_id=int(previous["id"]),
+            after_id=after_id,
+            as_of=DEMO_AS_OF,
         )
     finally:
         engine.dispose()
-    assert content.since is not None
-    assert content.since.before_label.startswith("W1")  # the session held before S3
     page = next(p for p in _text(world.steering_pdf) if p.lstrip().startswith("Ce qui a changé"))
-    total = content.since.cohort
+    assert f"Depuis « {previous['label']} »" in page
+    assert f"jusqu'à « {diff.after_label} »" in page
+    total = diff.cohort
     assert f"{fmt_number(total['milestones_done'])}\nJalons réalisés" in page
     assert f"{fmt_number(total['stage_changes'])}\nChangements d'étape" in page
+    assert f"{fmt_number(total['indicators_improved'])}\nIndicateurs en progrès" in page
 
 
 @pytest.mark.parametrize(
