@@ -32,6 +32,7 @@ from models import (
     IndicatorValue,
     Lesson,
     Milestone,
+    Network,
     User,
 )
 from models import enums as E
@@ -123,8 +124,10 @@ def read_comments(c: Checker, d: dict[str, list]) -> None:
         if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
             c.fail(where, "la liste « {key} » est absente ou mal formée.", key="comments")
             continue
-        for row in rows:
+        for n, row in enumerate(rows):
             comment = _read_comment(c, _where(row), row, item, accounts, numbers)
+            if comment is not None and row.get("returns"):
+                comment["returns"] = _returns(c, _where(row), kind, n, comment, accounts)
             if kind is not None and item is not None and comment is not None:
                 d["comments"].append({**item, **comment, "kind": kind})
 
@@ -215,6 +218,51 @@ def _read_comment(
     return {**fields, "author": author["username"], "mentions": [str(m) for m in mentions]}
 
 
+def _returns(
+    c: Checker, where: str, kind: str | None, n: int, comment: dict, accounts: dict
+) -> bool:
+    """``returns: true``: the programme team's first comment of a value's thread is the reason
+    it sent the value back (« Réseau et équipe d'animation », as the validation queue does)."""
+    role = accounts[comment["author"]]["role"]
+    if kind != E.Entity.indicator_value or n != 0 or role != E.Role.admin:
+        c.fail(
+            where,
+            "« returns » ne vaut que pour le premier commentaire d'un fil de valeur, "
+            "écrit par l'équipe d'animation.",
+        )
+        return False
+    if comment["visibility"] != E.CommentVisibility.team:
+        c.fail(where, "un motif de renvoi est visible par le réseau et l'équipe (team).")
+        return False
+    return True
+
+
+def _send_back(
+    session: Session, value_id: int, reason: str, author_id: int, when: dt.datetime
+) -> int:
+    """The value (awaiting validation on the seed day) returned with ``reason``, logged as the
+    validation queue logs it; a value already validated stays as it is. Returns log rows."""
+    value = session.get(IndicatorValue, value_id)
+    if value is None or value.status == E.ValueStatus.validated:
+        return 0
+    network = session.get(Network, value.network_id)
+    changes = {"status": E.ValueStatus.draft.value, "return_reason": reason}
+    logged = 0
+    for name, after in changes.items():
+        before = getattr(value, name)
+        if before == after:
+            continue
+        session.add(
+            ChangeLog(changed_at=when, user_id=author_id, cohort_id=network.cohort_id if network
+                      else None, network_id=value.network_id, entity=E.Entity.indicator_value.value,
+                      entity_id=value_id, action=E.ChangeAction.update.value, field=name,
+                      before=before, after=after, reason=reason)
+        )  # fmt: skip
+        logged += 1
+    value.status, value.return_reason = changes["status"], reason
+    return logged
+
+
 def _item_ids(session: Session, d: dict[str, Any], networks: dict, alliances: dict) -> dict:
     """The stored id of every item a thread may hang on, by its seed key."""
     ids: dict[tuple, int] = {}
@@ -292,6 +340,9 @@ def write_comments(
         for name in _LOGGED:
             session.add(_log(comment, name, when, network_id, cohort_id))
             counts["change_log"] += 1
+        if row.get("returns"):
+            counts["change_log"] += _send_back(session, target, row["body"], comment.author_id,
+                                               when)  # fmt: skip
         for name in dict.fromkeys(row["mentions"]):
             session.add(CommentMention(comment_id=comment_id, user_id=users[name]))
             counts["comment_mention"] += 1

@@ -135,6 +135,32 @@ def test_seeding_on_another_day_keeps_the_threads_recent(engine):
     assert again.already_present and _count(engine, Comment) == report.counts["comment"]
 
 
+def test_a_returned_value_has_its_reason_as_the_first_comment(engine):
+    """On a seed day, R07's last month awaits validation: the programme team's first comment
+    of its thread (« returns: true ») sent it back; the lead sees it as a draft with the reason."""
+    seed_demo(engine, dt.date(2027, 4, 10))
+    ((status, reason, value_id),) = _all(
+        engine,
+        select(IndicatorValue.status, IndicatorValue.return_reason, IndicatorValue.id)
+        .join(Network, Network.id == IndicatorValue.network_id)
+        .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+        .where(Network.code == "R07", Indicator.code == "BENEFICIARIES_REACHED",
+               IndicatorValue.period_start == dt.date(2027, 3, 1)),
+    )  # fmt: skip
+    assert status == "draft" and reason.startswith("Ce chiffre regroupe décembre")
+    first = discussion.list_thread(engine, _actor(engine, "lead.r07"), "indicator_value",
+                                   value_id).comments.iloc[0]  # fmt: skip
+    assert (first["body"], first["author"], first["visibility"]) == (reason, "Sarah Benoît", "team")
+    logged = _all(
+        engine,
+        select(ChangeLog.field, ChangeLog.after).where(
+            ChangeLog.entity == "indicator_value", ChangeLog.entity_id == value_id,
+            ChangeLog.field == "return_reason",
+        ),
+    )  # fmt: skip
+    assert logged == [("return_reason", reason)]
+
+
 def _corrupt(path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -144,15 +170,18 @@ def _corrupt(path, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "words"),
     [
-        ("ref: R01-J09", "ref: R01-J99", ["ligne 13", "R01-J99", "inconnue"]),
+        ("ref: R01-J09", "ref: R01-J99", ["ligne 16", "R01-J99", "inconnue"]),
         ("author: lead.r03\n        visibility: network\n        days_ago: 5",
          "author: lead.r33\n        visibility: network\n        days_ago: 5",
-         ["ligne 57", "lead.r33", "compte inconnu"]),
-        ("Note interne : le laboratoire", "Note interne" + " x" * 1000, ["ligne 57", "trop long"]),
-        ("mentions: [lead.r07]", "mentions: [copil]", ["ligne 95", "copil", "lire"]),
+         ["ligne 60", "lead.r33", "compte inconnu"]),
+        ("Note interne : le laboratoire", "Note interne" + " x" * 1000, ["ligne 60", "trop long"]),
+        ("mentions: [lead.r07]", "mentions: [copil]", ["ligne 98", "copil", "lire"]),
         ("author: animation\n        visibility: team\n        days_ago: 20",
          "author: lead.r02\n        visibility: team\n        days_ago: 20",
-         ["ligne 68", "lead.r02", "écrire"]),
+         ["ligne 71", "lead.r02", "écrire"]),
+        ("visibility: team\n        days_ago: 1\n        hour: 10\n        returns: true",
+         "visibility: cohort\n        days_ago: 1\n        hour: 10\n        returns: true",
+         ["ligne 98", "motif de renvoi"]),
     ],
 )  # fmt: skip
 def test_broken_comments_file_writes_nothing(engine, tmp_path, old, new, words):
