@@ -2,7 +2,8 @@
 
 Each table is an :class:`ExportTable`: its columns (stable name, type, French description,
 constraints, whether the column may appear in open data) and a query builder. Queries select
-plain columns, filtered and ordered in SQL, so rows stream in batches.
+the columns in their export order, derived ones computed in SQL (:attr:`ExportColumn.sql`),
+filtered and ordered in SQL, so rows stream in batches and are written as fetched.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, select
+from sqlalchemy import ColumnElement, Date, Select, and_, false, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col as sql_col
 
 from dashboard.core import clock
@@ -47,8 +51,8 @@ class ExportColumn:
     minimum: float | None = None
     maximum: float | None = None
     opendata: bool = True  # False: a person or an internal note, never in open data
-    source: str | None = None  # derived column: name of the selected column it is computed from
-    derive: Callable | None = None
+    source: str | None = None  # derived column: name of the stored column it is computed from
+    sql: Callable[[Any], ColumnElement] | None = None  # the derivation, as an SQL expression
     # {code: French label} of a coded column: the excel_fr profile writes the labels.
     value_labels: tuple[tuple[str, str], ...] | None = None
 
@@ -76,10 +80,16 @@ class ExportTable:
         return tuple(c for c in self.columns if c.opendata or not opendata)
 
     def query(self, selection: Selection, columns: tuple[ExportColumn, ...]) -> Select:
-        """The filtered, ordered SELECT of the stored columns behind ``columns``."""
+        """The filtered, ordered SELECT of ``columns``, in their order: stored columns as such,
+        derived ones computed by the database from their source."""
         exprs, finish = self.build(selection)
-        names = dict.fromkeys(c.source or c.name for c in columns)
-        return finish(select(*(exprs[n].label(n) for n in names)))
+        return finish(select(*(_expression(exprs, c).label(c.name) for c in columns)))
+
+
+def _expression(exprs: dict[str, ColumnElement], column: ExportColumn) -> ColumnElement:
+    if column.sql is None:
+        return exprs[column.name]
+    return column.sql(exprs[column.source or column.name])
 
 
 @dataclass
@@ -94,6 +104,44 @@ class TableRows:
 def month_end(start: dt.date | None) -> dt.date | None:
     """Last day of the period's month (None stays None)."""
     return None if start is None else clock.month_end(start)
+
+
+class sql_month_end(FunctionElement):
+    """SQL twin of :func:`month_end`: the last day of the month of a date column."""
+
+    type = Date()
+    inherit_cache = True
+    name = "month_end"
+
+
+@compiles(sql_month_end)
+def _month_end_default(element: sql_month_end, compiler: SQLCompiler, **kw: Any) -> str:
+    day = compiler.process(element.clauses, **kw)
+    return f"CAST(date_trunc('month', {day}) + INTERVAL '1 month' - INTERVAL '1 day' AS DATE)"
+
+
+@compiles(sql_month_end, "sqlite")
+def _month_end_sqlite(element: sql_month_end, compiler: SQLCompiler, **kw: Any) -> str:
+    day = compiler.process(element.clauses, **kw)
+    return f"date({day}, 'start of month', '+1 month', '-1 day')"
+
+
+class sql_day(FunctionElement):
+    """The calendar day of a timestamp column (``datetime.date()`` in SQL)."""
+
+    type = Date()
+    inherit_cache = True
+    name = "day_of"
+
+
+@compiles(sql_day)
+def _day_default(element: sql_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+@compiles(sql_day, "sqlite")
+def _day_sqlite(element: sql_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)})"
 
 
 def col(name: str, type_: str, description: str, **kw) -> ExportColumn:

@@ -7,9 +7,7 @@ selected for the open-data profile.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import Select, case
+from sqlalchemy import ColumnElement, Select, String, case, type_coerce
 from sqlmodel import col as sql_col
 
 from dashboard.services.exports.roadmap_tables import ALLIANCES, LESSONS, MILESTONES, OBJECTIVES
@@ -29,6 +27,8 @@ from dashboard.services.exports.schema import (
     network_cols,
     network_exprs,
     network_scope,
+    sql_day,
+    sql_month_end,
 )
 from models import (
     Cohort,
@@ -52,12 +52,9 @@ from models.enums import (
 )
 
 
-def _as_date(value: dt.datetime | dt.date | None) -> dt.date | None:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _level_label(level: int | None) -> str | None:
-    return MATURITY_LEVELS.get(level) if level is not None else None
+def _level_label(level) -> ColumnElement:
+    """The French label of a maturity level, in SQL (no label: NULL)."""
+    return type_coerce(case(MATURITY_LEVELS, value=level, else_=None), String)
 
 
 # indicator_values ------------------------------------------------------------------------
@@ -124,7 +121,7 @@ INDICATOR_VALUES = ExportTable(
             "Dernier jour du mois de la valeur",
             required=True,
             source="period_start",
-            derive=month_end,
+            sql=sql_month_end,
         ),
         col("value", NUMBER, "Valeur saisie, dans l'unité de l'indicateur", required=True),
         enum_col(
@@ -198,7 +195,7 @@ INDICATOR_TARGETS = ExportTable(
             DATE,
             "Date de la révision de la cible",
             source="revised_at",
-            derive=_as_date,
+            sql=sql_day,
         ),
         col("revision_reason", STRING, "Motif de la révision (usage interne)", opendata=False),
     ),
@@ -274,7 +271,7 @@ MATURITY = ExportTable(
             required=True,
             enum=tuple(MATURITY_LEVELS.values()),
             source="level",
-            derive=_level_label,
+            sql=_level_label,
         ),
         col("evidence", STRING, "Éléments justifiant le niveau (usage interne)", opendata=False),
     ),
