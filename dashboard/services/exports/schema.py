@@ -9,7 +9,7 @@ filtered and ordered in SQL, so rows stream in batches and are written as fetche
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +98,7 @@ class TableRows:
 
     table: ExportTable
     columns: tuple[ExportColumn, ...]
-    rows: Iterable[tuple]
+    rows: Iterable[Sequence[Any]]
 
 
 def month_end(start: dt.date | None) -> dt.date | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 import xlsxwriter
@@ -118,7 +118,13 @@ class _Book:
         self.latest = _EPOCH
 
     def sheet(
-        self, name: str, header: list[str], rows: Iterator[tuple], types: list[str], *, limit: int
+        self,
+        name: str,
+        header: list[str],
+        rows: Iterator[Sequence[Any]],
+        types: list[str],
+        *,
+        limit: int,
     ) -> int:
         """Write at most ``limit`` rows of ``rows`` (the rest stays in the iterator)."""
         ws = self.workbook.add_worksheet(name)
@@ -143,39 +149,65 @@ class _Book:
 
 
 class _Cells:
-    """The typed cell writers of one sheet; dates also keep the latest day written."""
+    """The typed cell writers of one sheet, one per column. Text and dates are converted once
+    per distinct value (names, codes and months repeat); numbers go straight to the worksheet.
+    Dates also keep the latest day written."""
+
+    MEMO_LIMIT = 50_000  # distinct values remembered per column
 
     def __init__(self, ws: Any, date_fmt: Any, last_day: dt.date):
         self.ws = ws
         self.date_fmt = date_fmt
         self.last_day = last_day
 
-    def for_types(self, types: list[str]) -> list[Callable[[int, int, Any], None]]:
+    def for_types(self, types: list[str]) -> list[Callable[[int, int, Any], Any]]:
         by_type = {
             STRING: self.text,
-            NUMBER: self.number,
-            INTEGER: self.number,
+            NUMBER: lambda: self.ws.write_number,
+            INTEGER: lambda: self.ws.write_number,
             DATE: self.date,
             BOOLEAN: self.boolean,
         }
-        return [by_type[kind] for kind in types]
+        return [by_type[kind]() for kind in types]
 
-    def text(self, r: int, c: int, value: Any) -> None:
-        self.ws.write_string(r, c, neutralise(str(value)))
+    def text(self) -> Callable[[int, int, Any], None]:
+        write, limit = self.ws.write_string, self.MEMO_LIMIT
+        memo: dict[Any, str] = {}
 
-    def number(self, r: int, c: int, value: Any) -> None:
-        self.ws.write_number(r, c, value)
+        def cell(r: int, c: int, value: Any) -> None:
+            text = memo.get(value)
+            if text is None:
+                if len(memo) > limit:
+                    memo.clear()
+                text = memo[value] = neutralise(str(value))
+            write(r, c, text)
 
-    def date(self, r: int, c: int, value: dt.date) -> None:
-        if value >= _SERIAL_SAFE:  # Excel's serial day number, with the date format
-            self.ws.write_number(r, c, (value - _EXCEL_EPOCH).days, self.date_fmt)
-        else:  # before March 1900, let XlsxWriter apply Excel's 1900 leap-year quirk
-            self.ws.write_datetime(r, c, value, self.date_fmt)
+        return cell
+
+    def date(self) -> Callable[[int, int, Any], None]:
+        ws, fmt = self.ws, self.date_fmt
+        serials: dict[dt.date, int] = {}
+
+        def cell(r: int, c: int, value: dt.date) -> None:
+            serial = serials.get(value)
+            if serial is None:
+                serial = serials[value] = self._serial(value)
+            if serial >= 0:  # Excel's serial day number, with the date format
+                ws.write_number(r, c, serial, fmt)
+            else:  # before March 1900, let XlsxWriter apply Excel's 1900 leap-year quirk
+                ws.write_datetime(r, c, value, fmt)
+
+        return cell
+
+    def _serial(self, value: dt.date) -> int:
+        """The day's serial number (-1 before March 1900); notes the latest day written."""
         if value > self.last_day:
             self.last_day = value
+        return (value - _EXCEL_EPOCH).days if value >= _SERIAL_SAFE else -1
 
-    def boolean(self, r: int, c: int, value: Any) -> None:
-        self.ws.write_boolean(r, c, bool(value))
+    def boolean(self) -> Callable[[int, int, Any], None]:
+        write = self.ws.write_boolean
+        return lambda r, c, value: write(r, c, bool(value))
 
 
 def _continuation_row(
