@@ -3,8 +3,8 @@ CSV, open-data CSV with a Frictionless data package, XLSX or JSON.
 
 The page and the command line both call :func:`write_export` (the page through
 :func:`export_download`), so the same filters over the same data give the same bytes. Rows are
-streamed from SQL in batches (``yield_per``: server-side cursors on PostgreSQL) and written one
-at a time.
+streamed from SQL in batches (``yield_per``: server-side cursors on PostgreSQL), derived columns
+already computed by the query, and handed to the writers as fetched.
 """
 
 from __future__ import annotations
