@@ -53,7 +53,9 @@ def test_mypy_covers_the_application_the_models_and_the_pages():
     # Missing type information is tolerated only for named third-party libraries.
     assert "ignore_missing_imports" not in mypy
     for override in mypy.get("overrides", []):
-        assert not any(m.split(".")[0] in {"dashboard", "models", "pages"} for m in override["module"])
+        assert not any(
+            m.split(".")[0] in {"dashboard", "models", "pages"} for m in override["module"]
+        )
     assert "mypy" in {_name(r) for r in PYPROJECT["project"]["optional-dependencies"]["test"]}
 
 
