@@ -190,20 +190,9 @@ def cohort_dashboard(
         start = clock.month_start(filters.period_start) if filters.period_start else None
         end = clock.month_end(filters.period_end) if filters.period_end else None
 
-        counts = _names(
-            roadmap_state.milestone_counts(session, scope, as_of=as_of, start=start, end=end),
-            networks,
+        counts, timeline = _milestone_frames(
+            session, scope, networks, as_of=as_of, start=start, end=end
         )
-        timeline = _names(
-            roadmap_state.milestone_rows(session, scope, as_of=as_of, start=start, end=end),
-            networks,
-        )
-        # Other networks' milestone titles could name them: a lead in anonymised mode sees
-        # only dates and statuses.
-        for column in ("title", "owner", "code"):
-            timeline[column] = timeline[column].astype(object)
-            timeline.loc[timeline["anonymised"], column] = None
-
         progress_all = progress_frame(
             session,
             networks,
@@ -217,10 +206,7 @@ def cohort_dashboard(
 
         pipeline_day = end if end is not None and end < as_of else None
         families = filters.partner_families
-        pipeline = roadmap_state.pipeline_counts(
-            session, scope, day=pipeline_day, families=families
-        )
-        company_types = roadmap_state.company_type_counts(
+        pipeline, company_types = _pipeline_frames(
             session, scope, day=pipeline_day, families=families
         )
         default_from, default_to, labels = shift_dates(sessions, as_of)
@@ -249,6 +235,45 @@ def cohort_dashboard(
         maturity=maturity,
         freshness=fresh,
     )
+
+
+def _milestone_frames(
+    session: Session,
+    scope: roadmap_state.NetworkIds,
+    networks: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Milestones per network × status, and the timeline's rows, for the networks of ``scope``."""
+    counts = _names(
+        roadmap_state.milestone_counts(session, scope, as_of=as_of, start=start, end=end),
+        networks,
+    )
+    timeline = _names(
+        roadmap_state.milestone_rows(session, scope, as_of=as_of, start=start, end=end),
+        networks,
+    )
+    # Other networks' milestone titles could name them: a lead in anonymised mode sees
+    # only dates and statuses.
+    for column in ("title", "owner", "code"):
+        timeline[column] = timeline[column].astype(object)
+        timeline.loc[timeline["anonymised"], column] = None
+    return counts, timeline
+
+
+def _pipeline_frames(
+    session: Session,
+    scope: roadmap_state.NetworkIds,
+    *,
+    day: dt.date | None,
+    families: tuple[str, ...] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The alliance pipeline (stage × family) and the company types, today or at ``day``."""
+    pipeline = roadmap_state.pipeline_counts(session, scope, day=day, families=families)
+    company_types = roadmap_state.company_type_counts(session, scope, day=day, families=families)
+    return pipeline, company_types
 
 
 def _label_for(sessions: pd.DataFrame, day: dt.date) -> str:
