@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
@@ -19,7 +19,7 @@ from sqlmodel import col
 from dashboard.core.db import read_scope
 from dashboard.core.permissions import Actor, comment_visibilities
 from dashboard.services.discussion.commented import readable_condition
-from dashboard.services.discussion.unread import _item_exists
+from dashboard.services.discussion.unread import _item_exists, read_marker_of
 from models import Comment, CommentMention, CommentRead
 from models.enums import Role
 
@@ -39,14 +39,7 @@ def unread_badge(engine: Engine, actor: Actor) -> dict[str, int]:
     comments = (
         sa_select(func.count())
         .select_from(Comment)
-        .outerjoin(
-            CommentRead,
-            and_(
-                col(CommentRead.user_id) == actor.id,
-                col(CommentRead.target_kind) == Comment.target_kind,
-                col(CommentRead.target_id) == Comment.target_id,
-            ),
-        )
+        .outerjoin(CommentRead, read_marker_of(actor))
         .where(
             _followed(actor),
             col(Comment.deleted_at).is_(None),

@@ -73,6 +73,16 @@ def _item_exists() -> Any:
     )
 
 
+def read_marker_of(actor: Actor) -> Any:
+    """Join condition: ``actor``'s read marker (``CommentRead``) of a comment's thread; an
+    outer join leaves it NULL for a thread never read."""
+    return and_(
+        col(CommentRead.user_id) == actor.id,
+        col(CommentRead.target_kind) == Comment.target_kind,
+        col(CommentRead.target_id) == Comment.target_id,
+    )
+
+
 def _unread_rows(session: Session, actor: Actor, cohort_id: int) -> list[tuple]:
     """(kind, target id, unread count, last comment at) per followed thread, newest first."""
     marker = func.coalesce(col(CommentRead.last_read_comment_id), 0)
@@ -83,14 +93,7 @@ def _unread_rows(session: Session, actor: Actor, cohort_id: int) -> list[tuple]:
             func.count(),
             func.max(col(Comment.created_at)),
         )
-        .outerjoin(
-            CommentRead,
-            and_(
-                col(CommentRead.user_id) == actor.id,
-                col(CommentRead.target_kind) == Comment.target_kind,
-                col(CommentRead.target_id) == Comment.target_id,
-            ),
-        )
+        .outerjoin(CommentRead, read_marker_of(actor))
         .where(
             _followed(actor, cohort_id),
             col(Comment.deleted_at).is_(None),
