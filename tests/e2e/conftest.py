@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1400, "height": 900}}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -77,9 +78,22 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     migrate(engine)
     seed_demo(engine, DEMO_AS_OF, whole_storyline=True)  # the calendar the flows were written for
     engine.dispose()
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, APP_ENV="test", PYTHONPATH=str(ROOT))
-    log = open(tmp_path_factory.mktemp("e2e_log") / "server.log", "w+")  # noqa: SIM115
+    with running_app(url, tmp_path_factory.mktemp("e2e_log") / "server.log") as base:
+        yield base
+
+
+@contextmanager
+def running_app(
+    database_url: str, log_path: Path, *, port: int | None = None, **settings: str
+) -> Iterator[str]:
+    """``python -m dashboard run`` on ``port`` (a free one by default) over ``database_url``
+    (extra settings as environment variables), polled on ``/_stcore/health``; yields its base
+    URL and stops it."""
+    port = port or free_port()
+    env = dict(
+        os.environ, DATABASE_URL=database_url, APP_ENV="test", PYTHONPATH=str(ROOT), **settings
+    )
+    log = open(log_path, "w+")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "dashboard", "run", "--port", str(port), "--address", "127.0.0.1"],
         cwd=ROOT,
@@ -88,26 +102,27 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.seek(0)
-            pytest.fail("Le serveur de l'application n'a pas démarré :\n" + log.read()[-4000:])
-        time.sleep(0.5)
-    yield base
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail("Le serveur de l'application n'a pas démarré :\n" + log.read()[-4000:])
+            time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 def login(page, base: str, username: str, password: str) -> None:

@@ -4,19 +4,14 @@ right role, then a logout that ends both sessions."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
 from dashboard.core.db import make_engine, migrate
-from tests.e2e.conftest import ROOT, _free_port
+from tests.e2e.conftest import free_port, running_app
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, declare_person, running_provider
 
 TIMEOUT = 45_000
@@ -42,48 +37,20 @@ def oidc_server(provider, tmp_path_factory) -> Iterator[str]:
     migrate(engine)
     seed_demo(engine, DEMO_AS_OF, whole_storyline=True)
     engine.dispose()
-    port = _free_port()
+    port = free_port()  # the redirect address names it before the app starts
     base = f"http://127.0.0.1:{port}"
-    env = dict(
-        os.environ,
-        DATABASE_URL=url,
-        APP_ENV="test",
-        PYTHONPATH=str(ROOT),
+    with running_app(
+        url,
+        tmp_path_factory.mktemp("e2e_oidc_log") / "server.log",
+        port=port,
         OIDC_ISSUER=provider,
         OIDC_CLIENT_ID=CLIENT_ID,
         OIDC_CLIENT_SECRET=CLIENT_SECRET,
         OIDC_REDIRECT_BASE_URL=base,
         OIDC_REQUIRED_ROLES="ministry",
         AUTHLIB_INSECURE_TRANSPORT="1",  # the local provider speaks plain HTTP
-    )
-    log = open(tmp_path_factory.mktemp("e2e_oidc_log") / "server.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard", "run", "--port", str(port), "--address", "127.0.0.1"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.seek(0)
-            pytest.fail("Le serveur de l'application n'a pas démarré :\n" + log.read()[-4000:])
-        time.sleep(0.5)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    ) as started:
+        yield started
 
 
 def test_a_ministry_agent_signs_in_at_the_provider_and_out_of_both(page, oidc_server, provider):

@@ -8,13 +8,7 @@ SQLite in any case)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -24,62 +18,19 @@ from dashboard.auth import accounts as auth
 from dashboard.core.db import make_engine
 from dashboard.services.roadmap import milestones
 from dashboard.services.roadmap.milestone_grid import AddedMilestone, MilestoneChanges
-from tests.e2e.conftest import ROOT, login
+from tests.e2e.conftest import login, running_app
 
 TIMEOUT = 60_000
 DASHBOARD = "/tableau-de-bord"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def two_apps(demo_url, tmp_path) -> Iterator[list[str]]:
-    env = dict(os.environ, DATABASE_URL=demo_url, APP_ENV="test", PYTHONPATH=str(ROOT))
-    procs, bases = [], []
-    for i in range(2):
-        port = _free_port()
-        log = open(tmp_path / f"app{i}.log", "w+")  # noqa: SIM115
-        command = [sys.executable, "-m", "dashboard", "run", "--port", str(port)]
-        procs.append(
-            (
-                subprocess.Popen(
-                    [*command, "--address", "127.0.0.1"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                ),
-                log,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
-    try:
-        for (proc, log), base in zip(procs, bases, strict=True):
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail("Le serveur n'a pas démarré :\n" + log.read()[-4000:])
-                time.sleep(0.5)
-        yield bases
-    finally:
-        for proc, log in procs:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.close()
+    with (
+        running_app(demo_url, tmp_path / "app0.log") as first,
+        running_app(demo_url, tmp_path / "app1.log") as second,
+    ):
+        yield [first, second]
 
 
 def _milestones_metric(page) -> str:
