@@ -14,9 +14,11 @@ what to install or set; no traceback reaches the user.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from dashboard.core.errors import AppError
 from dashboard.core.i18n import t
@@ -31,6 +33,18 @@ FONT_DIRECTORY = "/usr/share/fonts/truetype/dejavu"
 
 class ExportEngineMissing(AppError):
     """The chart export engine (Chromium driven by kaleido, or vl-convert) is unavailable."""
+
+
+def _run(coroutine: Any) -> Any:
+    """Run ``coroutine`` to completion from synchronous code: in this thread when no event loop
+    runs here, otherwise in a thread of its own (a caller already inside a loop — a server, or
+    a test session driving a browser — cannot ``asyncio.run`` in its own thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def browser_path() -> str:
@@ -131,7 +145,7 @@ def figures_to_svg(figures: Mapping[str, object]) -> dict[str, str]:
     plotly = {name: fig for name, fig in figures.items() if _is_plotly(fig)}
     svgs: dict[str, str] = {}
     if plotly:
-        svgs.update(asyncio.run(_plotly_svgs(plotly, ensure_browser())))
+        svgs.update(_run(_plotly_svgs(plotly, ensure_browser())))
     for name, figure in figures.items():
         if name not in plotly:
             svgs[name] = _altair_svg(figure)
