@@ -131,3 +131,29 @@ def login(page, base: str, username: str, password: str) -> None:
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
+
+
+def choose(page, box, option=None, *, typed: str | None = None, timeout: int = 45_000) -> None:
+    """Open the select box ``box`` and click ``option`` (a locator; the first option when None),
+    typing ``typed`` first to filter the list.
+
+    On a loaded machine a click can land while the page still reruns: the list then does not
+    open, or the typed text goes with the redrawn box. Each try reopens the list (a click, the
+    text again, the Down key) until the option shows."""
+    target = option if option is not None else page.get_by_role("option").first
+    for _ in range(4):
+        box.scroll_into_view_if_needed()
+        box.click()
+        if typed is not None:
+            box.fill(typed)
+        try:
+            target.wait_for(state="visible", timeout=3_000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's timeout: try again
+            page.keyboard.press("ArrowDown")
+            try:
+                target.wait_for(state="visible", timeout=3_000)
+                break
+            except Exception:  # noqa: BLE001
+                page.keyboard.press("Escape")
+    target.click(timeout=timeout)

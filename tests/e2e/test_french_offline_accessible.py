@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from dashboard.ui.navigation import pages_for
 from models.enums import Role
@@ -231,8 +232,11 @@ def test_a_page_of_another_role_and_an_unknown_address_answer_in_french(browser,
 
     page.goto(live_server + "/validation")
     _wait_for_page(page)
+    refusal = "Cette page n'est pas accessible avec votre rôle (Référent·e réseau)."
+    # The page's title is drawn before its role check answers: wait for the answer itself.
+    expect(page.get_by_text(refusal)).to_be_visible(timeout=TIMEOUT)
     body = page.inner_text("body")
-    assert "Cette page n'est pas accessible avec votre rôle (Référent·e réseau)." in body
+    assert refusal in body
     assert "Page not found" not in body
     assert page.title() == "File de validation · Alliances Tracker"
 

@@ -5,13 +5,14 @@ grid date typed jj/mm/aaaa in an English-language browser."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import choose, login
 
 TIMEOUT = 45_000
 LEAD, PASSWORD = "lead.r01", "demo-referent-2026"
@@ -43,19 +44,33 @@ def _grid(page: Page):
 
 
 def _type_in_cell(page: Page, grid, column: int, text: str, row: int = 0) -> None:
-    """Select the grid's first cell, move to (row, column) with the keyboard, type, Enter."""
+    """Select the grid's first cell, move to (row, column) with the keyboard, type, Enter.
+
+    Each move is confirmed on the grid's accessible table (the cell ``glide-cell-<col>-<row>``
+    marked ``aria-selected``) before the next key, so a key pressed while the page still
+    re-renders cannot land the text in a neighbouring column."""
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 40, box["y"] + 35 + 17 + 35 * 0)  # first body row, first cell
-    for _ in range(column):
+    first = grid.locator('td[aria-selected="true"]').first
+    expect(first).to_have_id(re.compile(r"glide-cell-\d+-0"), timeout=10_000)
+    origin = int((first.get_attribute("id") or "").split("-")[2])  # a hidden index column: 1
+    for step in range(1, column + 1):
         page.keyboard.press("ArrowRight")
-    for _ in range(row):
+        _selected(grid, origin + step, 0)
+    for step in range(1, row + 1):
         page.keyboard.press("ArrowDown")
+        _selected(grid, origin + column, step)
     page.keyboard.press("Enter")  # open the cell's editor
     page.wait_for_timeout(400)
     page.keyboard.press("Control+a")  # replace what the cell held
     page.keyboard.type(text, delay=30)
     page.keyboard.press("Enter")
     page.wait_for_timeout(800)  # the edit reaches the form state
+
+
+def _selected(grid, column: int, row: int) -> None:
+    cell = grid.locator(f"#glide-cell-{column}-{row}")
+    expect(cell).to_have_attribute("aria-selected", "true", timeout=10_000)
 
 
 def _error(page: Page):
@@ -105,8 +120,7 @@ def test_a_future_date_in_the_stage_form_is_refused(page, live_server, database)
     _open(page, live_server, "alliances")
     box = page.get_by_role("combobox", name="Nouvelle étape")
     expect(box).to_be_visible(timeout=TIMEOUT)
-    box.click()
-    page.get_by_role("option").first.click()
+    choose(page, box)
     date = page.get_by_label("Date", exact=True)
     date.fill("31/12/2099")
     page.get_by_role("button", name="Changer d'étape").click()

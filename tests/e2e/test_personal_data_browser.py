@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import choose, login
 
 TIMEOUT = 45_000
 
@@ -38,9 +38,9 @@ def test_the_programme_team_anonymises_a_departed_lead(page, live_server):
     page.goto(live_server + "/personnes")
     expect(page.get_by_text("Gérer un compte")).to_be_visible(timeout=TIMEOUT)
     chooser = page.get_by_label("Compte", exact=True)
-    chooser.click()
-    chooser.fill("lead.r12")
-    page.get_by_role("option", name="lead.r12 — Agnès Morel").click(timeout=TIMEOUT)
+    choose(
+        page, chooser, page.get_by_role("option", name="lead.r12 — Agnès Morel"), typed="lead.r12"
+    )
     confirm = page.get_by_text("Je confirme anonymiser définitivement « Agnès Morel »")
     expect(confirm).to_be_visible(timeout=TIMEOUT)
     confirm.click()
