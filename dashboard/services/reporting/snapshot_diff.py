@@ -223,14 +223,22 @@ def _with_names(frame: pd.DataFrame, networks: pd.DataFrame, payload_names: dict
     """Attach the names the actor may see. In anonymised mode, other networks' free texts go
     and rows of networks the actor cannot place are dropped."""
     anonymised_mode = bool(networks["anonymised"].any()) if not networks.empty else False
-    shown = networks.set_index("id")
-    codes, names, hidden = [], [], []
-    keep = []
-    for nid in frame["network_id"]:
-        if nid in shown.index:
-            codes.append(shown.loc[nid, "code"])
-            names.append(shown.loc[nid, "name"])
-            hidden.append(bool(shown.loc[nid, "anonymised"]))
+    # Looked up in plain dicts, one pass over the rows (a row-by-row .loc was 5 s for the
+    # 40,000 changes of a 1,000-network cohort).
+    shown = {
+        int(i): (code, name, bool(hidden))
+        for i, code, name, hidden in zip(
+            networks["id"], networks["code"], networks["name"], networks["anonymised"],
+            strict=True,
+        )
+    }  # fmt: skip
+    codes, names, hidden, keep = [], [], [], []
+    for nid in frame["network_id"].tolist():
+        found = shown.get(int(nid))
+        if found is not None:
+            codes.append(found[0])
+            names.append(found[1])
+            hidden.append(found[2])
             keep.append(True)
         else:
             code, name = payload_names.get(int(nid), ("?", "?"))
