@@ -173,21 +173,17 @@ def style(
         },
         margin={"l": 10, "r": 10, "t": 90, "b": 10},
         plot_bgcolor="white",
+        **({"height": height} if height else {}),
     )
-    if height:
-        fig.update_layout(height=height)
-    if x_title is not None:
-        fig.update_xaxes(title_text=x_title)
-    if y_title is not None:
-        fig.update_yaxes(title_text=y_title)
     axes = {
         "gridcolor": "#eeeeee",
         "zerolinecolor": "#cccccc",
         "tickfont_color": TEXT_COLOR,
         "title_font_color": TEXT_COLOR,
     }
-    fig.update_xaxes(**axes)
-    fig.update_yaxes(**axes)
+    # One update per kind of axis (each update walks every axis of the figure).
+    fig.update_xaxes(**axes, **({"title_text": x_title} if x_title is not None else {}))
+    fig.update_yaxes(**axes, **({"title_text": y_title} if y_title is not None else {}))
     return fig
 
 

@@ -9,7 +9,6 @@ import math
 import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard.charts.base import (
     FONT_SIZE,
@@ -49,10 +48,12 @@ def _levels(frame: pd.DataFrame, column: str) -> list[float | None]:
     return [None if pd.isna(by_axis.get(a)) else float(by_axis[a]) for a in AXES]
 
 
-def _radar_traces(part: pd.DataFrame, *, showlegend: bool) -> list[go.Scatterpolar]:
+def _radar_traces(part: pd.DataFrame, *, showlegend: bool) -> list[dict]:
+    """A network's radar lines as plain trace dicts (validated once, by the figure that takes
+    them: a grid of many radars would otherwise validate every trace twice)."""
     labels = _axis_labels()
     theta = [*labels, labels[0]]
-    traces = []
+    traces: list[dict] = []
     self_part = part[part["assessor"] == Assessor.self]
     if not self_part.empty:
         first_session = self_part["first_session"].dropna().iloc[0]
@@ -63,31 +64,35 @@ def _radar_traces(part: pd.DataFrame, *, showlegend: bool) -> list[go.Scatterpol
         ):
             r = _levels(self_part, column)
             traces.append(
-                go.Scatterpolar(
-                    r=[*r, r[0]],
-                    theta=theta,
-                    name=f"{name} ({esc(session_code)})",
-                    legendgroup=column,
-                    showlegend=showlegend,
-                    line={"color": color, "width": 3, "dash": "dot" if fill == "none" else "solid"},
-                    fill=fill,
-                    opacity=0.85,
-                    hovertemplate="%{theta} : " + t("niveau") + " %{r}<extra></extra>",
-                )
-            )
+                {
+                    "type": "scatterpolar",
+                    "r": [*r, r[0]],
+                    "theta": theta,
+                    "name": f"{name} ({esc(session_code)})",
+                    "legendgroup": column,
+                    "showlegend": showlegend,
+                    "line": {
+                        "color": color, "width": 3, "dash": "dot" if fill == "none" else "solid"
+                    },
+                    "fill": fill,
+                    "opacity": 0.85,
+                    "hovertemplate": "%{theta} : " + t("niveau") + " %{r}<extra></extra>",
+                }
+            )  # fmt: skip
     fac = part[part["assessor"] == Assessor.facilitator]
     if not fac.empty:
         r = _levels(fac, "latest_level")
         traces.append(
-            go.Scatterpolar(
-                r=[*r, r[0]],
-                theta=theta,
-                name=t("Regard de l'équipe d'animation"),
-                legendgroup="facilitator",
-                showlegend=showlegend,
-                line={"color": ASSESSOR_COLORS["facilitator"], "width": 2, "dash": "dash"},
-                hovertemplate="%{theta} : " + t("niveau") + " %{r}<extra></extra>",
-            )
+            {
+                "type": "scatterpolar",
+                "r": [*r, r[0]],
+                "theta": theta,
+                "name": t("Regard de l'équipe d'animation"),
+                "legendgroup": "facilitator",
+                "showlegend": showlegend,
+                "line": {"color": ASSESSOR_COLORS["facilitator"], "width": 2, "dash": "dash"},
+                "hovertemplate": "%{theta} : " + t("niveau") + " %{r}<extra></extra>",
+            }
         )
     return traces
 
@@ -117,34 +122,62 @@ def maturity_radar(maturity: pd.DataFrame, network_name: str) -> go.Figure:
     return style(fig, title=title, height=460)
 
 
+def grid_domains(
+    rows: int, columns: int, *, horizontal_spacing: float, vertical_spacing: float
+) -> list[tuple[list[float], list[float]]]:
+    """The (x, y) paper domains of a rows × columns grid read left to right, top to bottom:
+    the cells ``plotly.subplots.make_subplots`` lays out with the same spacings."""
+    width = (1.0 - horizontal_spacing * (columns - 1)) / columns
+    height = (1.0 - vertical_spacing * (rows - 1)) / rows
+    cells = []
+    for r in range(rows):
+        y_start = (rows - 1 - r) * (height + vertical_spacing)
+        y = [max(0.0, y_start), min(1.0, y_start + height)]
+        for c in range(columns):
+            x_start = c * (width + horizontal_spacing)
+            cells.append(([max(0.0, x_start), min(1.0, x_start + width)], y))
+    return cells
+
+
 def maturity_radar_grid(maturity: pd.DataFrame, *, columns: int = 4) -> go.Figure:
-    """Small radars, one per network: first vs latest self-assessment."""
+    """Small radars, one per network: first vs latest self-assessment.
+
+    Laid out as ``make_subplots`` would (one polar per cell, the network's name above it),
+    but written as one layout and built in one go: adding the traces one subplot at a time
+    revalidated the figure per trace (2 s for the demo's 12 radars on a loaded machine)."""
     title = t("Maturité par réseau : premier et dernier auto-diagnostic")
     if maturity.empty:
         return empty_figure(title, t("Aucun auto-diagnostic enregistré."))
     names = sorted(maturity["network_name"].unique())
     rows = math.ceil(len(names) / columns)
-    fig = make_subplots(
-        rows=rows,
-        cols=columns,
-        specs=[[{"type": "polar"}] * columns for _ in range(rows)],
-        subplot_titles=[esc(n) for n in names],
-        vertical_spacing=0.12 / max(rows, 1) * 2,
-        horizontal_spacing=0.08,
+    cells = grid_domains(
+        rows, columns, horizontal_spacing=0.08, vertical_spacing=0.12 / max(rows, 1) * 2
     )
+    axes = _polar_axes()
+    axes["angularaxis"] = {"showticklabels": False, "direction": "clockwise", "rotation": 90}
+    axes["radialaxis"]["showticklabels"] = False
+    layout: dict = {"annotations": []}
+    traces: list[dict] = []
     in_legend: set[str] = set()
-    for i, name in enumerate(names):
-        part = maturity[maturity["network_name"] == name]
-        for trace in _radar_traces(part, showlegend=False):
+    parts = dict(tuple(maturity.groupby("network_name", sort=False)))
+    for i, (x, y) in enumerate(cells):
+        polar = "polar" if i == 0 else f"polar{i + 1}"
+        layout[polar] = {**axes, "domain": {"x": x, "y": y}}
+        if i >= len(names):
+            continue
+        layout["annotations"].append(
+            {
+                "text": esc(names[i]), "x": sum(x) / 2.0, "y": y[1], "xref": "paper",
+                "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+                "font": {"size": FONT_SIZE - 1},
+            }
+        )  # fmt: skip
+        for trace in _radar_traces(parts[names[i]], showlegend=False):
             # Each kind of line in the legend once, whichever radar has it first.
-            trace.showlegend = trace.legendgroup not in in_legend
-            in_legend.add(trace.legendgroup)
-            fig.add_trace(trace, row=i // columns + 1, col=i % columns + 1)
-    polar = _polar_axes()
-    polar["angularaxis"] = {"showticklabels": False, "direction": "clockwise", "rotation": 90}
-    polar["radialaxis"]["showticklabels"] = False
-    fig.update_polars(**polar)
-    fig.update_annotations(font_size=FONT_SIZE - 1)
+            trace["showlegend"] = trace["legendgroup"] not in in_legend
+            in_legend.add(trace["legendgroup"])
+            traces.append({**trace, "subplot": polar})
+    fig = go.Figure(data=traces, layout=layout)
     return style(fig, title=title, height=300 * rows + 80)
 
 
