@@ -29,6 +29,7 @@ from models import (
     CommentMention,
     LoginAttempt,
     Milestone,
+    Network,
     OneTimeSecret,
     ReminderLog,
     User,
@@ -182,7 +183,9 @@ def test_own_data_as_json_holds_account_changes_sessions_attempts_and_reminders(
     assert "Élargir l'alliance".encode() in raw  # UTF-8 as such, not \u escapes
     assert data["account"]["full_name"] == "Claire Dumontel"
     assert data["account"]["email"] == "claire.dumontel@exemple.org"
-    assert data["account"]["network"]["code"]
+    with session_scope(engine) as s:
+        network_code = s.get(Network, world["network"]).code
+    assert data["account"]["network"]["code"] == network_code
     assert [c["after"] for c in data["changes"]] == ["Élargir l'alliance"]  # only hers
     assert [s["user_agent"] for s in data["login_sessions"]] == ["Firefox"]
     assert "token_hash" not in raw.decode()
@@ -200,8 +203,30 @@ def test_own_data_as_json_holds_account_changes_sessions_attempts_and_reminders(
 def test_own_data_needs_a_login_and_never_holds_anyone_else(engine, world):
     with pytest.raises(PermissionDenied):
         privacy.personal_data(engine, None)
+    # Both people have records of every kind; each export holds its owner's only.
+    for username in ("claire.d", "animatrice"):
+        auth.login(engine, username, PASSWORD, user_agent=f"Navigateur de {username}")
+        auth.login(engine, username, "mauvais-mot-de-passe")
+    with session_scope(engine) as s:
+        for person, title in ((world["lead"], "Titre de Claire"), (world["admin"], "Titre admin")):
+            s.add(
+                ChangeLog(
+                    user_id=person.id,
+                    entity="objective",
+                    entity_id=4,
+                    action="update",
+                    field="title",
+                    after=title,
+                )
+            )
     admin_data = privacy.personal_data(engine, world["admin"])
-    assert "Claire" not in json.dumps(admin_data, default=str)
+    shown = json.dumps(admin_data, default=str)
+    assert admin_data["account"]["full_name"] == "Sarah Animatrice"
+    assert [c["after"] for c in admin_data["changes"]] == ["Titre admin"]
+    assert [s["user_agent"] for s in admin_data["login_sessions"]] == ["Navigateur de animatrice"]
+    assert len(admin_data["login_attempts"]) == 2
+    for other in ("Claire", "claire.d", "Navigateur de claire.d"):
+        assert other not in shown, other
     assert privacy.personal_data_filename(world["lead"], dt.date(2026, 12, 1)) == (
         "mes-donnees-claire.d-2026-12-01.json"
     )
