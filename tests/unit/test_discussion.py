@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dashboard.core.db import session_scope
 from dashboard.core.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
@@ -255,6 +255,10 @@ def test_change_log_and_history_show_comments_only_to_their_readers(engine, w):
     milestone = _three_visibilities(engine, w)
     rows = log_rows(engine, ChangeLog.entity == "comment", ChangeLog.field == "body")
     assert [r.after for r in rows] == ["Note network", "Note team", "Note cohort"]
+    with session_scope(engine) as s:
+        logged_ids = {r.entity_id for r in rows}
+        comments = s.exec(select(Comment).where(col(Comment.id).in_(logged_ids))).all()
+        assert {(c.target_kind, c.target_id) for c in comments} == {("milestone", milestone)}
     assert {r.network_id for r in rows} == {w.net_a}
 
     def bodies(view) -> set[str]:
@@ -273,7 +277,6 @@ def test_change_log_and_history_show_comments_only_to_their_readers(engine, w):
     assert set(shown["after"]) == {"Réseau uniquement", "Réseau et équipe d'animation",
                                    "Toute la cohorte"}  # fmt: skip
     assert set(view.rows[view.rows["entity"] == "comment"]["entity_label"]) == {"Commentaire"}
-    assert milestone
 
 
 def test_user_text_is_stored_and_returned_as_typed(engine, w):
