@@ -35,6 +35,7 @@ from dashboard.core.db import read_scope
 from dashboard.core.permissions import Actor, authorize
 from dashboard.services.indicators import progress_sources as sources
 from dashboard.services.shared import access
+from dashboard.services.shared.frames import rows_frame
 from models import Indicator, IndicatorTarget, IndicatorValue, Network
 from models.enums import Accumulation
 
@@ -121,7 +122,7 @@ def network_frame(session: Session, actor: Actor, cohort: access.CohortInfo) -> 
         .where(Network.cohort_id == cohort.id)
         .order_by(Network.code)
     ).all()
-    frame = pd.DataFrame(rows, columns=["id", "code", "name", "acronym"])
+    frame = rows_frame(rows, ["id", "code", "name", "acronym"])
     return access.anonymise(frame, actor, cohort)
 
 
@@ -239,7 +240,7 @@ def indicator_catalogue(session: Session, *, key_only: bool = False) -> pd.DataF
     ).order_by(col(Indicator.position), col(Indicator.code))
     if key_only:
         stmt = stmt.where(col(Indicator.is_key).is_(True))
-    return pd.DataFrame(
+    return rows_frame(
         session.execute(stmt).all(),
         columns=["id", "code", "label", "unit", "accumulation", "direction", "position", "is_key"],
     )
@@ -331,7 +332,7 @@ def monthly_values(
     )
     if statuses:
         stmt = stmt.where(col(IndicatorValue.status).in_(statuses))
-    frame = pd.DataFrame(
+    frame = rows_frame(
         session.execute(stmt).all(),
         columns=["network_id", "indicator_code", "period_start", "value", "status"],
     )

@@ -24,6 +24,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
+from dashboard.services.shared.frames import rows_frame
 from models import Indicator, IndicatorTotal, IndicatorValue, Network
 
 LATEST_COLUMNS = ["network_id", "indicator_id", "latest", "last_period", "last_status"]
@@ -70,7 +71,7 @@ def from_totals(
         .where(col(it.counted_values) > 0, ind_filter)
     )
     rows = [tuple(r) for r in session.execute(scope.restrict(stmt, col(it.network_id)))]
-    frame = pd.DataFrame(rows, columns=[*LATEST_COLUMNS, "period_sum", "months", "first"])
+    frame = rows_frame(rows, [*LATEST_COLUMNS, "period_sum", "months", "first"])
     if not frame.empty and (frame["last_period"].max() > end or frame["first"].min() < start):
         return None
     latest = frame[LATEST_COLUMNS]
@@ -129,7 +130,7 @@ def from_values(
         .join(Indicator, col(Indicator.id) == v.indicator_id)
         .where(ind_filter)
     )
-    latest = pd.DataFrame([tuple(r) for r in session.execute(latest_stmt)], columns=LATEST_COLUMNS)
+    latest = rows_frame(session.execute(latest_stmt), LATEST_COLUMNS)
     sums_stmt = (
         sa_select(
             col(v.network_id),
@@ -141,8 +142,8 @@ def from_values(
         .where(in_scope, ind_filter)
         .group_by(col(v.network_id), col(v.indicator_id))
     )
-    sums = pd.DataFrame(
-        [tuple(r) for r in session.execute(scope.restrict(sums_stmt, col(v.network_id)))],
-        columns=SUM_COLUMNS,
+    sums = rows_frame(
+        session.execute(scope.restrict(sums_stmt, col(v.network_id))),
+        SUM_COLUMNS,
     )
     return latest, sums

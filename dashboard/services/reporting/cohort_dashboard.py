@@ -29,6 +29,7 @@ from dashboard.services.reporting import cohorts, maturity_state
 from dashboard.services.reporting import state_at_date as roadmap_state
 from dashboard.services.reporting.freshness import freshness
 from dashboard.services.shared import audit
+from dashboard.services.shared.frames import rows_frame
 from models import Network
 from models import ProgrammeSession as PS
 from models.enums import Entity
@@ -72,12 +73,6 @@ def data_version(engine: Engine, actor: Actor, cohort_id: int) -> int:
         return audit.data_version(session, cohort_id)
 
 
-def _plain(rows) -> list[tuple]:
-    """Result rows as plain tuples: pandas builds a frame from tuples without probing each
-    SQLAlchemy row object."""
-    return [tuple(r) for r in rows]
-
-
 def _names(frame: pd.DataFrame, networks: pd.DataFrame) -> pd.DataFrame:
     names = networks.rename(
         columns={"id": "network_id", "code": "network_code", "name": "network_name"}
@@ -102,7 +97,7 @@ def _sessions(session: Session, cohort_id: int) -> pd.DataFrame:
         .where(col(PS.cohort_id) == cohort_id)
         .order_by(col(PS.session_date), col(PS.number))
     ).all()
-    return pd.DataFrame(
+    return rows_frame(
         rows, columns=["id", "code", "number", "kind", "phase", "title", "session_date", "host"]
     )
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from dashboard.core import clock
 from dashboard.services.shared import access
+from dashboard.services.shared.frames import rows_frame
 from models import Alliance, IndicatorTarget, IndicatorTotal, Milestone, Network, NetworkMonthTotal
 
 # A network is flagged stale when its latest monthly value is this many months behind the
@@ -35,7 +36,7 @@ FRESHNESS_COLUMNS = [
 
 
 def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame([tuple(r) for r in session.execute(stmt)], columns=columns)
+    frame = rows_frame(session.execute(stmt), columns)
     frame["network_id"] = frame["network_id"].astype("int64")
     return frame
 

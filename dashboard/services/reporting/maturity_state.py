@@ -12,6 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from dashboard.services.reporting.state_at_date import NetworkIds
+from dashboard.services.shared.frames import rows_frame
 from models import MaturityAssessment, MaturityScore, ProgrammeSession
 
 
@@ -62,7 +63,7 @@ def maturity_first_latest(
         .join(MaturityScore, col(MaturityScore.assessment_id) == ranked.c.aid)
         .where(or_(ranked.c.first_rank == 1, ranked.c.last_rank == 1))
     ).all()
-    raw = pd.DataFrame(
+    raw = rows_frame(
         rows,
         columns=[
             "network_id",

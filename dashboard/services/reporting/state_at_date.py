@@ -18,6 +18,7 @@ from sqlalchemy import Select, and_, case, false, func, or_, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from dashboard.services.shared.frames import rows_frame
 from dashboard.services.shared.rules import LATE, milestone_status_expr
 from models import (
     Alliance,
@@ -62,7 +63,7 @@ def milestone_counts(
             inner.c.network_id, inner.c.status
         )
     ).all()
-    return pd.DataFrame(rows, columns=["network_id", "status", "count"])
+    return rows_frame(rows, columns=["network_id", "status", "count"])
 
 
 def milestone_rows(
@@ -95,7 +96,7 @@ def milestone_rows(
         .where(col(Milestone.network_id).in_(network_ids), _due_between(start, end))
         .order_by(col(Milestone.network_id), col(Milestone.due_date), col(Milestone.id))
     ).all()
-    frame = pd.DataFrame(
+    frame = rows_frame(
         rows,
         columns=[
             "id",
@@ -193,7 +194,7 @@ def alliance_rows(
     if families:
         stmt = stmt.where(col(Partner.family).in_(families))
     rows = session.execute(stmt.order_by(col(Alliance.network_id), col(Alliance.id))).all()
-    return pd.DataFrame(
+    return rows_frame(
         rows,
         columns=[
             "id",
@@ -223,7 +224,7 @@ def pipeline_counts(
     rows = session.exec(
         select(inner.c.stage, inner.c.family, func.count()).group_by(inner.c.stage, inner.c.family)
     ).all()
-    return pd.DataFrame(rows, columns=["stage", "family", "count"])
+    return rows_frame(rows, columns=["stage", "family", "count"])
 
 
 def _alliances_at(
@@ -265,7 +266,7 @@ def company_type_counts(
         )
         .group_by(inner.c.company_type, inner.c.signed)
     ).all()
-    frame = pd.DataFrame(rows, columns=["company_type", "signed", "count"])
+    frame = rows_frame(rows, columns=["company_type", "signed", "count"])
     frame["signed"] = frame["signed"].astype(bool)
     return frame
 
@@ -324,7 +325,7 @@ def logic_at(session: Session, network_ids: NetworkIds, day: dt.date) -> pd.Data
         )
     )
     rows = session.exec(stmt).all()
-    return pd.DataFrame(rows, columns=["alliance_id", "network_id", "family", "relation_logic"])
+    return rows_frame(rows, columns=["alliance_id", "network_id", "family", "relation_logic"])
 
 
 def stage_history(session: Session, network_ids: NetworkIds) -> pd.DataFrame:
@@ -346,7 +347,7 @@ def stage_history(session: Session, network_ids: NetworkIds) -> pd.DataFrame:
             col(AllianceStageChange.id),
         )
     ).all()
-    return pd.DataFrame(
+    return rows_frame(
         rows,
         columns=["alliance_id", "network_id", "from_stage", "to_stage", "changed_on", "comment"],
     )
