@@ -153,9 +153,13 @@ def test_every_page_has_its_number_and_the_date(world):
 
 
 def test_user_text_is_printed_as_text_with_french_spacing(world):
-    text = "\n".join(_text(world.steering_pdf))
-    flat = re.sub(r"\s+", " ", text)
-    assert "Avec <b>Fédération Relais'Aidants</b> & ses pairs : un « vrai » partage !" in flat
+    # The pages' text as extracted, no-break spaces kept (only ordinary breaks are joined).
+    pages = PdfReader(io.BytesIO(world.steering_pdf)).pages
+    flat = re.sub(r"[ \t\r\n]+", " ", "\n".join(p.extract_text() for p in pages))
+    assert (
+        "Avec <b>Fédération Relais'Aidants</b> & ses pairs\u00a0: un «\u00a0vrai\u00a0» "
+        "partage\u202f!" in flat
+    )
 
 
 def test_a_lead_of_an_anonymised_cohort_reads_no_other_networks_name(world):
