@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from dashboard.core.clock import add_months, month_end
-from dashboard.core.db import session_scope
+from dashboard.core.db import refresh_statistics, session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import t
 from dashboard.seed.read import DEFAULT_DATA_DIR, SeedReport, read_seed_files
@@ -182,6 +182,7 @@ def seed_synthetic(
         if session.exec(select(Cohort).where(Cohort.code == code)).first() is not None:
             return SeedReport(cohort_code=code, already_present=True)
         counts = write_cohort(session, data)
+    refresh_statistics(engine)  # a bulk load: the planner's statistics are read again
     return SeedReport(cohort_code=code, counts=dict(sorted(counts.items())))
 
 
