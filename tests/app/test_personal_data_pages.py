@@ -4,7 +4,11 @@ compte » offers everyone the download of their own data."""
 
 from __future__ import annotations
 
+import json
+import re
+
 from sqlmodel import select
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 from dashboard.auth import accounts as auth
 from dashboard.core.db import session_scope
@@ -111,9 +115,26 @@ def test_no_page_of_any_role_shows_the_anonymised_lead(login_as):
     assert shown == []
 
 
-def test_my_account_offers_my_own_data_as_json(login_as):
+def test_my_account_offers_my_own_data_as_json(login_as, monkeypatch):
+    # The button builds the file when clicked (a callable handed to Streamlit's media files):
+    # keep what it registers, to read the file the person would download.
+    offered = []
+    real = MediaFileManager.add_deferred
+
+    def keep(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        offered.append((data_callable, mimetype, file_name))
+        return real(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
     at = login_as("lead").switch_page(page("account/account")).run()
     assert not at.exception, at.exception
     assert "Mes données personnelles" in [h.value for h in at.subheader]
-    text = _page_text(at)
-    assert "Télécharger mes données (JSON)" in text
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Télécharger mes données (JSON)"
+    (build, mimetype, file_name) = offered[-1]
+    assert mimetype == "application/json"
+    assert re.fullmatch(r"mes-donnees-lead\.r01-\d{4}-\d\d-\d\d\.json", file_name), file_name
+    data = json.loads(build())
+    assert (data["account"]["username"], data["account"]["full_name"]) == ("lead.r01", OLD_NAME)
+    assert data["account"]["email"] == "claire.dumontel@exemple.org"
+    assert data["login_sessions"], "the session this test opened"
