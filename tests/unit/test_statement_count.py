@@ -289,3 +289,38 @@ def test_statement_count_does_not_grow_with_the_number_of_networks(demo_engine, 
     }
     assert summarised == {demo_id: False, big_id: True}
     assert counts[demo_id] < 120  # far fewer than one statement per network of the big cohort
+
+
+def test_statement_count_is_the_same_for_the_demo_and_a_thousand_networks(demo_engine):
+    """The summarised views at the scale the programme may reach: 1,000 synthetic networks
+    (three months of values, built with the demo's rules) cost the demo's statements."""
+    from dashboard.seed.synthetic import seed_synthetic
+
+    code = seed_synthetic(demo_engine, networks=1000, months=3, seed=7).cohort_code
+    with session_scope(demo_engine) as s:
+        ids = {
+            c: s.exec(select(Cohort.id).where(Cohort.code == c)).one() for c in ("AI-2026", code)
+        }
+        firsts = {
+            cid: s.exec(
+                select(Network.code).where(Network.cohort_id == cid).order_by(Network.code)
+            ).first()
+            for cid in ids.values()
+        }
+        sizes = {
+            cid: len(s.exec(select(Network.id).where(Network.cohort_id == cid)).all())
+            for cid in ids.values()
+        }
+    demo_id, big_id = ids["AI-2026"], ids[code]
+    assert sizes == {demo_id: 12, big_id: 1000}
+    admin = make_user(demo_engine, "admin")
+    steering = make_user(demo_engine, "steering")
+    counts = {}
+    for cid in (demo_id, big_id):
+        snapshots.take_snapshot(demo_engine, admin, cid, label="T0", as_of=AS_OF)
+        counts[cid] = count_statements(
+            demo_engine, dashboard_reads(demo_engine, steering, cid, firsts[cid])
+        )
+    assert counts[demo_id] == counts[big_id], counts
+    data = cohort_dashboard.cohort_dashboard(demo_engine, steering, big_id, as_of=AS_OF)
+    assert scale.dashboard_figures(data, AS_OF, summary_from=40).summarised
