@@ -46,6 +46,7 @@ from models.base import saved_id, table_of, utcnow
 from models.enums import Role
 
 __all__ = [  # what the rest of the app imports from here, moved modules' names included
+    "oidc_button_label",
     "ADDRESS_LOCKED",
     "BUSY",
     "GENERIC_FAILURE",
@@ -167,10 +168,19 @@ def password_change_refusal() -> str:
     return t(OIDC_NO_PASSWORD, provider=get_settings().oidc_provider_name)
 
 
+def oidc_button_label() -> str:
+    """The provider button's text: ``OIDC_BUTTON_LABEL`` as set, else « Se connecter avec »
+    and the provider's name (so renaming the provider renames the button)."""
+    settings = get_settings()
+    return settings.oidc_button_label or t(
+        "Se connecter avec {provider}", provider=settings.oidc_provider_name
+    )
+
+
 def password_refusal() -> str:
     """The French message of a password login refused for a role that must use OIDC."""
     settings = get_settings()
-    return t(OIDC_ONLY, provider=settings.oidc_provider_name, button=settings.oidc_button_label)
+    return t(OIDC_ONLY, provider=settings.oidc_provider_name, button=oidc_button_label())
 
 
 @dataclasses.dataclass(frozen=True)

@@ -68,7 +68,7 @@ def _provider_block(next_path: str) -> str:
     # provider.
     href = "/auth/oidc/login?" + urlencode({"next": next_path})
     return f"""<div class="provider">
-<a class="button" id="oidc-login" href="{html.escape(href)}">{html.escape(settings.oidc_button_label)}</a>
+<a class="button" id="oidc-login" href="{html.escape(href)}">{html.escape(auth.oidc_button_label())}</a>
 <p class="small">{html.escape(hint)}</p>
 </div>
 <p class="or">{html.escape(t("ou, avec un identifiant et un mot de passe :"))}</p>"""

@@ -58,7 +58,7 @@ class Settings:
     oidc_scopes: str = "openid email given_name usual_name"
     oidc_acr_values: str = ""
     oidc_provider_name: str = "ProConnect"
-    oidc_button_label: str = "Se connecter avec ProConnect"
+    oidc_button_label: str = ""  # empty: « Se connecter avec » and the provider's name
     oidc_redirect_base_url: str = ""  # default: app_base_url
     oidc_required_roles: tuple[str, ...] = ()  # roles whose password login is turned off
     # Whom to ask for an account, named when an identity is not known here.
@@ -167,8 +167,7 @@ def get_settings() -> Settings:
         ),
         oidc_acr_values=os.environ.get("OIDC_ACR_VALUES", "").strip(),
         oidc_provider_name=os.environ.get("OIDC_PROVIDER_NAME", "").strip() or "ProConnect",
-        oidc_button_label=os.environ.get("OIDC_BUTTON_LABEL", "").strip()
-        or "Se connecter avec ProConnect",
+        oidc_button_label=os.environ.get("OIDC_BUTTON_LABEL", "").strip(),
         oidc_redirect_base_url=os.environ.get("OIDC_REDIRECT_BASE_URL", "").strip().rstrip("/"),
         oidc_required_roles=_roles(
             "OIDC_REQUIRED_ROLES", os.environ.get("OIDC_REQUIRED_ROLES", "")

@@ -114,6 +114,20 @@ def _ministry_agent(engine, **kw):
     return make_user(engine, "ministry", username="agent.dupont", email=AGENT, **kw)
 
 
+def test_the_button_is_named_after_the_provider_unless_its_label_is_set(
+    client, engine, monkeypatch
+):
+    monkeypatch.setenv("OIDC_PROVIDER_NAME", "Keycloak du ministère")
+    get_settings.cache_clear()
+    page = _shown(client.get("/auth/login"))
+    assert "Se connecter avec Keycloak du ministère" in page
+    assert "ProConnect" not in page
+    monkeypatch.setenv("OIDC_BUTTON_LABEL", "Compte de l'organisation")
+    get_settings.cache_clear()
+    page = _shown(client.get("/auth/login"))
+    assert "Compte de l'organisation" in page and "Se connecter avec" not in page
+
+
 def test_the_login_page_offers_the_provider_button_only_when_configured(
     client, engine, monkeypatch
 ):
