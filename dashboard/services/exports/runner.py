@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Date, String, func, select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -126,9 +126,38 @@ def _rows(
     stmt = table.query(selection, columns)
     if limit is not None:
         stmt = stmt.limit(limit)
+    stmt, dates = _dates_as_text(session, stmt)
     result = session.connection().execute(stmt, execution_options={"yield_per": BATCH_SIZE})
+    parsed: dict[str | None, dt.date | None] = {None: None}
     for batch in result.partitions():
-        yield from batch
+        if not dates:
+            yield from batch
+            continue
+        # SQLite keeps a date as its ISO text: each distinct day is parsed once (there are a
+        # few dozen months in an export), whole columns at a time.
+        values = list(zip(*batch, strict=True))
+        for i in dates:
+            values[i] = tuple(
+                parsed[v] if v in parsed else parsed.setdefault(v, dt.date.fromisoformat(v))
+                for v in values[i]
+            )
+        yield from zip(*values, strict=True)
+
+
+def _dates_as_text(session: Session, stmt):
+    """On SQLite, the statement with its date columns read as the stored ISO text (positions
+    returned), so they are not parsed value by value by SQLAlchemy's date type: 0.28 s of the
+    0.81 s it took to fetch the 113 088 values of a 120-network cohort."""
+    if session.get_bind().dialect.name != "sqlite":
+        return stmt, ()
+    selected = list(stmt.selected_columns)
+    dates = tuple(i for i, c in enumerate(selected) if isinstance(c.type, Date))
+    if not dates:
+        return stmt, ()
+    plain = [
+        type_coerce(c, String()).label(c.name) if i in dates else c for i, c in enumerate(selected)
+    ]
+    return stmt.with_only_columns(*plain, maintain_column_froms=True), dates
 
 
 def _is_empty(session: Session, selection: Selection, tables, profile) -> bool:
