@@ -29,7 +29,7 @@ from urllib.parse import quote
 from sqlalchemy import func, inspect, select, table
 from sqlalchemy.engine import Engine
 
-from dashboard.core.errors import AppError
+from dashboard.core.errors import AppError, write_failure_reason
 from dashboard.core.i18n import fmt_number, t
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -207,12 +207,7 @@ def restore_sqlite(backup: Path, target: Path, *, force: bool) -> SqliteFacts:
 
 
 def _write_failure(out: Path, error: OSError) -> BackupFailed:
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        reason = t("l'espace disque est insuffisant")
-    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        reason = t("ce dossier n'est pas accessible en écriture")
-    else:
-        reason = error.strerror or str(error)
+    reason = write_failure_reason(error)
     return BackupFailed(
         t(
             "La sauvegarde n'a pas pu être écrite dans « {out} » : {reason}. Aucune sauvegarde "

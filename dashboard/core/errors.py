@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class AppError(Exception):
     """Base class: ``str(error)`` is a French sentence for the user."""
@@ -42,3 +44,15 @@ class DatabaseUnavailable(AppError):
 
 class StorageFailed(DatabaseUnavailable):
     """The database's disk is full or failing; the unit of work was rolled back whole."""
+
+
+def write_failure_reason(error: OSError) -> str:
+    """Why a file could not be written, in French: a full disk or quota, a folder not open to
+    writing, else the system's own words (one wording for exports and backups)."""
+    from dashboard.core.i18n import t
+
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return t("l'espace disque est insuffisant")
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return t("ce dossier n'est pas accessible en écriture")
+    return error.strerror or str(error)

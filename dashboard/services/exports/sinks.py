@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import io
 import os
 import shutil
@@ -13,7 +12,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
-from dashboard.core.errors import AppError
+from dashboard.core.errors import AppError, write_failure_reason
 from dashboard.core.i18n import t
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: the same files give the same zip
@@ -74,12 +73,7 @@ class ExportWriteFailed(AppError):
 
 def write_failure(directory: Path, error: OSError) -> ExportWriteFailed:
     """The French message for an ``OSError`` met while writing an export into ``directory``."""
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        reason = t("l'espace disque est insuffisant")
-    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        reason = t("ce dossier n'est pas accessible en écriture")
-    else:
-        reason = error.strerror or str(error)
+    reason = write_failure_reason(error)
     return ExportWriteFailed(
         t(
             "L'export n'a pas pu être écrit dans « {out} » : {reason}. Aucun fichier de ce "
