@@ -15,6 +15,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard.auth.one_time import ONE_TIME_SECRET_TTL, issue_one_time_secret, spend_secret
+from dashboard.auth.provider_policy import (
+    oidc_button_label,
+    password_change_refusal,
+    password_refusal,
+    password_refused_for,
+)
 from dashboard.auth.purge import PURGE_EVERY, PurgeReport, maybe_purge, purge_auth_records
 from dashboard.auth.sessions import (
     SESSION_COOKIE,
@@ -36,7 +42,6 @@ from dashboard.auth.throttle import (
     record_success,
     reserve_verification,
 )
-from dashboard.core.config import get_settings
 from dashboard.core.db import read_scope, session_scope
 from dashboard.core.errors import ValidationFailed
 from dashboard.core.i18n import fmt_number, t
@@ -144,43 +149,6 @@ class LoginResult:
 
 
 GENERIC_FAILURE = "Identifiant ou mot de passe incorrect."
-OIDC_ONLY = (
-    "Votre compte se connecte avec {provider} : utilisez le bouton « {button} » "
-    "de la page de connexion."
-)
-
-
-def password_refused_for(role: str) -> bool:
-    """True when the programme team turned passwords off for ``role`` (``OIDC_REQUIRED_ROLES``),
-    which applies only while an identity provider is configured."""
-    settings = get_settings()
-    return bool(settings.oidc_issuer) and role in settings.oidc_required_roles
-
-
-OIDC_NO_PASSWORD = (
-    "Votre compte se connecte avec {provider} : il n'a pas de mot de passe à changer ici. "
-    "Votre mot de passe se gère chez {provider}."
-)
-
-
-def password_change_refusal() -> str:
-    """Why « Mon compte » offers no password change to a role that must use OIDC."""
-    return t(OIDC_NO_PASSWORD, provider=get_settings().oidc_provider_name)
-
-
-def oidc_button_label() -> str:
-    """The provider button's text: ``OIDC_BUTTON_LABEL`` as set, else « Se connecter avec »
-    and the provider's name (so renaming the provider renames the button)."""
-    settings = get_settings()
-    return settings.oidc_button_label or t(
-        "Se connecter avec {provider}", provider=settings.oidc_provider_name
-    )
-
-
-def password_refusal() -> str:
-    """The French message of a password login refused for a role that must use OIDC."""
-    settings = get_settings()
-    return t(OIDC_ONLY, provider=settings.oidc_provider_name, button=oidc_button_label())
 
 
 @dataclasses.dataclass(frozen=True)
