@@ -51,7 +51,6 @@ from models.base import saved_id, table_of, utcnow
 from models.enums import Role
 
 __all__ = [  # what the rest of the app imports from here, moved modules' names included
-    "oidc_button_label",
     "ADDRESS_LOCKED",
     "BUSY",
     "GENERIC_FAILURE",
@@ -76,6 +75,7 @@ __all__ = [  # what the rest of the app imports from here, moved modules' names 
     "logout",
     "maybe_purge",
     "normalise_username",
+    "oidc_button_label",
     "open_session",
     "password_change_refusal",
     "password_refusal",
